@@ -1,0 +1,218 @@
+//! The plugin configuration: JSON from Envoy's `configuration` StringValue.
+//! Every key is optional; a missing key takes its default, an unknown or
+//! invalid key makes [`Config::from_json`] fail with a message naming it, so
+//! the host refuses the configuration instead of serving surprises.
+
+use crate::colour::{Rgb, DEFAULT_PALETTE};
+use crate::render::Shape;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Smallest image edge we render, in pixels; smaller requests are clamped up.
+pub const MIN_SIZE: u32 = 16;
+/// Largest `max_size` a configuration may set, in pixels: bounds the memory of
+/// one render (2048² bytes of coverage) whatever the operator writes.
+pub const MAX_SIZE_LIMIT: u32 = 2048;
+
+/// The validated configuration. Sizes are in pixels, `max_age` in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Path prefix the filter answers under; starts and ends with `/`.
+    pub path_prefix: String,
+    /// Image edge when the request has no `size`, within `MIN_SIZE..=max_size`.
+    pub default_size: u32,
+    /// Requested sizes above this are clamped to it.
+    pub max_size: u32,
+    /// `cache-control: max-age` of a rendered avatar, in seconds.
+    pub max_age: u32,
+    /// Background colours, picked by a stable hash of the colour key. Never empty.
+    pub palette: Vec<Rgb>,
+    /// Shape when the request has no `shape`.
+    pub shape: Shape,
+    /// Number of initials when the request has no `length`, 1..=3.
+    pub length: u8,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path_prefix: "/avatar/".to_string(),
+            default_size: 128,
+            max_size: 512,
+            max_age: 31_536_000,
+            palette: DEFAULT_PALETTE.to_vec(),
+            shape: Shape::Circle,
+            length: 2,
+        }
+    }
+}
+
+/// The keys as written, before validation; each is read on its own so an
+/// error can name its key.
+#[derive(Default)]
+struct Raw {
+    path_prefix: Option<String>,
+    default_size: Option<u32>,
+    max_size: Option<u32>,
+    max_age: Option<u32>,
+    palette: Option<Vec<String>>,
+    shape: Option<String>,
+    length: Option<u8>,
+}
+
+fn read<T: DeserializeOwned>(key: &str, value: Value, expected: &str) -> Result<Option<T>, String> {
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|_| format!("monogram configuration key '{key}' must be {expected}"))
+}
+
+impl Raw {
+    fn from_json(bytes: &[u8]) -> Result<Raw, String> {
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("monogram configuration is not valid JSON: {e}"))?;
+        let Value::Object(map) = value else {
+            return Err("monogram configuration must be a JSON object".to_string());
+        };
+        let mut raw = Raw::default();
+        for (key, value) in map {
+            match key.as_str() {
+                "path_prefix" => raw.path_prefix = read(&key, value, "a string")?,
+                "default_size" => raw.default_size = read(&key, value, "a whole number of pixels")?,
+                "max_size" => raw.max_size = read(&key, value, "a whole number of pixels")?,
+                "max_age" => raw.max_age = read(&key, value, "a whole number of seconds")?,
+                "palette" => raw.palette = read(&key, value, "a list of hex colour strings")?,
+                "shape" => raw.shape = read(&key, value, "a string")?,
+                "length" => raw.length = read(&key, value, "1, 2 or 3")?,
+                _ => return Err(format!("monogram configuration has an unknown key '{key}'")),
+            }
+        }
+        Ok(raw)
+    }
+}
+
+impl Config {
+    /// Parses and validates the plugin configuration. Empty input means all
+    /// defaults. The error is one line naming the offending key.
+    pub fn from_json(bytes: &[u8]) -> Result<Config, String> {
+        let defaults = Config::default();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(defaults);
+        }
+        let raw = Raw::from_json(bytes)?;
+        let bad = |key: &str, why: &str| format!("monogram configuration key '{key}' {why}");
+
+        let path_prefix = raw.path_prefix.unwrap_or(defaults.path_prefix);
+        if !path_prefix.starts_with('/') || !path_prefix.ends_with('/') || path_prefix.len() < 2 {
+            return Err(bad(
+                "path_prefix",
+                "must start and end with '/', e.g. \"/avatar/\"",
+            ));
+        }
+        if path_prefix.contains(['?', '#', '%']) {
+            return Err(bad("path_prefix", "must not contain '?', '#' or '%'"));
+        }
+        let max_size = raw.max_size.unwrap_or(defaults.max_size);
+        if !(MIN_SIZE..=MAX_SIZE_LIMIT).contains(&max_size) {
+            return Err(bad(
+                "max_size",
+                &format!("must be within {MIN_SIZE}..={MAX_SIZE_LIMIT}"),
+            ));
+        }
+        let default_size = raw
+            .default_size
+            .unwrap_or(defaults.default_size.min(max_size));
+        if !(MIN_SIZE..=max_size).contains(&default_size) {
+            return Err(bad(
+                "default_size",
+                &format!("must be within {MIN_SIZE}..=max_size ({max_size})"),
+            ));
+        }
+        let palette = match raw.palette {
+            None => defaults.palette,
+            Some(list) => {
+                if list.is_empty() || list.len() > 256 {
+                    return Err(bad("palette", "must list 1 to 256 colours"));
+                }
+                list.iter()
+                    .map(|s| {
+                        Rgb::parse_hex(s).ok_or_else(|| {
+                            bad(
+                                "palette",
+                                &format!("has '{s}', which is not a RRGGBB or RGB hex colour"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        let shape = match raw.shape {
+            None => defaults.shape,
+            Some(s) => Shape::parse(&s)
+                .ok_or_else(|| bad("shape", "must be \"circle\", \"rounded\" or \"square\""))?,
+        };
+        let length = raw.length.unwrap_or(defaults.length);
+        if !(1..=3).contains(&length) {
+            return Err(bad("length", "must be 1, 2 or 3"));
+        }
+        Ok(Config {
+            path_prefix,
+            default_size,
+            max_size,
+            max_age: raw.max_age.unwrap_or(defaults.max_age),
+            palette,
+            shape,
+            length,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_configuration_is_all_defaults() {
+        assert_eq!(Config::from_json(b"").unwrap(), Config::default());
+        assert_eq!(Config::from_json(b"{}").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let c = Config::from_json(
+            br##"{"path_prefix":"/a/","default_size":64,"max_size":256,"max_age":60,
+                 "palette":["#000","123456"],"shape":"square","length":1}"##,
+        )
+        .unwrap();
+        assert_eq!(c.path_prefix, "/a/");
+        assert_eq!((c.default_size, c.max_size, c.max_age), (64, 256, 60));
+        assert_eq!(c.palette, vec![Rgb(0, 0, 0), Rgb(0x12, 0x34, 0x56)]);
+        assert_eq!((c.shape, c.length), (Shape::Square, 1));
+    }
+
+    #[test]
+    fn default_size_follows_a_small_max_size() {
+        let c = Config::from_json(br#"{"max_size":100}"#).unwrap();
+        assert_eq!(c.default_size, 100);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        for (json, key) in [
+            (r#"{"path_prefix":"avatar"}"#, "path_prefix"),
+            (r#"{"path_prefix":"/avatar"}"#, "path_prefix"),
+            (r#"{"max_size":8}"#, "max_size"),
+            (r#"{"max_size":4096}"#, "max_size"),
+            (r#"{"default_size":600}"#, "default_size"),
+            (r#"{"palette":[]}"#, "palette"),
+            (r#"{"palette":["red"]}"#, "palette"),
+            (r#"{"shape":"star"}"#, "shape"),
+            (r#"{"length":4}"#, "length"),
+            (r#"{"colour":"red"}"#, "colour"),
+            (r#"{"max_age":-1}"#, "max_age"),
+        ] {
+            let e = Config::from_json(json.as_bytes()).unwrap_err();
+            assert!(e.contains(key), "{json} gave {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+    }
+}

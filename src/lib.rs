@@ -1,0 +1,26 @@
+//! monogram: initials avatars rendered inside the edge proxy.
+//!
+//! Everything but [`filter`] is host-free and runs natively under `cargo test`;
+//! [`filter`] is the only module that talks to the proxy through `proxy_wasm`.
+//! A request flows: [`request`] → [`initials`] + [`colour`] → [`response`]
+//! (ETag, 304) → [`render`] (using [`fonts`]) → [`encode`] → back to the host.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod colour;
+pub mod config;
+pub mod encode;
+pub mod error;
+pub mod filter;
+pub mod fonts;
+pub mod initials;
+pub mod render;
+pub mod request;
+pub mod response;

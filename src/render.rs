@@ -1,0 +1,419 @@
+//! Draws an avatar into a 16-entry indexed image: the shape, anti-aliased
+//! analytically row by row, and the glyphs' coverage composited on top.
+//!
+//! Units: pixels, y down, pixel centres at `i + 0.5`. Invariant: every index
+//! in [`Image::indices`] is `< 16`, so the image packs into 4 bits a pixel.
+//!
+//! Palette layout (why 16 entries suffice: the image has two colours, and
+//! only their anti-aliased edges need intermediate levels):
+//! - `0`: transparent (background colour at alpha 0, so scalers that ignore
+//!   premultiplication do not fringe towards black);
+//! - `1..=6`: the background at alpha `k/7`, the shape's edge;
+//! - `7..=15`: opaque, background blended towards the text colour by `(i-7)/8`.
+
+use crate::colour::Rgb;
+use crate::fonts::{Fonts, Glyph};
+
+/// Shape of the avatar; outside it the image is transparent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shape {
+    Circle,
+    /// A square with corners rounded by a radius of [`ROUNDED_RADIUS`] × size.
+    Rounded,
+    Square,
+}
+
+/// Corner radius of [`Shape::Rounded`], as a fraction of the edge.
+pub const ROUNDED_RADIUS: f32 = 0.2;
+
+impl Shape {
+    pub fn parse(s: &str) -> Option<Shape> {
+        match s {
+            "circle" => Some(Shape::Circle),
+            "rounded" => Some(Shape::Rounded),
+            "square" => Some(Shape::Square),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Circle => "circle",
+            Shape::Rounded => "rounded",
+            Shape::Square => "square",
+        }
+    }
+}
+
+/// What is drawn on the shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content<'a> {
+    /// Text, centred; every character must have a glyph ([`Fonts::has_glyph`]).
+    Text(&'a str),
+    /// The neutral head-and-shoulders silhouette for names without initials.
+    Placeholder,
+}
+
+/// Everything that determines the pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Avatar<'a> {
+    /// Edge of the square image, in pixels (≥ 1).
+    pub size: u32,
+    pub shape: Shape,
+    pub bg: Rgb,
+    pub fg: Rgb,
+    pub content: Content<'a>,
+}
+
+/// Edge alpha steps: index `k` in `0..=EDGE_LEVELS` is the background at alpha `k/EDGE_LEVELS`.
+const EDGE_LEVELS: u8 = 7;
+/// Index of the opaque background.
+const OPAQUE: u8 = EDGE_LEVELS;
+/// Text blend steps: index `OPAQUE + j` is `j/TEXT_LEVELS` of the way to the text colour.
+const TEXT_LEVELS: u8 = 8;
+
+/// A rendered avatar: one palette index per pixel, row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub size: u32,
+    /// RGBA, straight (not premultiplied) alpha.
+    pub palette: [[u8; 4]; 16],
+    /// `size * size` indices, each `< 16`.
+    pub indices: Vec<u8>,
+}
+
+impl Image {
+    /// The RGBA pixels, row-major: for tests and for comparing with references.
+    pub fn to_rgba(&self) -> Vec<u8> {
+        self.indices
+            .iter()
+            .flat_map(|&i| self.palette.get(usize::from(i)).copied().unwrap_or([0; 4]))
+            .collect()
+    }
+}
+
+/// Renders `avatar`. Text content must already be checked against `fonts`.
+pub fn render(avatar: &Avatar, fonts: &Fonts) -> Image {
+    let size = avatar.size.max(1) as usize;
+    let mut indices = vec![0u8; size * size];
+    draw_shape(&mut indices, size, avatar.shape);
+    match avatar.content {
+        Content::Text(text) => draw_text(&mut indices, size, text, fonts),
+        Content::Placeholder => draw_silhouette(&mut indices, size),
+    }
+    Image {
+        size: size as u32,
+        palette: palette(avatar.bg, avatar.fg),
+        indices,
+    }
+}
+
+fn palette(bg: Rgb, fg: Rgb) -> [[u8; 4]; 16] {
+    let mut p = [[0u8; 4]; 16];
+    for (i, entry) in p.iter_mut().enumerate() {
+        let i = i as u8;
+        *entry = if i <= OPAQUE {
+            let alpha = (u32::from(i) * 255 + u32::from(EDGE_LEVELS) / 2) / u32::from(EDGE_LEVELS);
+            [bg.0, bg.1, bg.2, alpha as u8]
+        } else {
+            let t = u32::from(i - OPAQUE);
+            let mix = |b: u8, f: u8| {
+                let n = u32::from(TEXT_LEVELS);
+                ((u32::from(b) * (n - t) + u32::from(f) * t + n / 2) / n) as u8
+            };
+            [mix(bg.0, fg.0), mix(bg.1, fg.1), mix(bg.2, fg.2), 255]
+        };
+    }
+    p
+}
+
+/// Coverage in 0..=1 of a pixel whose centre is `d` pixels from the centre of
+/// a disc of radius `r`: a one-pixel linear ramp across the edge, which is
+/// within a few percent of exact area coverage for radii above a few pixels.
+fn disc_coverage(d: f32, r: f32) -> f32 {
+    (r - d + 0.5).clamp(0.0, 1.0)
+}
+
+fn edge_index(coverage: f32) -> u8 {
+    (coverage * f32::from(EDGE_LEVELS) + 0.5) as u8
+}
+
+/// Fills the shape: whole runs of opaque background, and per-pixel
+/// coverage only within one pixel of the edge.
+fn draw_shape(indices: &mut [u8], size: usize, shape: Shape) {
+    let s = size as f32;
+    // For each row: (cx, r) of the disc that bounds this row's corners, and the
+    // x-extent of the straight middle part that is fully inside.
+    let (r, inset) = match shape {
+        Shape::Circle => (s / 2.0, s / 2.0),
+        Shape::Rounded => {
+            let r = (s * ROUNDED_RADIUS).max(0.5);
+            (r, r)
+        }
+        Shape::Square => {
+            indices.fill(OPAQUE);
+            return;
+        }
+    };
+    for (y, row) in indices.chunks_exact_mut(size).enumerate() {
+        let py = y as f32 + 0.5;
+        // Vertical distance from the nearest corner-disc centre (0 in the straight band).
+        let dy = if py < inset {
+            inset - py
+        } else if py > s - inset {
+            py - (s - inset)
+        } else {
+            0.0
+        };
+        // Pixels whose centre is within `inner` of a corner centre are fully inside.
+        let inner = ((r - 0.5).max(0.0).powi(2) - dy * dy).max(0.0).sqrt();
+        let outer_sq = (r + 0.5).powi(2) - dy * dy;
+        if outer_sq <= 0.0 {
+            continue;
+        }
+        let outer = outer_sq.sqrt();
+        let left_centre = inset;
+        let right_centre = s - inset;
+        // Fully inside: [left_centre - inner, right_centre + inner] in centre coordinates.
+        let full_from = (left_centre - inner - 0.5).ceil().max(0.0) as usize;
+        let full_to =
+            ((right_centre + inner - 0.5).floor() as isize + 1).clamp(0, size as isize) as usize;
+        let edge_from = (left_centre - outer - 0.5).ceil().max(0.0) as usize;
+        let edge_to =
+            ((right_centre + outer - 0.5).floor() as isize + 1).clamp(0, size as isize) as usize;
+        if let Some(run) = row.get_mut(full_from..full_to.max(full_from)) {
+            run.fill(OPAQUE);
+        }
+        let edge = |x: usize| {
+            let px = x as f32 + 0.5;
+            let dx = if px < left_centre {
+                left_centre - px
+            } else if px > right_centre {
+                px - right_centre
+            } else {
+                0.0
+            };
+            edge_index(disc_coverage((dx * dx + dy * dy).sqrt(), r))
+        };
+        for x in (edge_from..full_from.min(edge_to)).chain(full_to.max(edge_from)..edge_to) {
+            if let Some(p) = row.get_mut(x) {
+                *p = edge(x);
+            }
+        }
+    }
+}
+
+/// Cap height of the text, as a fraction of the image edge, by number of characters.
+fn cap_fraction(chars: usize) -> f32 {
+    match chars {
+        0 | 1 => 0.40,
+        2 => 0.36,
+        _ => 0.30,
+    }
+}
+
+/// Widest the ink may be, as a fraction of the edge: inside a circle's chord.
+const MAX_INK_WIDTH: f32 = 0.68;
+
+fn draw_text(indices: &mut [u8], size: usize, text: &str, fonts: &Fonts) {
+    let s = size as f32;
+    let chars: Vec<char> = text.chars().collect();
+    let mut px = s * cap_fraction(chars.len()) / fonts.cap_height(1.0);
+    let advance: f32 = chars.iter().map(|&c| fonts.advance(c, px)).sum();
+    if advance > s * MAX_INK_WIDTH {
+        px *= s * MAX_INK_WIDTH / advance;
+    }
+    let mut pen = 0.0f32;
+    let mut placed: Vec<(i32, Glyph)> = Vec::with_capacity(chars.len());
+    for &c in &chars {
+        let g = fonts.rasterize(c, px);
+        let x = pen.round() as i32;
+        pen += g.advance;
+        placed.push((x, g));
+    }
+    let inked = placed.iter().filter(|(_, g)| g.width > 0 && g.height > 0);
+    let ink_left = inked.clone().map(|(x, g)| x + g.left).min().unwrap_or(0);
+    let ink_right = inked
+        .clone()
+        .map(|(x, g)| x + g.left + g.width as i32)
+        .max()
+        .unwrap_or(0);
+    let ink_top = inked.clone().map(|(_, g)| g.top).min().unwrap_or(0);
+    let ink_bottom = inked
+        .map(|(_, g)| g.top + g.height as i32)
+        .max()
+        .unwrap_or(0);
+    // Horizontally: centre the ink, not the advances ("L" and "J" would drift).
+    let origin_x = ((s - (ink_right - ink_left) as f32) / 2.0).round() as i32 - ink_left;
+    // Vertically: capitals and digits centre on the cap height, so accents and
+    // descenders do not push the letters off the optical centre; anything else
+    // centres its ink box.
+    let cased = chars.iter().all(|c| c.is_uppercase() || c.is_ascii_digit());
+    let baseline = if cased {
+        ((s + fonts.cap_height(px)) / 2.0).round() as i32
+    } else {
+        ((s - (ink_bottom - ink_top) as f32) / 2.0).round() as i32 - ink_top
+    };
+    for (x, g) in &placed {
+        blit(indices, size, g, origin_x + x + g.left, baseline + g.top);
+    }
+}
+
+/// Composites a coverage bitmap whose top-left pixel lands at (`x0`, `y0`).
+fn blit(indices: &mut [u8], size: usize, g: &Glyph, x0: i32, y0: i32) {
+    if g.width == 0 {
+        return;
+    }
+    for (gy, src) in g.coverage.chunks_exact(g.width).enumerate() {
+        let y = y0 + gy as i32;
+        if y < 0 || y as usize >= size {
+            continue;
+        }
+        let Some(row) = indices.get_mut(y as usize * size..(y as usize + 1) * size) else {
+            continue;
+        };
+        for (gx, &c) in src.iter().enumerate() {
+            let x = x0 + gx as i32;
+            if c == 0 || x < 0 {
+                continue;
+            }
+            if let Some(p) = row.get_mut(x as usize) {
+                *p = composite(*p, c);
+            }
+        }
+    }
+}
+
+/// Puts text coverage `c` (0..=255) over the pixel with index `p`. On the
+/// shape's edge (rare: text stays inside) the stronger of the two wins.
+fn composite(p: u8, c: u8) -> u8 {
+    let level = ((u32::from(c) * u32::from(TEXT_LEVELS) + 127) / 255) as u8;
+    if p >= OPAQUE {
+        p.max(OPAQUE + level)
+    } else if c >= 128 {
+        OPAQUE + level
+    } else {
+        p
+    }
+}
+
+/// The placeholder: a head and shoulders, analytically anti-aliased discs.
+fn draw_silhouette(indices: &mut [u8], size: usize) {
+    let s = size as f32;
+    let discs = [(0.5 * s, 0.39 * s, 0.18 * s), (0.5 * s, 1.02 * s, 0.36 * s)];
+    for (y, row) in indices.chunks_exact_mut(size).enumerate() {
+        let py = y as f32 + 0.5;
+        for (x, p) in row.iter_mut().enumerate() {
+            let px = x as f32 + 0.5;
+            let cov = discs
+                .iter()
+                .map(|&(cx, cy, r)| {
+                    disc_coverage(((px - cx).powi(2) + (py - cy).powi(2)).sqrt(), r)
+                })
+                .fold(0.0f32, f32::max);
+            if cov > 0.0 {
+                *p = composite(*p, (cov * 255.0 + 0.5) as u8);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
+
+    fn avatar(size: u32, shape: Shape, content: Content) -> Image {
+        render(
+            &Avatar {
+                size,
+                shape,
+                bg: Rgb(0x15, 0x65, 0xC0),
+                fg: WHITE,
+                content,
+            },
+            Fonts::get().unwrap(),
+        )
+    }
+
+    #[test]
+    fn indices_fit_four_bits() {
+        for size in [16, 17, 64, 128, 511] {
+            for shape in [Shape::Circle, Shape::Rounded, Shape::Square] {
+                for content in [Content::Text("WM"), Content::Placeholder] {
+                    let img = avatar(size, shape, content);
+                    assert_eq!(img.indices.len(), (size * size) as usize);
+                    assert!(img.indices.iter().all(|&i| i < 16));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn circle_is_transparent_in_corners_and_opaque_inside() {
+        let img = avatar(64, Shape::Circle, Content::Text("AB"));
+        assert_eq!(img.indices[0], 0);
+        assert_eq!(img.indices[63], 0);
+        assert_eq!(img.indices[64 * 63], 0);
+        assert_eq!(img.indices[64 * 2 + 32], OPAQUE, "top middle");
+        // The disc's area is about pi/4 of the square.
+        let alpha: f32 = img.to_rgba().chunks(4).map(|p| p[3] as f32 / 255.0).sum();
+        let expected = std::f32::consts::PI / 4.0 * 64.0 * 64.0;
+        assert!(
+            (alpha - expected).abs() / expected < 0.01,
+            "{alpha} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn square_is_opaque_everywhere() {
+        let img = avatar(32, Shape::Square, Content::Placeholder);
+        assert!(img.indices.iter().all(|&i| i >= OPAQUE));
+    }
+
+    #[test]
+    fn rounded_has_transparent_corner_and_opaque_edge_middle() {
+        let img = avatar(100, Shape::Rounded, Content::Placeholder);
+        assert_eq!(img.indices[0], 0);
+        assert_eq!(img.indices[50], OPAQUE, "middle of the top edge");
+    }
+
+    #[test]
+    fn text_is_centred() {
+        let img = avatar(128, Shape::Circle, Content::Text("HH"));
+        let text: Vec<(usize, usize)> = img
+            .indices
+            .iter()
+            .enumerate()
+            .filter(|(_, &i)| i > OPAQUE + 4)
+            .map(|(n, _)| (n % 128, n / 128))
+            .collect();
+        let (xs, ys): (Vec<_>, Vec<_>) = text.into_iter().unzip();
+        let mid = |v: &[usize]| (*v.iter().min().unwrap() + *v.iter().max().unwrap()) as f32 / 2.0;
+        assert!((mid(&xs) - 63.5).abs() <= 1.0, "x centre {}", mid(&xs));
+        assert!((mid(&ys) - 63.5).abs() <= 1.0, "y centre {}", mid(&ys));
+    }
+
+    #[test]
+    fn placeholder_palette_is_neutral() {
+        let img = render(
+            &Avatar {
+                size: 64,
+                shape: Shape::Circle,
+                bg: PLACEHOLDER_BG,
+                fg: PLACEHOLDER_FG,
+                content: Content::Placeholder,
+            },
+            Fonts::get().unwrap(),
+        );
+        assert!(img.indices.contains(&(OPAQUE + TEXT_LEVELS)));
+    }
+
+    #[test]
+    fn palette_ends_are_exact() {
+        let p = palette(Rgb(10, 20, 30), Rgb(200, 210, 220));
+        assert_eq!(p[0], [10, 20, 30, 0]);
+        assert_eq!(p[7], [10, 20, 30, 255]);
+        assert_eq!(p[15], [200, 210, 220, 255]);
+    }
+}

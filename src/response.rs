@@ -1,0 +1,361 @@
+//! The whole host-free request path: from method, `:path` and
+//! `If-None-Match` to the response the proxy sends (or "not ours"). This is
+//! the one place that maps an [`Error`] to an HTTP status.
+
+use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
+use crate::config::Config;
+use crate::encode;
+use crate::error::Error;
+use crate::fonts::Fonts;
+use crate::initials;
+use crate::render::{self, Avatar, Content, Shape};
+use crate::request::{self, AvatarRequest, Format};
+
+/// Bumped whenever the same request could render different pixels, so
+/// ETags (and caches keyed on them) never outlive the renderer that made them.
+pub const RENDER_VERSION: &str = "monogram-1";
+
+/// What the filter needs from the request headers.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    /// `:path`, query included.
+    pub path: &'a str,
+    pub if_none_match: Option<&'a str>,
+}
+
+/// A complete response for the host to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The filter's decision for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not under the avatar prefix: let the request continue to its route.
+    PassThrough,
+    Respond(Response),
+}
+
+/// What will be drawn, fully resolved: the ETag is a hash of exactly this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The text to draw; empty means the placeholder.
+    pub text: String,
+    pub bg: Rgb,
+    pub fg: Rgb,
+    pub size: u32,
+    pub shape: Shape,
+    pub format: Format,
+}
+
+/// Handles one request.
+pub fn handle(config: &Config, req: &HttpRequest) -> Outcome {
+    if !request::is_avatar_path(config, req.path) {
+        return Outcome::PassThrough;
+    }
+    Outcome::Respond(match respond(config, req) {
+        Ok(r) => r,
+        Err(e) => error_response(&e),
+    })
+}
+
+fn respond(config: &Config, req: &HttpRequest) -> Result<Response, Error> {
+    if req.method != "GET" && req.method != "HEAD" {
+        return Err(Error::MethodNotAllowed);
+    }
+    let parsed = request::parse(config, req.path)?;
+    let Some(fonts) = Fonts::get() else {
+        return Err(Error::EncodeFailed);
+    };
+    let resolved = resolve(config, &parsed, fonts);
+    let etag = etag(&resolved);
+    let mut headers = vec![
+        ("etag", etag.clone()),
+        (
+            "cache-control",
+            format!("public, max-age={}, immutable", config.max_age),
+        ),
+        ("access-control-allow-origin", "*".to_string()),
+        ("x-content-type-options", "nosniff".to_string()),
+    ];
+    if req.if_none_match.is_some_and(|h| etag_matches(h, &etag)) {
+        return Ok(Response {
+            status: 304,
+            headers,
+            body: Vec::new(),
+        });
+    }
+    let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
+    headers.insert(0, ("content-type", "image/png".to_string()));
+    Ok(Response {
+        status: 200,
+        headers,
+        body,
+    })
+}
+
+/// Decides text and colours. Text whose characters are not all in the
+/// embedded fonts becomes the placeholder rather than missing-glyph boxes.
+pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved {
+    let text = match &req.initials {
+        Some(text) => text.clone(),
+        None => initials::initials(&req.name, req.length),
+    };
+    let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
+    let (text, default_bg) = if drawable {
+        let key = match &req.seed {
+            Some(seed) => seed.clone(),
+            None => initials::normalise(&req.name),
+        };
+        (text, colour::pick(&config.palette, &key))
+    } else {
+        (String::new(), PLACEHOLDER_BG)
+    };
+    let bg = req.bg.unwrap_or(default_bg);
+    let fg = req.fg.unwrap_or(match (drawable, req.bg) {
+        (false, None) => PLACEHOLDER_FG,
+        _ => colour::text_colour_for(bg),
+    });
+    Resolved {
+        text,
+        bg,
+        fg,
+        size: req.size,
+        shape: req.shape,
+        format: req.format,
+    }
+}
+
+/// A strong ETag over everything that determines the bytes.
+pub fn etag(r: &Resolved) -> String {
+    let key = format!(
+        "{RENDER_VERSION}\0{}\0{}\0{}\0{}\0{}\0{:?}",
+        r.text,
+        r.bg.hex(),
+        r.fg.hex(),
+        r.size,
+        r.shape.name(),
+        r.format
+    );
+    format!("\"{:016x}\"", colour::fnv1a(key.as_bytes()))
+}
+
+/// `If-None-Match` semantics (RFC 9110 §13.1.2): `*`, or any listed tag equal
+/// under weak comparison. Garbage in the header simply does not match.
+pub fn etag_matches(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+/// Renders and encodes.
+pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
+    let content = if r.text.is_empty() {
+        Content::Placeholder
+    } else {
+        Content::Text(&r.text)
+    };
+    let image = render::render(
+        &Avatar {
+            size: r.size,
+            shape: r.shape,
+            bg: r.bg,
+            fg: r.fg,
+            content,
+        },
+        fonts,
+    );
+    match r.format {
+        Format::Png => encode::png(&image),
+    }
+}
+
+/// The HTTP status of each error: the only place this mapping lives.
+pub fn status(e: &Error) -> u16 {
+    match e {
+        Error::MethodNotAllowed => 405,
+        Error::EncodeFailed => 500,
+        Error::BadPercentEncoding { .. }
+        | Error::InvalidUtf8 { .. }
+        | Error::ControlCharacter { .. }
+        | Error::NameTooLong { .. }
+        | Error::ExtraPathSegment
+        | Error::QueryTooLong { .. }
+        | Error::TooManyParameters { .. }
+        | Error::DuplicateParameter { .. }
+        | Error::BadParameter { .. } => 400,
+    }
+}
+
+fn error_response(e: &Error) -> Response {
+    let mut headers = vec![
+        ("content-type", "text/plain; charset=utf-8".to_string()),
+        ("cache-control", "no-store".to_string()),
+        ("x-content-type-options", "nosniff".to_string()),
+        ("access-control-allow-origin", "*".to_string()),
+    ];
+    if *e == Error::MethodNotAllowed {
+        headers.push(("allow", "GET, HEAD".to_string()));
+    }
+    Response {
+        status: status(e),
+        headers,
+        body: format!("{e}\n").into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Response {
+        req("GET", path, None)
+    }
+
+    fn req(method: &str, path: &str, inm: Option<&str>) -> Response {
+        let r = HttpRequest {
+            method,
+            path,
+            if_none_match: inm,
+        };
+        match handle(&Config::default(), &r) {
+            Outcome::Respond(r) => r,
+            Outcome::PassThrough => panic!("passed through: {path}"),
+        }
+    }
+
+    #[test]
+    fn other_paths_pass_through() {
+        let r = HttpRequest {
+            method: "POST",
+            path: "/index.html",
+            if_none_match: None,
+        };
+        assert_eq!(handle(&Config::default(), &r), Outcome::PassThrough);
+    }
+
+    #[test]
+    fn ok_response_headers() {
+        let r = get("/avatar/Ada%20Lovelace");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("image/png"));
+        assert_eq!(
+            r.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        let etag = r.header("etag").unwrap();
+        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 18);
+        assert!(r.body.starts_with(b"\x89PNG\r\n\x1a\n"));
+    }
+
+    #[test]
+    fn seed_and_initials_give_the_same_bytes() {
+        let a = get("/avatar/Di%20Wu?seed=42");
+        let b = get("/avatar/x?initials=DW&seed=42");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn same_normalised_name_same_colour() {
+        assert_eq!(get("/avatar/Di%20Wu").body, get("/avatar/di++wu").body);
+    }
+
+    #[test]
+    fn unknown_parameters_change_nothing() {
+        assert_eq!(get("/avatar/Ada?utm_source=mail"), get("/avatar/Ada"));
+    }
+
+    #[test]
+    fn not_modified_without_a_body() {
+        let etag = get("/avatar/Ada").header("etag").unwrap().to_string();
+        for inm in [
+            etag.clone(),
+            format!("W/{etag}"),
+            format!("\"x\", {etag}"),
+            "*".into(),
+        ] {
+            let r = req("GET", "/avatar/Ada", Some(&inm));
+            assert_eq!(r.status, 304, "{inm}");
+            assert!(r.body.is_empty());
+            assert_eq!(r.header("etag"), Some(etag.as_str()));
+        }
+        for inm in ["\"other\"", "", ",,,", "W/", "\"", "\u{0}"] {
+            assert_eq!(req("GET", "/avatar/Ada", Some(inm)).status, 200, "{inm:?}");
+        }
+    }
+
+    #[test]
+    fn head_has_the_headers_of_get() {
+        let g = get("/avatar/Ada");
+        let h = req("HEAD", "/avatar/Ada", None);
+        assert_eq!(g.headers, h.headers);
+    }
+
+    #[test]
+    fn other_methods_are_405() {
+        for m in [
+            "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "get",
+        ] {
+            let r = req(m, "/avatar/Ada", None);
+            assert_eq!(r.status, 405, "{m}");
+            assert_eq!(r.header("allow"), Some("GET, HEAD"));
+        }
+    }
+
+    #[test]
+    fn bad_input_is_400_with_the_reason() {
+        let r = get("/avatar/x?size=big");
+        assert_eq!(r.status, 400);
+        assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        assert_eq!(
+            String::from_utf8(r.body).unwrap(),
+            "parameter 'size' must be an integer number of pixels\n"
+        );
+    }
+
+    #[test]
+    fn unusable_names_get_the_placeholder() {
+        let a = get("/avatar/");
+        let b = get("/avatar/%21%21%21");
+        assert_eq!(a.status, 200);
+        assert_eq!(a.body, b.body);
+        // Characters without a glyph (until every script is embedded) too.
+        assert_eq!(get("/avatar/%E2%98%83").body, a.body);
+    }
+
+    #[test]
+    fn etag_depends_on_what_is_drawn() {
+        let e = |p: &str| get(p).header("etag").unwrap().to_string();
+        assert_eq!(e("/avatar/Ada%20L"), e("/avatar/ada++l"));
+        assert_ne!(e("/avatar/Ada"), e("/avatar/Ada?size=64"));
+        assert_ne!(e("/avatar/Ada"), e("/avatar/Ada?shape=square"));
+        assert_ne!(e("/avatar/Ada"), e("/avatar/Ada?bg=000"));
+        assert_ne!(e("/avatar/Ada"), e("/avatar/Ada?fg=000"));
+        assert_ne!(e("/avatar/Ada"), e("/avatar/Bo"));
+    }
+
+    #[test]
+    fn bg_alone_gets_a_contrasting_text_colour() {
+        let c = Config::default();
+        let fonts = Fonts::get().unwrap();
+        let parsed = request::parse(&c, "/avatar/Ada?bg=ffff00").unwrap();
+        assert_eq!(resolve(&c, &parsed, fonts).fg, colour::INK);
+    }
+}
