@@ -313,7 +313,10 @@ mod tests {
 
     #[test]
     fn unknown_parameters_are_ignored() {
-        assert_eq!(p("/avatar/x?a=1&b&&c=%41&d=%FF&e=%zz&%zz=1"), p("/avatar/x"));
+        assert_eq!(
+            p("/avatar/x?a=1&b&&c=%41&d=%FF&e=%zz&%zz=1"),
+            p("/avatar/x")
+        );
     }
 
     #[test]

@@ -13,12 +13,18 @@ const CASES: &[(&str, &str)] = &[
     ("ada-lovelace-16", "/avatar/Ada%20Lovelace?size=16"),
     ("ada-lovelace-512", "/avatar/Ada%20Lovelace?size=512"),
     ("email-64", "/avatar/jane.doe@example.com?size=64"),
-    ("three-rounded-128", "/avatar/Mary%20Ann%20Smith?length=3&shape=rounded"),
+    (
+        "three-rounded-128",
+        "/avatar/Mary%20Ann%20Smith?length=3&shape=rounded",
+    ),
     ("one-square-96", "/avatar/Madonna?shape=square&size=96"),
     ("light-bg-128", "/avatar/Grace%20Hopper?bg=ffeb3b"),
     ("custom-fg-bg-128", "/avatar/x?initials=QJ&bg=000&fg=ff0"),
     ("placeholder-128", "/avatar/"),
-    ("placeholder-rounded-40", "/avatar/%21?shape=rounded&size=40"),
+    (
+        "placeholder-rounded-40",
+        "/avatar/%21?shape=rounded&size=40",
+    ),
     ("accents-128", "/avatar/%C3%89lodie%20%C3%91%C3%BA%C3%B1ez"),
     ("wide-www-128", "/avatar/x?initials=WWW"),
 ];
@@ -80,7 +86,12 @@ fn renders_match_golden_images() {
             failures.push(format!("{stem}: size {w}x{h}, reference {ww}x{wh}"));
             continue;
         }
-        let worst = got.iter().zip(&want).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap_or(0);
         if worst > TOLERANCE {
             std::fs::create_dir_all(&diff_dir).unwrap();
             // Diff image: red where pixels differ, scaled by how much; grey elsewhere.
