@@ -5,14 +5,16 @@
 //!
 //! Output is deterministic: the same image gives the same bytes everywhere.
 
+use crate::deflate;
 use crate::render::Image;
 
 /// Encodes `image` as a PNG. `None` only if the encoder fails, which it does
 /// not for a well-formed [`Image`] (the caller answers 500 if it ever does).
 pub fn png(image: &Image) -> Option<Vec<u8>> {
     let size = image.size as usize;
-    let packed = pack_nibbles(&image.indices, size);
-    let mut out = Vec::with_capacity(packed.len() / 4 + 256);
+    let scanlines = scanlines(&image.indices, size);
+    let idat = deflate::zlib(&scanlines, size.div_ceil(2) + 1);
+    let mut out = Vec::with_capacity(idat.len() + 160);
     {
         let mut enc = png::Encoder::new(&mut out, image.size, image.size);
         enc.set_color(png::ColorType::Indexed);
@@ -23,29 +25,38 @@ pub fn png(image: &Image) -> Option<Vec<u8>> {
             .flat_map(|p| [p[0], p[1], p[2]])
             .collect();
         enc.set_palette(rgb);
+        // tRNS may stop at the last non-opaque entry; the rest default to opaque.
         let alpha: Vec<u8> = image.palette.iter().map(|p| p[3]).collect();
-        enc.set_trns(alpha);
-        enc.set_compression(png::Compression::Fast);
-        enc.set_filter(png::Filter::Up);
+        let used = alpha.iter().rposition(|&a| a != 255).map_or(0, |p| p + 1);
+        if used > 0 {
+            enc.set_trns(alpha.get(..used)?.to_vec());
+        }
         let mut writer = enc.write_header().ok()?;
-        writer.write_image_data(&packed).ok()?;
-        writer.finish().ok()?;
+        writer.write_chunk(png::chunk::IDAT, &idat).ok()?;
+        // Dropping the writer appends IEND (writing into a Vec cannot fail).
     }
     Some(out)
 }
 
-/// Two 4-bit indices a byte, high nibble first, rows padded to whole bytes.
-fn pack_nibbles(indices: &[u8], size: usize) -> Vec<u8> {
+/// PNG scanlines: each row is filter type 0 (None) then the packed row. No
+/// filter is needed: the deflate matcher finds the row above by itself.
+fn scanlines(indices: &[u8], size: usize) -> Vec<u8> {
     let row_bytes = size.div_ceil(2);
-    let mut packed = Vec::with_capacity(row_bytes * size);
+    let mut out = Vec::with_capacity((row_bytes + 1) * size);
     for row in indices.chunks_exact(size.max(1)) {
-        packed.extend(row.chunks(2).map(|pair| match pair {
-            [a, b] => a << 4 | (b & 0x0f),
-            [a] => a << 4,
-            _ => 0,
-        }));
+        out.push(0);
+        out.extend(pack_nibbles(row));
     }
-    packed
+    out
+}
+
+/// One row as two 4-bit indices a byte, high nibble first, padded to a whole byte.
+fn pack_nibbles(row: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let pairs = row.chunks_exact(2);
+    let odd = pairs.remainder().first().map(|a| a << 4);
+    pairs
+        .map(|p| p.first().map_or(0, |a| a << 4) | p.get(1).map_or(0, |b| b & 0x0f))
+        .chain(odd)
 }
 
 #[cfg(test)]
@@ -88,8 +99,8 @@ mod tests {
     #[test]
     fn packs_high_nibble_first_and_pads_odd_rows() {
         assert_eq!(
-            pack_nibbles(&[1, 2, 3, 4, 5, 6], 3),
-            vec![0x12, 0x30, 0x45, 0x60]
+            scanlines(&[1, 2, 3, 4, 5, 6], 3),
+            vec![0, 0x12, 0x30, 0, 0x45, 0x60]
         );
     }
 }

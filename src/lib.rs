@@ -16,6 +16,7 @@
 
 pub mod colour;
 pub mod config;
+pub mod deflate;
 pub mod encode;
 pub mod error;
 pub mod filter;

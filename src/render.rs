@@ -215,14 +215,21 @@ fn cap_fraction(chars: usize) -> f32 {
 /// Widest the ink may be, as a fraction of the edge: inside a circle's chord.
 const MAX_INK_WIDTH: f32 = 0.68;
 
-fn draw_text(indices: &mut [u8], size: usize, text: &str, fonts: &Fonts) {
+/// The em size, in pixels, at which `text` is drawn on an avatar of edge `size`.
+pub fn font_px(text: &str, size: usize, fonts: &Fonts) -> f32 {
     let s = size as f32;
-    let chars: Vec<char> = text.chars().collect();
-    let mut px = s * cap_fraction(chars.len()) / fonts.cap_height(1.0);
-    let advance: f32 = chars.iter().map(|&c| fonts.advance(c, px)).sum();
+    let mut px = s * cap_fraction(text.chars().count()) / fonts.cap_height(1.0);
+    let advance: f32 = text.chars().map(|c| fonts.advance(c, px)).sum();
     if advance > s * MAX_INK_WIDTH {
         px *= s * MAX_INK_WIDTH / advance;
     }
+    px
+}
+
+fn draw_text(indices: &mut [u8], size: usize, text: &str, fonts: &Fonts) {
+    let s = size as f32;
+    let chars: Vec<char> = text.chars().collect();
+    let px = font_px(text, size, fonts);
     let mut pen = 0.0f32;
     let mut placed: Vec<(i32, Glyph)> = Vec::with_capacity(chars.len());
     for &c in &chars {
