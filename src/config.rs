@@ -31,6 +31,8 @@ pub struct Config {
     pub shape: Shape,
     /// Number of initials when the request has no `length`, 1..=3.
     pub length: u8,
+    /// Budget of the per-VM cache of encoded avatars, in bytes; 0 disables it.
+    pub cache_bytes: usize,
 }
 
 impl Default for Config {
@@ -43,9 +45,13 @@ impl Default for Config {
             palette: DEFAULT_PALETTE.to_vec(),
             shape: Shape::Circle,
             length: 2,
+            cache_bytes: 4 << 20,
         }
     }
 }
+
+/// Largest `cache_bytes` a configuration may set: 256 MiB per VM.
+pub const MAX_CACHE_BYTES: usize = 256 << 20;
 
 /// The keys as written, before validation; each is read on its own so an
 /// error can name its key.
@@ -58,6 +64,7 @@ struct Raw {
     palette: Option<Vec<String>>,
     shape: Option<String>,
     length: Option<u8>,
+    cache_bytes: Option<usize>,
 }
 
 fn read<T: DeserializeOwned>(key: &str, value: Value, expected: &str) -> Result<Option<T>, String> {
@@ -83,6 +90,7 @@ impl Raw {
                 "palette" => raw.palette = read(&key, value, "a list of hex colour strings")?,
                 "shape" => raw.shape = read(&key, value, "a string")?,
                 "length" => raw.length = read(&key, value, "1, 2 or 3")?,
+                "cache_bytes" => raw.cache_bytes = read(&key, value, "a whole number of bytes")?,
                 _ => return Err(format!("monogram configuration has an unknown key '{key}'")),
             }
         }
@@ -154,6 +162,13 @@ impl Config {
         if !(1..=3).contains(&length) {
             return Err(bad("length", "must be 1, 2 or 3"));
         }
+        let cache_bytes = raw.cache_bytes.unwrap_or(defaults.cache_bytes);
+        if cache_bytes > MAX_CACHE_BYTES {
+            return Err(bad(
+                "cache_bytes",
+                &format!("must be at most {MAX_CACHE_BYTES} (256 MiB)"),
+            ));
+        }
         Ok(Config {
             path_prefix,
             default_size,
@@ -162,6 +177,7 @@ impl Config {
             palette,
             shape,
             length,
+            cache_bytes,
         })
     }
 }
@@ -180,13 +196,19 @@ mod tests {
     fn every_key_is_read() {
         let c = Config::from_json(
             br##"{"path_prefix":"/a/","default_size":64,"max_size":256,"max_age":60,
-                 "palette":["#000","123456"],"shape":"square","length":1}"##,
+                 "palette":["#000","123456"],"shape":"square","length":1,"cache_bytes":0}"##,
         )
         .unwrap();
         assert_eq!(c.path_prefix, "/a/");
         assert_eq!((c.default_size, c.max_size, c.max_age), (64, 256, 60));
         assert_eq!(c.palette, vec![Rgb(0, 0, 0), Rgb(0x12, 0x34, 0x56)]);
-        assert_eq!((c.shape, c.length), (Shape::Square, 1));
+        assert_eq!((c.shape, c.length, c.cache_bytes), (Shape::Square, 1, 0));
+    }
+
+    #[test]
+    fn cache_bytes_at_the_limit_is_accepted() {
+        let c = Config::from_json(br#"{"cache_bytes":268435456}"#).unwrap();
+        assert_eq!(c.cache_bytes, MAX_CACHE_BYTES);
     }
 
     #[test]
@@ -209,6 +231,8 @@ mod tests {
             (r#"{"length":4}"#, "length"),
             (r#"{"colour":"red"}"#, "colour"),
             (r#"{"max_age":-1}"#, "max_age"),
+            (r#"{"cache_bytes":268435457}"#, "cache_bytes"),
+            (r#"{"cache_bytes":-1}"#, "cache_bytes"),
         ] {
             let e = Config::from_json(json.as_bytes()).unwrap_err();
             assert!(e.contains(key), "{json} gave {e}");

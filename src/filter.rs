@@ -2,23 +2,30 @@
 //! plugin configuration, hands each request's method, path and
 //! `If-None-Match` to [`crate::response::handle`], and sends what it returns.
 
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::response::{handle, HttpRequest, Outcome};
 use log::{debug, error, warn};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> {
-        Box::new(MonogramRoot { config: Rc::new(Config::default()) })
+        Box::new(MonogramRoot {
+            config: Rc::new(Config::default()),
+            cache: Rc::new(RefCell::new(Cache::new(0))),
+        })
     });
 }}
 
-/// One per plugin configuration per VM: holds the parsed configuration.
+/// One per plugin configuration per VM: holds the parsed configuration and
+/// the VM's cache of encoded avatars.
 struct MonogramRoot {
     config: Rc<Config>,
+    cache: Rc<RefCell<Cache>>,
 }
 
 impl Context for MonogramRoot {}
@@ -28,6 +35,7 @@ impl RootContext for MonogramRoot {
         let bytes = self.get_plugin_configuration().unwrap_or_default();
         match Config::from_json(&bytes) {
             Ok(config) => {
+                self.cache = Rc::new(RefCell::new(Cache::new(config.cache_bytes)));
                 self.config = Rc::new(config);
                 true
             }
@@ -43,6 +51,7 @@ impl RootContext for MonogramRoot {
         Some(Box::new(MonogramFilter {
             context_id,
             config: Rc::clone(&self.config),
+            cache: Rc::clone(&self.cache),
         }))
     }
 
@@ -55,6 +64,7 @@ impl RootContext for MonogramRoot {
 struct MonogramFilter {
     context_id: u32,
     config: Rc<Config>,
+    cache: Rc<RefCell<Cache>>,
 }
 
 impl Context for MonogramFilter {}
@@ -69,7 +79,15 @@ impl HttpContext for MonogramFilter {
             path: &path,
             if_none_match: if_none_match.as_deref(),
         };
-        match handle(&self.config, &request) {
+        // Never contended (one request at a time per VM); if it ever were,
+        // serve this request uncached rather than panic.
+        let mut spare = Cache::new(0);
+        let mut borrowed = self.cache.try_borrow_mut();
+        let cache = match borrowed.as_deref_mut() {
+            Ok(cache) => cache,
+            Err(_) => &mut spare,
+        };
+        match handle(&self.config, cache, &request) {
             Outcome::PassThrough => Action::Continue,
             Outcome::Respond(response) => {
                 if response.status >= 500 {

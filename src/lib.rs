@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod cache;
 pub mod colour;
 pub mod config;
 pub mod deflate;

@@ -2,6 +2,7 @@
 //! `If-None-Match` to the response the proxy sends (or "not ours"). This is
 //! the one place that maps an [`Error`] to an HTTP status.
 
+use crate::cache::Cache;
 use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
 use crate::config::Config;
 use crate::encode;
@@ -61,18 +62,18 @@ pub struct Resolved {
     pub format: Format,
 }
 
-/// Handles one request.
-pub fn handle(config: &Config, req: &HttpRequest) -> Outcome {
+/// Handles one request. `cache` holds encoded avatars between requests.
+pub fn handle(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Outcome {
     if !request::is_avatar_path(config, req.path) {
         return Outcome::PassThrough;
     }
-    Outcome::Respond(match respond(config, req) {
+    Outcome::Respond(match respond(config, cache, req) {
         Ok(r) => r,
         Err(e) => error_response(&e),
     })
 }
 
-fn respond(config: &Config, req: &HttpRequest) -> Result<Response, Error> {
+fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Response, Error> {
     if req.method != "GET" && req.method != "HEAD" {
         return Err(Error::MethodNotAllowed);
     }
@@ -81,7 +82,8 @@ fn respond(config: &Config, req: &HttpRequest) -> Result<Response, Error> {
         return Err(Error::EncodeFailed);
     };
     let resolved = resolve(config, &parsed, fonts);
-    let etag = etag(&resolved);
+    let key = cache_key(&resolved);
+    let etag = format!("\"{:016x}\"", colour::fnv1a(key.as_bytes()));
     let mut headers = vec![
         ("etag", etag.clone()),
         (
@@ -98,7 +100,14 @@ fn respond(config: &Config, req: &HttpRequest) -> Result<Response, Error> {
             body: Vec::new(),
         });
     }
-    let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
+    let body = match cache.get(&key) {
+        Some(body) => body.to_vec(),
+        None => {
+            let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
+            cache.insert(&key, body.as_slice().into());
+            body
+        }
+    };
     headers.insert(0, ("content-type", "image/png".to_string()));
     Ok(Response {
         status: 200,
@@ -139,9 +148,10 @@ pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved 
     }
 }
 
-/// A strong ETag over everything that determines the bytes.
-pub fn etag(r: &Resolved) -> String {
-    let key = format!(
+/// Everything that determines the bytes, as one string: the cache key, and
+/// what the ETag hashes.
+pub fn cache_key(r: &Resolved) -> String {
+    format!(
         "{RENDER_VERSION}\0{}\0{}\0{}\0{}\0{}\0{:?}",
         r.text,
         r.bg.hex(),
@@ -149,8 +159,7 @@ pub fn etag(r: &Resolved) -> String {
         r.size,
         r.shape.name(),
         r.format
-    );
-    format!("\"{:016x}\"", colour::fnv1a(key.as_bytes()))
+    )
 }
 
 /// `If-None-Match` semantics (RFC 9110 §13.1.2): `*`, or any listed tag equal
@@ -232,7 +241,7 @@ mod tests {
             path,
             if_none_match: inm,
         };
-        match handle(&Config::default(), &r) {
+        match handle(&Config::default(), &mut Cache::new(0), &r) {
             Outcome::Respond(r) => r,
             Outcome::PassThrough => panic!("passed through: {path}"),
         }
@@ -245,7 +254,11 @@ mod tests {
             path: "/index.html",
             if_none_match: None,
         };
-        assert_eq!(handle(&Config::default(), &r), Outcome::PassThrough);
+        let mut cache = Cache::new(0);
+        assert_eq!(
+            handle(&Config::default(), &mut cache, &r),
+            Outcome::PassThrough
+        );
     }
 
     #[test]
@@ -349,6 +362,32 @@ mod tests {
         assert_ne!(e("/avatar/Ada"), e("/avatar/Ada?bg=000"));
         assert_ne!(e("/avatar/Ada"), e("/avatar/Ada?fg=000"));
         assert_ne!(e("/avatar/Ada"), e("/avatar/Bo"));
+    }
+
+    #[test]
+    fn cached_responses_equal_fresh_ones_and_304_does_not_fill_the_cache() {
+        let config = Config::default();
+        let mut cache = Cache::new(1 << 20);
+        let get = |cache: &mut Cache, inm: Option<&str>| {
+            let r = HttpRequest {
+                method: "GET",
+                path: "/avatar/Ada?size=64",
+                if_none_match: inm,
+            };
+            match handle(&config, cache, &r) {
+                Outcome::Respond(r) => r,
+                Outcome::PassThrough => panic!(),
+            }
+        };
+        let fresh = get(&mut cache, None);
+        assert_eq!((cache.hits, cache.misses, cache.len()), (0, 1, 1));
+        let cached = get(&mut cache, None);
+        assert_eq!(cache.hits, 1);
+        assert_eq!(fresh, cached);
+        let etag = fresh.header("etag").unwrap().to_string();
+        let mut empty = Cache::new(1 << 20);
+        assert_eq!(get(&mut empty, Some(&etag)).status, 304);
+        assert!(empty.is_empty(), "304 renders nothing and caches nothing");
     }
 
     #[test]

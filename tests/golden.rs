@@ -3,6 +3,7 @@
 //! writes the render and a diff image under `target/golden-diff/`.
 //! Accept new references with `make golden` (MONOGRAM_BLESS=1).
 
+use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::response::{handle, HttpRequest, Outcome};
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ fn render(path: &str) -> Vec<u8> {
         path,
         if_none_match: None,
     };
-    match handle(&Config::default(), &req) {
+    match handle(&Config::default(), &mut Cache::new(0), &req) {
         Outcome::Respond(r) if r.status == 200 => r.body,
         other => panic!("{path}: {other:?}"),
     }
