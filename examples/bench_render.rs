@@ -4,10 +4,14 @@
 //!
 //! Each figure is the median of several timed batches, in microseconds per
 //! avatar on one core. Names vary so no step sees the same input twice in a row.
+use monogram::cache::Cache;
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
+use monogram::config::Config;
 use monogram::encode;
 use monogram::fonts::Fonts;
+use monogram::render::Image;
 use monogram::render::{font_px, render, Avatar, Content, Shape};
+use monogram::response::{handle, HttpRequest, Outcome};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -41,10 +45,77 @@ fn avatar(i: usize, size: u32) -> Avatar<'static> {
     }
 }
 
+/// The baseline the encoder is measured against in the same run: the png
+/// crate's own fast mode (fdeflate) with the Up filter, 4-bit indexed.
+fn baseline_png(image: &Image) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, image.size, image.size);
+    enc.set_color(png::ColorType::Indexed);
+    enc.set_depth(png::BitDepth::Four);
+    enc.set_palette(
+        image
+            .palette
+            .iter()
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect::<Vec<_>>(),
+    );
+    enc.set_trns(image.palette.iter().map(|p| p[3]).collect::<Vec<_>>());
+    enc.set_compression(png::Compression::Fast);
+    enc.set_filter(png::Filter::Up);
+    let mut w = enc.write_header().unwrap();
+    let size = image.size as usize;
+    let packed: Vec<u8> = image
+        .indices
+        .chunks(size)
+        .flat_map(|row| {
+            row.chunks(2)
+                .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    w.write_image_data(&packed).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+/// Real names, as they arrive in URLs, for the response-size table.
+const PEOPLE: [&str; 16] = [
+    "Ada%20Lovelace",
+    "Grace%20Hopper",
+    "Alan%20Turing",
+    "Katherine%20Johnson",
+    "Edsger%20Dijkstra",
+    "Barbara%20Liskov",
+    "Donald%20Knuth",
+    "Margaret%20Hamilton",
+    "Tim%20Berners-Lee",
+    "Radia%20Perlman",
+    "Ken%20Thompson",
+    "Frances%20Allen",
+    "John%20McCarthy",
+    "Shafi%20Goldwasser",
+    "Leslie%20Lamport",
+    "Hedy%20Lamarr",
+];
+
+fn response_bytes(name: &str, size: u32) -> usize {
+    let path = format!("/avatar/{name}?size={size}");
+    let req = HttpRequest {
+        method: "GET",
+        path: &path,
+        if_none_match: None,
+    };
+    match handle(&Config::default(), &mut Cache::new(0), &req) {
+        Outcome::Respond(r) => r.body.len(),
+        Outcome::PassThrough => 0,
+    }
+}
+
 fn main() {
     let fonts = Fonts::get().expect("fonts load");
     println!("| size px | glyphs µs | draw µs | encode µs | total µs | bytes (avg of 16) |");
     println!("|---|---|---|---|---|---|");
+    let mut baselines = Vec::new();
     for size in [64u32, 128, 512] {
         let batch = if size > 256 { 40 } else { 200 };
         let glyphs = median_us(
@@ -74,6 +145,40 @@ fn main() {
             "| {size} | {glyphs:.1} | {draw:.1} | {encode:.1} | {:.1} | {} |",
             render_total + encode,
             bytes / NAMES.len()
+        );
+        baselines.push((size, encode, bytes, batch, images));
+    }
+    println!();
+    println!("Encoder against the baseline in this run (png crate, Compression::Fast, Up filter, 4-bit):");
+    println!();
+    println!("| size px | baseline µs | ours µs | time ratio | baseline bytes | ours bytes | size ratio |");
+    println!("|---|---|---|---|---|---|---|");
+    for (size, ours_us, ours_bytes, batch, images) in baselines {
+        let base_us = median_us(
+            |i| drop(black_box(baseline_png(&images[i % images.len()]))),
+            batch,
+        );
+        let base_bytes: usize = images.iter().map(|im| baseline_png(im).len()).sum();
+        println!(
+            "| {size} | {base_us:.1} | {ours_us:.1} | {:.2} | {} | {} | {:.2} |",
+            ours_us / base_us,
+            base_bytes / images.len(),
+            ours_bytes / images.len(),
+            ours_bytes as f64 / base_bytes as f64
+        );
+    }
+    println!();
+    println!("Response bytes for 16 real names (Ada Lovelace, Grace Hopper, ...), default shape:");
+    println!();
+    println!("| size px | mean | min | max |");
+    println!("|---|---|---|---|");
+    for size in [64, 128, 256] {
+        let b: Vec<usize> = PEOPLE.iter().map(|n| response_bytes(n, size)).collect();
+        println!(
+            "| {size} | {} | {} | {} |",
+            b.iter().sum::<usize>() / b.len(),
+            b.iter().min().unwrap(),
+            b.iter().max().unwrap()
         );
     }
 }

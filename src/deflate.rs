@@ -49,25 +49,12 @@ fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
     let rows = data.len().checked_div(stride).unwrap_or(0);
     let mut i = 0;
     while let Some(&byte) = data.get(i) {
-        let mut best = (match_len(data, i, 1), 1);
-        if best.0 < MAX_MATCH && stride > 1 && stride <= MAX_DISTANCE {
-            let up = match_len(data, i, stride);
-            if up > best.0 {
-                best = (up, stride);
-            }
-            let y = i / stride;
-            let mirror = rows.saturating_sub(y + 1);
-            let dist = y.saturating_sub(mirror).saturating_mul(stride);
-            // A far distance costs more extra bits: take it only if clearly longer.
-            if dist > stride && dist <= MAX_DISTANCE {
-                let len = match_len(data, i, dist);
-                if len > best.0 + 2 {
-                    best = (len, dist);
-                }
-            }
-        }
-        let (len, dist) = best;
-        if len >= MIN_MATCH {
+        let (len, dist) = best_match(data, i, stride, rows);
+        // Lazy evaluation: a short match that hides a much longer one starting
+        // at the next byte is worth a literal.
+        let defer =
+            len >= MIN_MATCH && len < 16 && best_match(data, i + 1, stride, rows).0 > len + 1;
+        if len >= MIN_MATCH && !defer {
             tokens.push(Token::Match(len as u16, dist as u16));
             i += len;
         } else {
@@ -76,6 +63,28 @@ fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
         }
     }
     tokens
+}
+
+/// The longest of the three candidate matches at `i`, as (length, distance).
+fn best_match(data: &[u8], i: usize, stride: usize, rows: usize) -> (usize, usize) {
+    let mut best = (match_len(data, i, 1), 1);
+    if best.0 < MAX_MATCH && stride > 1 && stride <= MAX_DISTANCE {
+        let up = match_len(data, i, stride);
+        if up > best.0 {
+            best = (up, stride);
+        }
+        let y = i / stride;
+        let mirror = rows.saturating_sub(y + 1);
+        let dist = y.saturating_sub(mirror).saturating_mul(stride);
+        // A far distance costs more extra bits: take it only if clearly longer.
+        if dist > stride && dist <= MAX_DISTANCE {
+            let len = match_len(data, i, dist);
+            if len > best.0 + 2 {
+                best = (len, dist);
+            }
+        }
+    }
+    best
 }
 
 /// How many bytes from `i` equal those `dist` earlier, capped at `MAX_MATCH`.
@@ -461,6 +470,8 @@ impl DynamicHeader {
 fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
     let mut out = Vec::new();
     let mut i = 0;
+    // The length symbol 16 would repeat, if one was just sent.
+    let mut previous: Option<u8> = None;
     while let Some(&l) = lengths.get(i) {
         let run = lengths
             .get(i..)
@@ -469,17 +480,19 @@ fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
             let n = run.min(138);
             out.push((18, (n - 11) as u8));
             i += n;
+            previous = None;
         } else if l == 0 && run >= 3 {
             out.push((17, (run - 3) as u8));
             i += run;
-        } else if l != 0 && run >= 4 {
-            out.push((l, 0));
-            let n = (run - 1).min(6);
+            previous = None;
+        } else if previous == Some(l) && run >= 3 {
+            let n = run.min(6);
             out.push((16, (n - 3) as u8));
-            i += 1 + n;
+            i += n;
         } else {
             out.push((l, 0));
             i += 1;
+            previous = Some(l);
         }
     }
     out

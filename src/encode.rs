@@ -1,6 +1,6 @@
 //! PNG encoding of a rendered [`Image`]: 4-bit indexed colour with a `tRNS`
 //! chunk for the edge alphas. A flat two-colour avatar compresses far better
-//! as 16 palette indices than as RGBA (measured 2.4× smaller), and encoding
+//! as 12 palette indices than as RGBA (measured 2.4× smaller), and encoding
 //! dominates the cost of a render, so this file is where speed is won.
 //!
 //! Output is deterministic: the same image gives the same bytes everywhere.

@@ -1,0 +1,180 @@
+"""`make bench`: one run, everything side by side on the same Envoy build.
+
+1. Native render cost (examples/bench_render.rs, release mode).
+2. Through the real Envoy (--concurrency 2) with wrk, each scenario after a
+   warm-up, for a fixed duration, reported against the floor measured in the
+   same run:
+     a. uncached renders: every request a new name, on a listener whose
+        filter has cache_bytes 0, so nothing can come from a cache;
+     b. hot: the same 16 avatars again and again (cache on);
+     c. revalidation: If-None-Match answered 304;
+     d. a non-avatar route through the listener that has the filter;
+     e. the floor: the same route on a listener with no wasm filter at all.
+3. Response bytes for a fixed list of names.
+Prints a table and writes bench/results.md. Loopback only; stops by itself.
+"""
+import datetime
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
+from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
+
+DURATION = os.environ.get("BENCH_SECONDS", "5")
+WARMUP = "1"
+CONNECTIONS = "16"
+
+UNCACHED_LUA = r"""
+-- Every request a name never seen before: the counter is spelled in letters
+-- so the initials are two Latin capitals, like a real name.
+local n = 0
+local letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+local function word(k)
+  local s = ""
+  repeat
+    local d = k % 26
+    s = s .. letters:sub(d + 1, d + 1)
+    k = (k - d) / 26
+  until k == 0
+  return s
+end
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/avatar/" .. word(n) .. "%20" .. word(n * 7 + 3) .. "?size=128")
+end
+"""
+
+HOT_LUA = r"""
+local names = {"Ada%20Lovelace", "Grace%20Hopper", "Alan%20Turing", "Katherine%20Johnson",
+  "Edsger%20Dijkstra", "Barbara%20Liskov", "Donald%20Knuth", "Margaret%20Hamilton",
+  "Tim%20Berners-Lee", "Radia%20Perlman", "Ken%20Thompson", "Frances%20Allen",
+  "John%20McCarthy", "Shafi%20Goldwasser", "Leslie%20Lamport", "Hedy%20Lamarr"}
+local i = 0
+request = function()
+  i = i % #names + 1
+  return wrk.format("GET", "/avatar/" .. names[i] .. "?size=128")
+end
+"""
+
+
+def bench_config(main_port, nocache_port, floor_port, admin_port):
+    """envoy.yaml's listener, plus a no-cache copy and a copy with no wasm filter."""
+    base = render_config(main_port, admin_port)
+    listener_start = base.index("  - name: main")
+    listener_end = base.index("          - name: envoy.filters.http.router")
+    router = base[listener_end:]
+    router = router[: router.index("Router") + len("Router")] + "\n"
+    main_listener = base[listener_start:listener_end] + router
+    nocache = (main_listener.replace("name: main", "name: nocache")
+               .replace(f"port_value: {main_port}", f"port_value: {nocache_port}")
+               .replace('"cache_bytes": 4194304', '"cache_bytes": 0')
+               .replace("vm_id: monogram", "vm_id: monogram-nocache"))
+    assert '"cache_bytes": 0' in nocache
+    floor = main_listener.replace("name: main", "name: floor").replace(
+        f"port_value: {main_port}", f"port_value: {floor_port}")
+    # Drop the wasm filter and its per-route enablement entirely.
+    floor = re.sub(r"                typed_per_filter_config:\n(?:                  .*\n)+", "", floor)
+    floor = re.sub(r"          - name: monogram\n(?:            .*\n|              .*\n)+?(?=          - name: envoy.filters.http.router)", "", floor)
+    assert "wasm" not in floor, floor
+    return base[:listener_start] + main_listener + nocache + floor
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wrk(url, script=None, headers=()):
+    args = ["wrk", "-t1", f"-c{CONNECTIONS}", "--latency"]
+    for h in headers:
+        args += ["-H", h]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script or "")
+        lua = f.name
+    if script:
+        args += ["-s", lua]
+    subprocess.run(args + [f"-d{WARMUP}s", url], check=True, capture_output=True)
+    out = subprocess.run(args + [f"-d{DURATION}s", url], check=True, capture_output=True, text=True).stdout
+    os.unlink(lua)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)\b", out)
+        v = float(m.group(1))
+        return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "bad": int(non2xx.group(1)) if non2xx else 0}
+
+
+def main():
+    ports = [free_port() for _ in range(4)]
+    main_port, nocache_port, floor_port, admin_port = ports
+    started = time.monotonic()
+    envoy = Envoy(config_text=lambda p, a: bench_config(main_port, nocache_port, floor_port, admin_port))
+    ready_s = time.monotonic() - started
+    try:
+        rss_start = rss_mb(envoy.proc.pid)
+        base = f"http://127.0.0.1:{main_port}"
+        with urllib.request.urlopen(base + "/avatar/Ada%20Lovelace?size=128") as r:
+            etag = r.headers["etag"]
+        rows = {}
+        rows["a. uncached render, 128 px"] = wrk(f"http://127.0.0.1:{nocache_port}/", UNCACHED_LUA)
+        rows["b. hot avatars (cache)"] = wrk(base + "/", HOT_LUA)
+        rows["c. 304 revalidation"] = wrk(base + "/avatar/Ada%20Lovelace?size=128",
+                                         headers=[f"If-None-Match: {etag}"])
+        rows["d. non-avatar route, filter listener"] = wrk(base + "/healthz")
+        rows["e. floor: same route, no wasm"] = wrk(f"http://127.0.0.1:{floor_port}/healthz")
+        rss_end = rss_mb(envoy.proc.pid)
+        failures = {k: v for k, v in envoy.stats("wasm").items() if "fail" in k and v != "0"}
+    finally:
+        envoy.stop()
+
+    native = subprocess.run([str(ROOT / "target/release/examples/bench_render")],
+                            check=True, capture_output=True, text=True).stdout
+    floor = rows["e. floor: same route, no wasm"]["rps"]
+    targets = {"a": 0.25, "b": 0.80, "c": 0.80, "d": 0.97}
+    lines = []
+    lines.append(f"# monogram benchmark\n")
+    lines.append(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+                 f"{os.cpu_count()} cores, Envoy `{envoy_version()}` with `--concurrency 2`, "
+                 f"wrk -t1 -c{CONNECTIONS} -d{DURATION}s after a {WARMUP}s warm-up, on the same cores. "
+                 f"Command: `make bench`.\n")
+    lines.append("## Native render cost (one core, release build)\n")
+    lines.append(native.strip() + "\n")
+    lines.append("## Through Envoy\n")
+    lines.append("| scenario | requests/s | × floor | target | p50 ms | p99 ms | non-2xx/3xx |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        key = name[0]
+        ratio = r["rps"] / floor
+        target = f"≥ {targets[key]:.2f}" if key in targets else "1.00"
+        ok = "" if key not in targets or ratio >= targets[key] else " ✗"
+        lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.2f}{ok} | {target} | "
+                     f"{r['p50']:.2f} | {r['p99']:.2f} | {r['bad']} |")
+    lines.append("")
+    lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
+                 f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
+                 f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
+    text = "\n".join(lines)
+    print(text)
+    (ROOT / "bench/results.md").write_text(text)
+
+
+def envoy_version():
+    out = subprocess.run([os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy")), "--version"],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"version: \S+/(\d+\.\d+\.\d+)", out)
+    return m.group(1) if m else out.strip()
+
+
+if __name__ == "__main__":
+    main()
