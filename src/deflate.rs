@@ -53,7 +53,7 @@ fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
         // Lazy evaluation: a short match that hides a much longer one starting
         // at the next byte is worth a literal.
         let defer =
-            len >= MIN_MATCH && len < 16 && best_match(data, i + 1, stride, rows).0 > len + 1;
+            (MIN_MATCH..16).contains(&len) && best_match(data, i + 1, stride, rows).0 > len + 1;
         if len >= MIN_MATCH && !defer {
             tokens.push(Token::Match(len as u16, dist as u16));
             i += len;
