@@ -8,6 +8,7 @@ ENVOY   := $(VENV)/bin/envoy
 PYTHON  := $(VENV)/bin/python
 WASM    := target/wasm32-wasip1/release/monogram.wasm
 RENDER  := target/release/examples/render
+CHECK_CONFIG := target/release/examples/check_config
 CHROMIUM := /usr/bin/chromium
 BROWSER_DEPS := tests/browser/node_modules/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -50,8 +51,8 @@ browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
 build: wasm-target
 	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
 
-$(RENDER): FORCE
-	cargo build --release --example render $(CARGO_FLAGS)
+$(RENDER) $(CHECK_CONFIG) &: FORCE
+	cargo build --release --example render --example check_config $(CARGO_FLAGS)
 FORCE:
 
 # ---- run ------------------------------------------------------------------
@@ -74,9 +75,9 @@ lint: wasm-target
 unit:
 	cargo test --release $(CARGO_FLAGS)
 
-e2e: setup build $(RENDER) browser-setup
+e2e: setup build $(RENDER) $(CHECK_CONFIG) browser-setup
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) \
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
 	  $(VENV)/bin/pytest -q tests/e2e
 
 test: lint unit e2e
