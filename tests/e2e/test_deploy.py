@@ -125,3 +125,80 @@ def test_nginx_runs_the_filter_in_the_avatar_location_with_a_content_handler(ngi
     # handler is the fallback.
     assert "return" not in siblings
     assert {"root", "alias", "proxy_pass"} & set(siblings)
+
+
+# --- The ABI both hosts provide ---------------------------------------------------
+
+# Host functions ngx_wasm_module registers (its proxy-wasm and WASI host
+# function tables). A module importing anything else does not load there.
+# Some are registered as "not yet implemented" and trap when called; the
+# filter calls none of those but the metric functions on releases before
+# ngx_wasm_module's metrics support (hence the "metrics" key).
+NGX_WASM_MODULE_IMPORTS = {
+    "env": {
+        "proxy_log", "proxy_get_log_level", "proxy_set_effective_context", "proxy_done",
+        "proxy_context_finalize", "proxy_continue_stream", "proxy_close_stream",
+        "proxy_resume_stream", "proxy_send_local_response", "proxy_send_http_response",
+        "proxy_continue_request", "proxy_continue_response", "proxy_resume_http_stream",
+        "proxy_get_buffer", "proxy_get_buffer_bytes", "proxy_set_buffer",
+        "proxy_set_buffer_bytes", "proxy_get_header_map_pairs", "proxy_get_header_map_value",
+        "proxy_set_header_map_pairs", "proxy_add_header_map_value",
+        "proxy_replace_header_map_value", "proxy_remove_header_map_value",
+        "proxy_get_map_values", "proxy_set_map_values", "proxy_get_shared_data",
+        "proxy_set_shared_data", "proxy_register_shared_queue", "proxy_resolve_shared_queue",
+        "proxy_dequeue_shared_queue", "proxy_enqueue_shared_queue", "proxy_define_metric",
+        "proxy_get_metric", "proxy_record_metric", "proxy_increment_metric", "proxy_http_call",
+        "proxy_dispatch_http_call", "proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_send",
+        "proxy_grpc_cancel", "proxy_grpc_close", "proxy_get_status",
+        "proxy_call_foreign_function", "proxy_set_tick_period_milliseconds",
+        "proxy_get_current_time_nanoseconds", "proxy_get_configuration", "proxy_get_property",
+        "proxy_set_property", "proxy_clear_route_cache",
+    },
+    "wasi_snapshot_preview1": {
+        "args_get", "args_sizes_get", "clock_time_get", "environ_get", "environ_sizes_get",
+        "fd_write", "proc_exit", "random_get",
+    },
+}
+
+
+def wasm_imports(data):
+    """(module, name) of every function import of a wasm binary."""
+    def leb(i):
+        value = shift = 0
+        while True:
+            byte = data[i]
+            i += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value, i
+
+    def name(i):
+        n, i = leb(i)
+        return data[i:i + n].decode(), i + n
+
+    assert data[:8] == b"\0asm\1\0\0\0"
+    out, i = [], 8
+    while i < len(data):
+        section, i = data[i], i + 1
+        size, i = leb(i)
+        if section == 2:
+            j = i
+            count, j = leb(j)
+            for _ in range(count):
+                module, j = name(j)
+                field, j = name(j)
+                kind, j = data[j], j + 1
+                assert kind == 0, f"non-function import {module}.{field}"
+                _, j = leb(j)
+                out.append((module, field))
+        i += size
+    return out
+
+
+def test_the_module_imports_only_what_both_hosts_provide():
+    wasm = os.environ.get("MONOGRAM_WASM", str(ROOT / "target/wasm32-wasip1/release/monogram.wasm"))
+    imports = wasm_imports(open(wasm, "rb").read())
+    assert ("env", "proxy_send_local_response") in imports
+    missing = [f"{m}.{f}" for m, f in imports if f not in NGX_WASM_MODULE_IMPORTS.get(m, set())]
+    assert not missing, f"ngx_wasm_module does not provide {missing}"
