@@ -29,3 +29,4 @@ pub mod report;
 pub mod request;
 pub mod response;
 pub mod script;
+pub mod svg;

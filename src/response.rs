@@ -13,6 +13,7 @@ use crate::render::{self, Avatar, Content, Shape};
 use crate::report::{CacheLookup, Report, RequestOutcome};
 use crate::request::{self, AvatarRequest, Format};
 use crate::script::Script;
+use crate::svg;
 
 /// Bumped whenever the same request could render different pixels, so
 /// ETags (and caches keyed on them) never outlive the renderer that made them.
@@ -113,7 +114,10 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
             (body, CacheLookup::Miss)
         }
     };
-    headers.insert(0, ("content-type", "image/png".to_string()));
+    headers.insert(
+        0,
+        ("content-type", content_type(resolved.format).to_string()),
+    );
     let mut report = Report::new(if resolved.text.is_empty() {
         RequestOutcome::Placeholder
     } else {
@@ -185,6 +189,13 @@ pub fn etag_matches(header: &str, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
+fn content_type(format: Format) -> &'static str {
+    match format {
+        Format::Png => "image/png",
+        Format::Svg => "image/svg+xml",
+    }
+}
+
 /// Renders and encodes.
 pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
     let content = if r.text.is_empty() {
@@ -192,18 +203,16 @@ pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
     } else {
         Content::Text(&r.text)
     };
-    let image = render::render(
-        &Avatar {
-            size: r.size,
-            shape: r.shape,
-            bg: r.bg,
-            fg: r.fg,
-            content,
-        },
-        fonts,
-    );
+    let avatar = Avatar {
+        size: r.size,
+        shape: r.shape,
+        bg: r.bg,
+        fg: r.fg,
+        content,
+    };
     match r.format {
-        Format::Png => encode::png(&image),
+        Format::Png => encode::png(&render::render(&avatar, fonts)),
+        Format::Svg => svg::svg(&avatar, fonts).map(String::into_bytes),
     }
 }
 
@@ -453,6 +462,30 @@ mod tests {
             })
         );
         assert_eq!(get("/avatar/Ada").report.error, None);
+    }
+
+    #[test]
+    fn svg_has_the_headers_of_png_but_its_own_type_and_etag() {
+        let png = get("/avatar/Ada%20Lovelace?size=64");
+        let svg = get("/avatar/Ada%20Lovelace.svg?size=64");
+        assert_eq!(svg.status, 200);
+        assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+        assert_ne!(svg.header("etag"), png.header("etag"));
+        for h in [
+            "cache-control",
+            "access-control-allow-origin",
+            "x-content-type-options",
+        ] {
+            assert_eq!(svg.header(h), png.header(h), "{h}");
+        }
+        assert!(svg.body.starts_with(b"<svg "));
+        assert_eq!(svg.report, png.report);
+        let etag = svg.header("etag").unwrap().to_string();
+        let again = req("GET", "/avatar/Ada%20Lovelace.svg?size=64", Some(&etag));
+        assert_eq!(again.status, 304);
+        // A name that could break out of markup draws like any other name.
+        let hostile = get("/avatar/%3C%2Fsvg%3E%3Cscript%3E.svg");
+        assert!(!String::from_utf8(hostile.body).unwrap().contains("script"));
     }
 
     #[test]
