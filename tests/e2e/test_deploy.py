@@ -122,8 +122,7 @@ def test_nginx_runs_the_filter_in_the_avatar_location_with_a_content_handler(ngi
     assert_filter_accepts(config)
     siblings = [d["directive"] for p, d in nginx if p == path]
     # `return` would answer instead of the filter (observed with
-    # ngx_wasm_module); a content
-    # handler is the fallback.
+    # ngx_wasm_module); a content handler is the fallback.
     assert "return" not in siblings
     assert {"root", "alias", "proxy_pass"} & set(siblings)
 
