@@ -9,7 +9,7 @@ use crate::script::Script;
 /// exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequestOutcome {
-    /// 200 with initials drawn.
+    /// 200 with initials (drawn now or earlier, from the cache).
     Rendered,
     /// 200 with the neutral placeholder (no usable or drawable letters).
     Placeholder,
@@ -63,8 +63,7 @@ impl RequestOutcome {
     }
 }
 
-/// Whether a response came from the in-VM cache. Nothing sets it until the
-/// cache exists; until then the cache metrics read 0.
+/// Whether a response's body came from the VM's cache of encoded avatars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheLookup {
     Hit,
@@ -77,6 +76,7 @@ pub struct Report {
     pub outcome: RequestOutcome,
     /// Script of the drawn text; `None` when no text was drawn.
     pub script: Option<Script>,
+    /// `None` when the cache was not consulted (disabled, or no body needed).
     pub cache: Option<CacheLookup>,
     /// Why the request failed, for the log line; `None` on success.
     pub error: Option<Error>,

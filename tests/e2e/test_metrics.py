@@ -39,7 +39,6 @@ def test_every_series_exists_before_any_event():
             assert p[("monogram_requests", f'outcome="{o}"')] == 0, o
         for s in SCRIPTS:
             assert p[("monogram_renders", f'script="{s}"')] == 0, s
-        # The in-VM cache is not built yet: its counters exist and read 0.
         assert p[("monogram_cache_hits", "")] == 0
         assert p[("monogram_cache_misses", "")] == 0
         assert p[("monogram_render_time_us_count", "")] == 0
@@ -49,10 +48,11 @@ def test_every_series_exists_before_any_event():
 
 def test_requests_are_counted_by_outcome_and_script():
     # An Envoy of its own: histogram samples of other tests' requests would
-    # still be arriving in a shared one.
-    envoy = Envoy()
+    # still be arriving in a shared one. One worker, so one VM and one cache.
+    envoy = Envoy(concurrency=1)
     try:
         etag = request(envoy, "/avatar/Ada%20Lovelace?size=40").header("etag")
+        request(envoy, "/avatar/Ada%20Lovelace?size=40")  # from the cache
         request(envoy, "/avatar/%CE%91%CE%BB%CE%AD%CE%BE%CE%B7%CF%82?size=40")  # Αλέξης: Greek
         request(envoy, "/avatar/%D0%96%D0%B5%D0%BD%D1%8F.svg?size=40")  # Женя: Cyrillic, SVG
         request(envoy, "/avatar/%21%21?size=40")  # placeholder
@@ -61,15 +61,19 @@ def test_requests_are_counted_by_outcome_and_script():
         request(envoy, "/avatar/Ada", method="DELETE")
         request(envoy, "/", method="GET")  # not ours: not counted
         p = prometheus(envoy)
-        want = {"rendered": 3, "placeholder": 1, "not_modified": 1, "bad_request": 1,
+        want = {"rendered": 4, "placeholder": 1, "not_modified": 1, "bad_request": 1,
                 "method_not_allowed": 1, "error": 0}
         for o, n in want.items():
             assert p[("monogram_requests", f'outcome="{o}"')] == n, o
-        scripts = {"latin": 1, "greek": 1, "cyrillic": 1}
+        scripts = {"latin": 2, "greek": 1, "cyrillic": 1}
         for s in SCRIPTS:
             assert p[("monogram_renders", f'script="{s}"')] == scripts.get(s, 0), s
-        # Four images were drawn (three renders and the placeholder): the
-        # histogram gets one sample each, once Envoy has merged them.
+        # The 304 and the errors never look in the cache.
+        assert p[("monogram_cache_hits", "")] == 1
+        assert p[("monogram_cache_misses", "")] == 4
+        # Four images were drawn (three renders and the placeholder; the
+        # cache hit was not): the histogram gets one sample each, once Envoy
+        # has merged them.
         count = ("monogram_render_time_us_count", "")
         wait_for(lambda: prometheus(envoy)[count] >= 4, "4 render-time samples")
         final = prometheus(envoy)
