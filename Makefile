@@ -8,14 +8,18 @@ ENVOY   := $(VENV)/bin/envoy
 PYTHON  := $(VENV)/bin/python
 WASM    := target/wasm32-wasip1/release/monogram.wasm
 RENDER  := target/release/examples/render
+CHECK_CONFIG := target/release/examples/check_config
+CHROMIUM := /usr/bin/chromium
+BROWSER_DEPS := tests/browser/node_modules/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CARGO_FLAGS ?=
 
-.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean
+.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean demo browser-setup
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
+	@echo "make demo         the same in the official Envoy image: docker compose up (needs a Docker engine)"
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
 	@echo "make lint         cargo fmt --check and clippy (native and wasm32-wasip1)"
 	@echo "make golden       accept the current renders as the golden reference images"
@@ -32,18 +36,35 @@ $(VENV)/.installed: requirements.txt
 
 setup: wasm-target $(VENV)/.installed
 
+# Debian's chromium and playwright-core (pinned in tests/browser) for the
+# real-browser test; playwright's own browser download is never used.
+$(CHROMIUM):
+	$(APT) update -qq && $(APT) install -y -qq chromium
+
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	@touch $@
+
+browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
+
 # ---- build ----------------------------------------------------------------
 build: wasm-target
 	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
 
-$(RENDER): FORCE
-	cargo build --release --example render $(CARGO_FLAGS)
+$(RENDER) $(CHECK_CONFIG) &: FORCE
+	cargo build --release --example render --example check_config $(CARGO_FLAGS)
 FORCE:
 
 # ---- run ------------------------------------------------------------------
 run: setup build
 	@echo "monogram: http://127.0.0.1:10000/avatar/Ada%20Lovelace  (admin http://127.0.0.1:9901)"
 	exec $(ENVOY) -c envoy.yaml --concurrency 2 --log-level info
+
+# docker-compose.yaml mounts envoy.yaml and the built module into the official
+# Envoy image. No test can run this (CI has no Docker engine);
+# tests/e2e/test_compose.py checks the mounts and validates the command's config.
+demo: build
+	docker compose up
 
 # ---- tests ----------------------------------------------------------------
 lint: wasm-target
@@ -54,9 +75,9 @@ lint: wasm-target
 unit:
 	cargo test --release $(CARGO_FLAGS)
 
-e2e: setup build $(RENDER)
+e2e: setup build $(RENDER) $(CHECK_CONFIG) browser-setup
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) \
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
 	  $(VENV)/bin/pytest -q tests/e2e
 
 test: lint unit e2e

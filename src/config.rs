@@ -33,6 +33,9 @@ pub struct Config {
     pub length: u8,
     /// Budget of the per-VM cache of encoded avatars, in bytes; 0 disables it.
     pub cache_bytes: usize,
+    /// Define and update proxy-wasm metrics. Off for hosts that trap on the
+    /// metric calls (ngx_wasm_module before it implemented them).
+    pub metrics: bool,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             shape: Shape::Circle,
             length: 2,
             cache_bytes: 4 << 20,
+            metrics: true,
         }
     }
 }
@@ -65,6 +69,7 @@ struct Raw {
     shape: Option<String>,
     length: Option<u8>,
     cache_bytes: Option<usize>,
+    metrics: Option<bool>,
 }
 
 fn read<T: DeserializeOwned>(key: &str, value: Value, expected: &str) -> Result<Option<T>, String> {
@@ -91,6 +96,7 @@ impl Raw {
                 "shape" => raw.shape = read(&key, value, "a string")?,
                 "length" => raw.length = read(&key, value, "1, 2 or 3")?,
                 "cache_bytes" => raw.cache_bytes = read(&key, value, "a whole number of bytes")?,
+                "metrics" => raw.metrics = read(&key, value, "true or false")?,
                 _ => return Err(format!("monogram configuration has an unknown key '{key}'")),
             }
         }
@@ -178,6 +184,7 @@ impl Config {
             shape,
             length,
             cache_bytes,
+            metrics: raw.metrics.unwrap_or(defaults.metrics),
         })
     }
 }
@@ -196,13 +203,15 @@ mod tests {
     fn every_key_is_read() {
         let c = Config::from_json(
             br##"{"path_prefix":"/a/","default_size":64,"max_size":256,"max_age":60,
-                 "palette":["#000","123456"],"shape":"square","length":1,"cache_bytes":0}"##,
+                 "palette":["#000","123456"],"shape":"square","length":1,"cache_bytes":0,
+                 "metrics":false}"##,
         )
         .unwrap();
         assert_eq!(c.path_prefix, "/a/");
         assert_eq!((c.default_size, c.max_size, c.max_age), (64, 256, 60));
         assert_eq!(c.palette, vec![Rgb(0, 0, 0), Rgb(0x12, 0x34, 0x56)]);
         assert_eq!((c.shape, c.length, c.cache_bytes), (Shape::Square, 1, 0));
+        assert!(!c.metrics);
     }
 
     #[test]
@@ -233,6 +242,7 @@ mod tests {
             (r#"{"max_age":-1}"#, "max_age"),
             (r#"{"cache_bytes":268435457}"#, "cache_bytes"),
             (r#"{"cache_bytes":-1}"#, "cache_bytes"),
+            (r#"{"metrics":"yes"}"#, "metrics"),
         ] {
             let e = Config::from_json(json.as_bytes()).unwrap_err();
             assert!(e.contains(key), "{json} gave {e}");

@@ -1,15 +1,21 @@
 //! The proxy-wasm glue: the only file that talks to the host. It reads the
 //! plugin configuration, hands each request's method, path and
-//! `If-None-Match` to [`crate::response::handle`], and sends what it returns.
+//! `If-None-Match` to [`crate::response::handle`], sends what it returns, and
+//! turns the response's [`Report`] into metric updates and one log line per
+//! error.
 
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::metrics::{self, Kind, Update};
+use crate::report::Report;
 use crate::response::{handle, HttpRequest, Outcome};
-use log::{debug, error, warn};
+use log::{error, info, warn};
+use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel};
+use proxy_wasm::types::{Action, ContextType, LogLevel, MetricType};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Instant;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
@@ -17,15 +23,34 @@ proxy_wasm::main! {{
         Box::new(MonogramRoot {
             config: Rc::new(Config::default()),
             cache: Rc::new(RefCell::new(Cache::new(0))),
+            metrics: None,
         })
     });
 }}
 
-/// One per plugin configuration per VM: holds the parsed configuration and
-/// the VM's cache of encoded avatars.
+/// One per plugin configuration per VM: holds the parsed configuration, the
+/// VM's cache of encoded avatars and the host's ids of the metrics.
 struct MonogramRoot {
     config: Rc<Config>,
     cache: Rc<RefCell<Cache>>,
+    /// Host metric ids, parallel to [`metrics::catalogue`]; `None` when
+    /// metrics are off.
+    metrics: Option<Rc<Vec<u32>>>,
+}
+
+/// Defines every metric with the host. Defining an existing name returns its
+/// id again, so every VM and every reconfiguration shares one series.
+fn define_metrics() -> Option<Vec<u32>> {
+    metrics::catalogue()
+        .iter()
+        .map(|m| {
+            let kind = match m.kind {
+                Kind::Counter => MetricType::Counter,
+                Kind::Histogram => MetricType::Histogram,
+            };
+            hostcalls::define_metric(kind, &m.name).ok()
+        })
+        .collect()
 }
 
 impl Context for MonogramRoot {}
@@ -35,6 +60,15 @@ impl RootContext for MonogramRoot {
         let bytes = self.get_plugin_configuration().unwrap_or_default();
         match Config::from_json(&bytes) {
             Ok(config) => {
+                self.metrics = if config.metrics {
+                    let ids = define_metrics();
+                    if ids.is_none() {
+                        warn!("monogram: the host refused a metric definition; metrics are off");
+                    }
+                    ids.map(Rc::new)
+                } else {
+                    None
+                };
                 self.cache = Rc::new(RefCell::new(Cache::new(config.cache_bytes)));
                 self.config = Rc::new(config);
                 true
@@ -52,6 +86,7 @@ impl RootContext for MonogramRoot {
             context_id,
             config: Rc::clone(&self.config),
             cache: Rc::clone(&self.cache),
+            metrics: self.metrics.clone(),
         }))
     }
 
@@ -65,6 +100,35 @@ struct MonogramFilter {
     context_id: u32,
     config: Rc<Config>,
     cache: Rc<RefCell<Cache>>,
+    metrics: Option<Rc<Vec<u32>>>,
+}
+
+impl MonogramFilter {
+    fn record(&self, report: &Report, elapsed_us: u64) {
+        let Some(ids) = &self.metrics else { return };
+        for update in metrics::updates(report, elapsed_us) {
+            // A failed update loses one sample; not worth failing a request for.
+            let _ = match update {
+                Update::Increment(i) => ids.get(i).map(|&id| hostcalls::increment_metric(id, 1)),
+                Update::Record(i, value) => {
+                    ids.get(i).map(|&id| hostcalls::record_metric(id, value))
+                }
+            };
+        }
+    }
+
+    /// One line per failed request, with the context id to correlate it
+    /// with the host's own logs. Never the name or the path: they are
+    /// personal data, and the error's text never contains them.
+    fn log(&self, status: u16, report: &Report) {
+        let Some(e) = &report.error else { return };
+        let outcome = report.outcome.name();
+        if status >= 500 {
+            error!("[ctx {}] {status} {outcome}: {e}", self.context_id);
+        } else {
+            info!("[ctx {}] {status} {outcome}: {e}", self.context_id);
+        }
+    }
 }
 
 impl Context for MonogramFilter {}
@@ -87,16 +151,13 @@ impl HttpContext for MonogramFilter {
             Ok(cache) => cache,
             Err(_) => &mut spare,
         };
+        let started = Instant::now();
         match handle(&self.config, cache, &request) {
             Outcome::PassThrough => Action::Continue,
             Outcome::Respond(response) => {
-                if response.status >= 500 {
-                    error!("[{}] answered {}", self.context_id, response.status);
-                } else if response.status >= 400 {
-                    warn!("[{}] answered {}", self.context_id, response.status);
-                } else {
-                    debug!("[{}] answered {}", self.context_id, response.status);
-                }
+                let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                self.record(&response.report, elapsed_us);
+                self.log(response.status, &response.report);
                 let headers: Vec<(&str, &str)> = response
                     .headers
                     .iter()

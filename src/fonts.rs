@@ -28,9 +28,70 @@ pub struct Glyph {
     pub coverage: Vec<u8>,
 }
 
+/// One step of a glyph outline, in pixels, y down, relative to the pen on
+/// the baseline (the coordinates of [`Glyph`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Segment {
+    MoveTo(f32, f32),
+    LineTo(f32, f32),
+    /// Control point, end point.
+    QuadTo(f32, f32, f32, f32),
+    /// Two control points, end point.
+    CubicTo(f32, f32, f32, f32, f32, f32),
+    Close,
+}
+
+/// A glyph as vector outlines, for output that scales (SVG).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outline {
+    pub segments: Vec<Segment>,
+    /// Ink box `(left, top, right, bottom)`, in the segments' coordinates.
+    pub bounds: (f32, f32, f32, f32),
+    /// How far the pen moves after this glyph, in pixels.
+    pub advance: f32,
+}
+
+/// Collects ttf-parser's outline callbacks (font units, y up) as segments.
+struct Collect {
+    scale: f32,
+    segments: Vec<Segment>,
+}
+
+impl ttf_parser::OutlineBuilder for Collect {
+    fn move_to(&mut self, x: f32, y: f32) {
+        let s = self.scale;
+        self.segments.push(Segment::MoveTo(x * s, -y * s));
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        let s = self.scale;
+        self.segments.push(Segment::LineTo(x * s, -y * s));
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        let s = self.scale;
+        self.segments
+            .push(Segment::QuadTo(x1 * s, -y1 * s, x * s, -y * s));
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let s = self.scale;
+        self.segments.push(Segment::CubicTo(
+            x1 * s,
+            -y1 * s,
+            x2 * s,
+            -y2 * s,
+            x * s,
+            -y * s,
+        ));
+    }
+    fn close(&mut self) {
+        self.segments.push(Segment::Close);
+    }
+}
+
 /// The embedded fonts, ready to rasterise.
 pub struct Fonts {
     latin: fontdue::Font,
+    /// The same font's tables, read in place, for outlines.
+    latin_face: ttf_parser::Face<'static>,
     /// Cap height as a fraction of the em.
     latin_cap_height: f32,
 }
@@ -52,6 +113,7 @@ impl Fonts {
         let cap = f32::from(face.capital_height()?) / f32::from(face.units_per_em());
         Some(Fonts {
             latin,
+            latin_face: face,
             latin_cap_height: cap,
         })
     }
@@ -69,6 +131,33 @@ impl Fonts {
     /// Advance width of `c` at em size `px`, in pixels, without rasterising.
     pub fn advance(&self, c: char, px: f32) -> f32 {
         self.latin.metrics(c, px).advance_width
+    }
+
+    /// The outline of `c` at em size `px`; `None` for a character without a
+    /// glyph. A glyph without ink (a space) has no segments and empty bounds.
+    pub fn outline(&self, c: char, px: f32) -> Option<Outline> {
+        let face = &self.latin_face;
+        let id = face.glyph_index(c).filter(|id| id.0 != 0)?;
+        let scale = px / f32::from(face.units_per_em());
+        let advance = f32::from(face.glyph_hor_advance(id).unwrap_or(0)) * scale;
+        let mut collect = Collect {
+            scale,
+            segments: Vec::new(),
+        };
+        let bounds = match face.outline_glyph(id, &mut collect) {
+            Some(b) => (
+                f32::from(b.x_min) * scale,
+                -f32::from(b.y_max) * scale,
+                f32::from(b.x_max) * scale,
+                -f32::from(b.y_min) * scale,
+            ),
+            None => (0.0, 0.0, 0.0, 0.0),
+        };
+        Some(Outline {
+            segments: collect.segments,
+            bounds,
+            advance,
+        })
     }
 
     /// Rasterises `c` at em size `px`.
@@ -117,6 +206,23 @@ mod tests {
             assert!(f.has_glyph(c), "{c}");
         }
         assert!(!f.has_glyph('王'));
+    }
+
+    #[test]
+    fn outline_matches_the_raster() {
+        let f = Fonts::get().unwrap();
+        let o = f.outline('H', 100.0).unwrap();
+        let g = f.rasterize('H', 100.0);
+        assert!(matches!(o.segments.first(), Some(Segment::MoveTo(..))));
+        assert_eq!(o.segments.last(), Some(&Segment::Close));
+        let (left, top, right, bottom) = o.bounds;
+        assert!((left - g.left as f32).abs() <= 1.0, "{left} vs {}", g.left);
+        assert!((top - g.top as f32).abs() <= 1.0, "{top} vs {}", g.top);
+        assert!((right - left - g.width as f32).abs() <= 2.0);
+        assert!((bottom - top - g.height as f32).abs() <= 2.0);
+        assert!((o.advance - g.advance).abs() < 0.01);
+        assert!(f.outline('王', 100.0).is_none());
+        assert!(f.outline(' ', 100.0).unwrap().segments.is_empty());
     }
 
     #[test]

@@ -329,10 +329,13 @@ fn composite(p: u8, c: u8) -> u8 {
     }
 }
 
+/// The placeholder's head and shoulders: discs `(cx, cy, r)` as fractions of the edge.
+pub(crate) const SILHOUETTE: [(f32, f32, f32); 2] = [(0.5, 0.39, 0.18), (0.5, 1.02, 0.36)];
+
 /// The placeholder: a head and shoulders, analytically anti-aliased discs.
 fn draw_silhouette(indices: &mut [u8], size: usize) {
     let s = size as f32;
-    let discs = [(0.5 * s, 0.39 * s, 0.18 * s), (0.5 * s, 1.02 * s, 0.36 * s)];
+    let discs = SILHOUETTE.map(|(cx, cy, r)| (cx * s, cy * s, r * s));
     for (y, row) in indices.chunks_exact_mut(size).enumerate() {
         let py = y as f32 + 0.5;
         for (x, p) in row.iter_mut().enumerate() {

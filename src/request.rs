@@ -22,7 +22,10 @@ pub const MAX_INITIALS: usize = 3;
 /// The image format, from the path's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// No extension or `.png`.
     Png,
+    /// `.svg`.
+    Svg,
 }
 
 /// A parsed, validated avatar request; sizes in pixels, already clamped.
@@ -58,9 +61,12 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
     if segment.contains('/') {
         return Err(Error::ExtraPathSegment);
     }
-    let (segment, format) = match segment.strip_suffix(".png") {
-        Some(stem) => (stem, Format::Png),
-        None => (segment, Format::Png),
+    let (segment, format) = if let Some(stem) = segment.strip_suffix(".png") {
+        (stem, Format::Png)
+    } else if let Some(stem) = segment.strip_suffix(".svg") {
+        (stem, Format::Svg)
+    } else {
+        (segment, Format::Png)
     };
     let name = decode(segment, "name")?;
     if name.len() > MAX_NAME_BYTES {
@@ -268,6 +274,20 @@ mod tests {
             "jane.doe@example.com"
         );
         assert_eq!(p("/avatar/x%2Epng").unwrap().name, "x.png");
+    }
+
+    #[test]
+    fn extension_picks_the_format() {
+        let f = |path: &str| {
+            let r = p(path).unwrap();
+            (r.name, r.format)
+        };
+        assert_eq!(f("/avatar/Ada"), ("Ada".into(), Format::Png));
+        assert_eq!(f("/avatar/Ada.png"), ("Ada".into(), Format::Png));
+        assert_eq!(f("/avatar/Ada.svg?size=64"), ("Ada".into(), Format::Svg));
+        assert_eq!(f("/avatar/.svg"), ("".into(), Format::Svg));
+        // An encoded dot is part of the name, not an extension.
+        assert_eq!(f("/avatar/x%2Esvg"), ("x.svg".into(), Format::Png));
     }
 
     #[test]

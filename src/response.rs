@@ -10,7 +10,10 @@ use crate::error::Error;
 use crate::fonts::Fonts;
 use crate::initials;
 use crate::render::{self, Avatar, Content, Shape};
+use crate::report::{CacheLookup, Report, RequestOutcome};
 use crate::request::{self, AvatarRequest, Format};
+use crate::script::Script;
+use crate::svg;
 
 /// Bumped whenever the same request could render different pixels, so
 /// ETags (and caches keyed on them) never outlive the renderer that made them.
@@ -25,12 +28,14 @@ pub struct HttpRequest<'a> {
     pub if_none_match: Option<&'a str>,
 }
 
-/// A complete response for the host to send.
+/// A complete response for the host to send, and what it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// For the glue's metrics and logs; never sent.
+    pub report: Report,
 }
 
 impl Response {
@@ -98,21 +103,34 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
             status: 304,
             headers,
             body: Vec::new(),
+            report: Report::new(RequestOutcome::NotModified),
         });
     }
-    let body = match cache.get(&key) {
-        Some(body) => body.to_vec(),
+    let (body, lookup) = match cache.get(&key) {
+        Some(body) => (body.to_vec(), CacheLookup::Hit),
         None => {
             let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
             cache.insert(&key, body.as_slice().into());
-            body
+            (body, CacheLookup::Miss)
         }
     };
-    headers.insert(0, ("content-type", "image/png".to_string()));
+    headers.insert(
+        0,
+        ("content-type", content_type(resolved.format).to_string()),
+    );
+    let mut report = Report::new(if resolved.text.is_empty() {
+        RequestOutcome::Placeholder
+    } else {
+        RequestOutcome::Rendered
+    });
+    report.script = Script::of_text(&resolved.text);
+    // A disabled cache is not consulted, whatever `get` counted.
+    report.cache = (config.cache_bytes > 0).then_some(lookup);
     Ok(Response {
         status: 200,
         headers,
         body,
+        report,
     })
 }
 
@@ -171,6 +189,13 @@ pub fn etag_matches(header: &str, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
+fn content_type(format: Format) -> &'static str {
+    match format {
+        Format::Png => "image/png",
+        Format::Svg => "image/svg+xml",
+    }
+}
+
 /// Renders and encodes.
 pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
     let content = if r.text.is_empty() {
@@ -178,18 +203,16 @@ pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
     } else {
         Content::Text(&r.text)
     };
-    let image = render::render(
-        &Avatar {
-            size: r.size,
-            shape: r.shape,
-            bg: r.bg,
-            fg: r.fg,
-            content,
-        },
-        fonts,
-    );
+    let avatar = Avatar {
+        size: r.size,
+        shape: r.shape,
+        bg: r.bg,
+        fg: r.fg,
+        content,
+    };
     match r.format {
-        Format::Png => encode::png(&image),
+        Format::Png => encode::png(&render::render(&avatar, fonts)),
+        Format::Svg => svg::svg(&avatar, fonts).map(String::into_bytes),
     }
 }
 
@@ -220,10 +243,13 @@ fn error_response(e: &Error) -> Response {
     if *e == Error::MethodNotAllowed {
         headers.push(("allow", "GET, HEAD".to_string()));
     }
+    let mut report = Report::new(RequestOutcome::of_error_status(status(e)));
+    report.error = Some(e.clone());
     Response {
         status: status(e),
         headers,
         body: format!("{e}\n").into_bytes(),
+        report,
     }
 }
 
@@ -383,11 +409,83 @@ mod tests {
         assert_eq!((cache.hits, cache.misses, cache.len()), (0, 1, 1));
         let cached = get(&mut cache, None);
         assert_eq!(cache.hits, 1);
-        assert_eq!(fresh, cached);
+        assert_eq!(
+            (fresh.status, &fresh.headers, &fresh.body),
+            (cached.status, &cached.headers, &cached.body)
+        );
+        assert_eq!(fresh.report.cache, Some(CacheLookup::Miss));
+        assert_eq!(cached.report.cache, Some(CacheLookup::Hit));
         let etag = fresh.header("etag").unwrap().to_string();
         let mut empty = Cache::new(1 << 20);
         assert_eq!(get(&mut empty, Some(&etag)).status, 304);
         assert!(empty.is_empty(), "304 renders nothing and caches nothing");
+    }
+
+    #[test]
+    fn reports_say_what_happened() {
+        let outcome = |m: &str, p: &str, inm: Option<&str>| req(m, p, inm).report.outcome;
+        assert_eq!(
+            outcome("GET", "/avatar/Ada", None),
+            RequestOutcome::Rendered
+        );
+        assert_eq!(
+            outcome("HEAD", "/avatar/Ada", None),
+            RequestOutcome::Rendered
+        );
+        assert_eq!(
+            outcome("GET", "/avatar/", None),
+            RequestOutcome::Placeholder
+        );
+        assert_eq!(
+            outcome("GET", "/avatar/Ada", Some("*")),
+            RequestOutcome::NotModified
+        );
+        assert_eq!(
+            outcome("PUT", "/avatar/Ada", None),
+            RequestOutcome::MethodNotAllowed
+        );
+        assert_eq!(
+            outcome("GET", "/avatar/Ada?size=x", None),
+            RequestOutcome::BadRequest
+        );
+        assert_eq!(
+            get("/avatar/%CE%91%CE%B2").report.script,
+            Some(Script::Greek)
+        );
+        assert_eq!(get("/avatar/").report.script, None);
+        let bad = get("/avatar/Ada?size=x").report;
+        assert_eq!(
+            bad.error,
+            Some(Error::BadParameter {
+                name: "size",
+                expected: "an integer number of pixels"
+            })
+        );
+        assert_eq!(get("/avatar/Ada").report.error, None);
+    }
+
+    #[test]
+    fn svg_has_the_headers_of_png_but_its_own_type_and_etag() {
+        let png = get("/avatar/Ada%20Lovelace?size=64");
+        let svg = get("/avatar/Ada%20Lovelace.svg?size=64");
+        assert_eq!(svg.status, 200);
+        assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+        assert_ne!(svg.header("etag"), png.header("etag"));
+        for h in [
+            "cache-control",
+            "access-control-allow-origin",
+            "x-content-type-options",
+        ] {
+            assert_eq!(svg.header(h), png.header(h), "{h}");
+        }
+        assert!(svg.body.starts_with(b"<svg "));
+        assert_eq!(svg.report, png.report);
+        let etag = svg.header("etag").unwrap().to_string();
+        let again = req("GET", "/avatar/Ada%20Lovelace.svg?size=64", Some(&etag));
+        assert_eq!(again.status, 304);
+        // A name that could break out of markup draws like any other name.
+        let hostile = get("/avatar/%3C%2Fsvg%3E%3Cscript%3E.svg");
+        assert!(!String::from_utf8(hostile.body).unwrap().contains("script"));
     }
 
     #[test]

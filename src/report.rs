@@ -1,0 +1,128 @@
+//! What happened to one avatar request, as the host-free core saw it: the
+//! glue turns this into metric updates and log lines, so the core never
+//! needs the host to say what it did.
+
+use crate::error::Error;
+use crate::script::Script;
+
+/// How an avatar request was answered. Every response under the prefix has
+/// exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestOutcome {
+    /// 200 with initials (drawn now or earlier, from the cache).
+    Rendered,
+    /// 200 with the neutral placeholder (no usable or drawable letters).
+    Placeholder,
+    /// 304: the client's ETag matched; nothing drawn.
+    NotModified,
+    /// 405.
+    MethodNotAllowed,
+    /// Any other 4xx: the request was malformed or refused.
+    BadRequest,
+    /// 5xx: our fault.
+    Failed,
+}
+
+impl RequestOutcome {
+    /// Every variant, in a fixed order (metrics are defined from this list).
+    pub const ALL: [RequestOutcome; 6] = [
+        RequestOutcome::Rendered,
+        RequestOutcome::Placeholder,
+        RequestOutcome::NotModified,
+        RequestOutcome::MethodNotAllowed,
+        RequestOutcome::BadRequest,
+        RequestOutcome::Failed,
+    ];
+
+    /// The label value, lower-case ASCII.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestOutcome::Rendered => "rendered",
+            RequestOutcome::Placeholder => "placeholder",
+            RequestOutcome::NotModified => "not_modified",
+            RequestOutcome::MethodNotAllowed => "method_not_allowed",
+            RequestOutcome::BadRequest => "bad_request",
+            RequestOutcome::Failed => "error",
+        }
+    }
+
+    /// The outcome of an error response with `status`. By status rather
+    /// than by error variant, so a new error kind is classified the day it
+    /// gets its status.
+    pub fn of_error_status(status: u16) -> RequestOutcome {
+        match status {
+            405 => RequestOutcome::MethodNotAllowed,
+            400..=499 => RequestOutcome::BadRequest,
+            _ => RequestOutcome::Failed,
+        }
+    }
+
+    /// Did answering this request draw an image?
+    pub fn drew(self) -> bool {
+        matches!(self, RequestOutcome::Rendered | RequestOutcome::Placeholder)
+    }
+}
+
+/// Whether a response's body came from the VM's cache of encoded avatars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheLookup {
+    Hit,
+    Miss,
+}
+
+/// What happened to one request under the avatar prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub outcome: RequestOutcome,
+    /// Script of the drawn text; `None` when no text was drawn.
+    pub script: Option<Script>,
+    /// `None` when the cache was not consulted (disabled, or no body needed).
+    pub cache: Option<CacheLookup>,
+    /// Why the request failed, for the log line; `None` on success.
+    pub error: Option<Error>,
+}
+
+impl Report {
+    pub fn new(outcome: RequestOutcome) -> Report {
+        Report {
+            outcome,
+            script: None,
+            cache: None,
+            error: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_statuses_map_to_outcomes() {
+        assert_eq!(
+            RequestOutcome::of_error_status(405),
+            RequestOutcome::MethodNotAllowed
+        );
+        assert_eq!(
+            RequestOutcome::of_error_status(400),
+            RequestOutcome::BadRequest
+        );
+        assert_eq!(
+            RequestOutcome::of_error_status(403),
+            RequestOutcome::BadRequest
+        );
+        assert_eq!(RequestOutcome::of_error_status(500), RequestOutcome::Failed);
+    }
+
+    #[test]
+    fn only_images_are_drawn() {
+        let drew: Vec<_> = RequestOutcome::ALL
+            .into_iter()
+            .filter(|o| o.drew())
+            .collect();
+        assert_eq!(
+            drew,
+            [RequestOutcome::Rendered, RequestOutcome::Placeholder]
+        );
+    }
+}

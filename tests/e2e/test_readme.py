@@ -1,0 +1,172 @@
+"""The README's "Add it to your existing Envoy" snippets, taken from the README
+itself: pasted into a minimal bootstrap they must validate, and Envoy must
+serve avatars with them, from a local file and from a remote fetch."""
+import copy
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import yaml
+
+from conftest import request
+from envoy_harness import Envoy, ROOT
+
+ENVOY = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
+WASM = Path(os.environ.get("MONOGRAM_WASM", ROOT / "target/wasm32-wasip1/release/monogram.wasm")).resolve()
+CHECK_CONFIG = os.environ.get("MONOGRAM_CHECK_CONFIG",
+                              str(ROOT / "target/release/examples/check_config"))
+
+
+def snippets():
+    text = (ROOT / "README.md").read_text()
+    found = dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```yaml\n(.*?)```", text, re.S))
+    assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster"}, set(found)
+    return {k: yaml.safe_load(v) for k, v in found.items()}
+
+
+def bootstrap(s, listen_port, admin_port, remote=False):
+    """A minimal bootstrap of someone else's Envoy, with the snippets pasted in."""
+    monogram = copy.deepcopy(s["filter"][0])
+    vm = monogram["typed_config"]["config"]["vm_config"]
+    if remote:
+        vm["code"] = copy.deepcopy(s["remote-code"]["code"])
+    else:
+        # The README's path is an example; the test's module lives in target/.
+        assert vm["code"]["local"]["filename"] == "/etc/envoy/monogram.wasm"
+        vm["code"]["local"]["filename"] = str(WASM)
+    config = {
+        "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+        "static_resources": {
+            "listeners": [{
+                "name": "existing",
+                "address": {"socket_address": {"address": "127.0.0.1", "port_value": listen_port}},
+                "filter_chains": [{"filters": [{
+                    "name": "envoy.filters.network.http_connection_manager",
+                    "typed_config": {
+                        "@type": "type.googleapis.com/envoy.extensions.filters.network"
+                                 ".http_connection_manager.v3.HttpConnectionManager",
+                        "stat_prefix": "existing",
+                        "route_config": {"virtual_hosts": [{
+                            "name": "existing",
+                            "domains": ["*"],
+                            "routes": copy.deepcopy(s["route"]) + [{
+                                "match": {"prefix": "/"},
+                                "direct_response": {"status": 200,
+                                                    "body": {"inline_string": "the existing site\n"}},
+                            }],
+                        }]},
+                        "http_filters": [monogram, {
+                            "name": "envoy.filters.http.router",
+                            "typed_config": {"@type": "type.googleapis.com/envoy.extensions"
+                                                      ".filters.http.router.v3.Router"},
+                        }],
+                    },
+                }]}],
+            }],
+            "clusters": copy.deepcopy(s["remote-cluster"]) if remote else [],
+        },
+    }
+    config.update(copy.deepcopy(s["stats"]))
+    return config
+
+
+def validate(config):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+        yaml.safe_dump(config, f)
+        f.flush()
+        run = subprocess.run([ENVOY, "--mode", "validate", "-c", f.name, "--log-level", "warn"],
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "OK" in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+def test_stats_snippet_is_the_one_envoy_yaml_uses():
+    ours = yaml.safe_load((ROOT / "envoy.yaml").read_text())
+    assert snippets()["stats"]["stats_config"] == ours["stats_config"]
+
+
+def test_filter_snippet_configuration_is_accepted_by_the_filter():
+    value = snippets()["filter"][0]["typed_config"]["config"]["configuration"]["value"]
+    json.loads(value)
+    run = subprocess.run([CHECK_CONFIG], input=value.encode(), capture_output=True)
+    assert run.returncode == 0, run.stdout
+
+
+def test_local_file_form_validates_and_serves_avatars_on_its_route_only():
+    s = snippets()
+    validate(bootstrap(s, 10001, 10002))
+    e = Envoy(config_text=lambda port, admin: yaml.safe_dump(bootstrap(s, port, admin)))
+    try:
+        r = request(e, "/avatar/Ada%20Lovelace?size=48")
+        assert r.status == 200 and r.header("content-type") == "image/png"
+        assert r.image().size == (48, 48)
+        other = request(e, "/somewhere/else")
+        assert other.status == 200 and other.body == b"the existing site\n"
+        assert 'monogram_requests{outcome="rendered"} 1' in e.admin("/stats/prometheus")
+    finally:
+        e.stop()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
+    s = snippets()
+    code = s["remote-code"]["code"]["remote"]
+    cluster = s["remote-cluster"][0]
+    assert code["http_uri"]["cluster"] == cluster["name"]
+    assert code["sha256"] == "SHA256_OF_MONOGRAM_WASM"  # the README's placeholder
+    # Exactly as written (placeholder and all), the config is well-formed.
+    validate(bootstrap(s, 10001, 10002, remote=True))
+
+    # Serve the module the way the README describes and point the snippet's
+    # cluster at it: plain HTTP on loopback instead of TLS to example.com.
+    served = Path(tempfile.mkdtemp(prefix="monogram-remote-"))
+    file_name = code["http_uri"]["uri"].rsplit("/", 1)[1]
+    shutil.copy(WASM, served / file_name)
+    handler = lambda *a, **k: _Quiet(*a, directory=str(served), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def config(port, admin, sha256):
+        c = bootstrap(s, port, admin, remote=True)
+        c["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"][
+            "http_filters"][0]["typed_config"]["config"]["vm_config"]["code"]["remote"]["sha256"] = sha256
+        cl = c["static_resources"]["clusters"][0]
+        cl.pop("transport_socket")
+        cl["type"] = "STATIC"
+        cl.pop("dns_lookup_family")
+        cl["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"][
+            "socket_address"] = {"address": "127.0.0.1", "port_value": server.server_address[1]}
+        return yaml.safe_dump(c)
+
+    try:
+        digest = hashlib.sha256(WASM.read_bytes()).hexdigest()
+        e = Envoy(config_text=lambda port, admin: config(port, admin, digest))
+        try:
+            r = request(e, "/avatar/Grace%20Hopper?size=40")
+            assert r.status == 200 and r.image().size == (40, 40)
+        finally:
+            e.stop()
+        # A wrong hash: Envoy starts, refuses the module, and answers 503 on
+        # the avatar route (fail closed); the rest of the site is unaffected.
+        bad = Envoy(config_text=lambda port, admin: config(port, admin, "0" * 64))
+        try:
+            assert request(bad, "/avatar/Grace%20Hopper?size=40").status == 503
+            assert request(bad, "/somewhere/else").status == 200
+        finally:
+            bad.stop()
+        assert "Plugin monogram failed to load" in bad.log_text()
+    finally:
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(served, ignore_errors=True)
