@@ -15,7 +15,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CARGO_FLAGS ?=
 
-.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean demo browser-setup
+.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
@@ -23,6 +23,7 @@ help:
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
 	@echo "make lint         cargo fmt --check and clippy (native and wasm32-wasip1)"
 	@echo "make golden       accept the current renders as the golden reference images"
+	@echo "make bench        native render cost and wrk through Envoy; writes bench/results.md"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
 
 # ---- set-up ---------------------------------------------------------------
@@ -84,6 +85,12 @@ test: lint unit e2e
 
 golden:
 	MONOGRAM_BLESS=1 cargo test --release --test golden
+
+# ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
+bench: setup build
+	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
+	cargo build --release --example bench_render
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
 
 # ---- fonts (only to re-make the committed subsets) --------------------------
 fonts: $(VENV)/.installed

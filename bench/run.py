@@ -116,11 +116,11 @@ def wrk(url, script=None, headers=()):
 
 
 def main():
-    ports = [free_port() for _ in range(4)]
-    main_port, nocache_port, floor_port, admin_port = ports
+    nocache_port, floor_port = free_port(), free_port()
     started = time.monotonic()
-    envoy = Envoy(config_text=lambda p, a: bench_config(main_port, nocache_port, floor_port, admin_port))
+    envoy = Envoy(config_text=lambda p, a: bench_config(p, nocache_port, floor_port, a))
     ready_s = time.monotonic() - started
+    main_port = envoy.port
     try:
         rss_start = rss_mb(envoy.proc.pid)
         base = f"http://127.0.0.1:{main_port}"
