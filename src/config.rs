@@ -5,6 +5,7 @@
 
 use crate::colour::{Rgb, DEFAULT_PALETTE};
 use crate::render::Shape;
+use crate::signing::{SigningKey, MAX_KEYS, MIN_KEY_BYTES};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -36,6 +37,8 @@ pub struct Config {
     /// Define and update proxy-wasm metrics. Off for hosts that trap on the
     /// metric calls (ngx_wasm_module before it implemented them).
     pub metrics: bool,
+    /// Keys a URL's `sig` may be made with; empty means signing is off.
+    pub signing_keys: Vec<SigningKey>,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             length: 2,
             cache_bytes: 4 << 20,
             metrics: true,
+            signing_keys: Vec::new(),
         }
     }
 }
@@ -70,6 +74,7 @@ struct Raw {
     length: Option<u8>,
     cache_bytes: Option<usize>,
     metrics: Option<bool>,
+    signing_keys: Option<Vec<String>>,
 }
 
 fn read<T: DeserializeOwned>(key: &str, value: Value, expected: &str) -> Result<Option<T>, String> {
@@ -97,6 +102,7 @@ impl Raw {
                 "length" => raw.length = read(&key, value, "1, 2 or 3")?,
                 "cache_bytes" => raw.cache_bytes = read(&key, value, "a whole number of bytes")?,
                 "metrics" => raw.metrics = read(&key, value, "true or false")?,
+                "signing_keys" => raw.signing_keys = read(&key, value, "a list of strings")?,
                 _ => return Err(format!("monogram configuration has an unknown key '{key}'")),
             }
         }
@@ -175,6 +181,30 @@ impl Config {
                 &format!("must be at most {MAX_CACHE_BYTES} (256 MiB)"),
             ));
         }
+        let signing_keys = match raw.signing_keys {
+            None => Vec::new(),
+            Some(list) => {
+                if list.is_empty() || list.len() > MAX_KEYS {
+                    return Err(bad(
+                        "signing_keys",
+                        &format!(
+                            "must list 1 to {MAX_KEYS} keys (leave it out to turn signing off)"
+                        ),
+                    ));
+                }
+                list.iter()
+                    .enumerate()
+                    .map(|(i, k)| {
+                        SigningKey::new(k).ok_or_else(|| {
+                            bad(
+                                "signing_keys",
+                                &format!("has key {i} shorter than {MIN_KEY_BYTES} bytes"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+        };
         Ok(Config {
             path_prefix,
             default_size,
@@ -185,6 +215,7 @@ impl Config {
             length,
             cache_bytes,
             metrics: raw.metrics.unwrap_or(defaults.metrics),
+            signing_keys,
         })
     }
 }
@@ -227,6 +258,32 @@ mod tests {
     }
 
     #[test]
+    fn signing_keys_at_and_past_the_limits() {
+        let keys = |n: usize, len: usize| {
+            let list: Vec<String> = (0..n).map(|i| format!("{i:0>len$}")).collect();
+            Config::from_json(
+                serde_json::json!({ "signing_keys": list })
+                    .to_string()
+                    .as_bytes(),
+            )
+        };
+        assert_eq!(keys(1, MIN_KEY_BYTES).unwrap().signing_keys.len(), 1);
+        assert!(keys(1, MIN_KEY_BYTES - 1).is_err());
+        assert_eq!(keys(MAX_KEYS, 32).unwrap().signing_keys.len(), MAX_KEYS);
+        assert!(keys(MAX_KEYS + 1, 32).is_err());
+        assert!(Config::default().signing_keys.is_empty());
+    }
+
+    #[test]
+    fn max_size_at_and_past_the_limit() {
+        let max = |n: u32| Config::from_json(format!(r#"{{"max_size":{n}}}"#).as_bytes());
+        assert_eq!(max(MAX_SIZE_LIMIT).unwrap().max_size, MAX_SIZE_LIMIT);
+        assert!(max(MAX_SIZE_LIMIT + 1).is_err());
+        assert_eq!(max(MIN_SIZE).unwrap().max_size, MIN_SIZE);
+        assert!(max(MIN_SIZE - 1).is_err());
+    }
+
+    #[test]
     fn errors_name_the_key() {
         for (json, key) in [
             (r#"{"path_prefix":"avatar"}"#, "path_prefix"),
@@ -243,6 +300,15 @@ mod tests {
             (r#"{"cache_bytes":268435457}"#, "cache_bytes"),
             (r#"{"cache_bytes":-1}"#, "cache_bytes"),
             (r#"{"metrics":"yes"}"#, "metrics"),
+            (r#"{"signing_keys":[]}"#, "signing_keys"),
+            (r#"{"signing_keys":"0123456789abcdef"}"#, "signing_keys"),
+            (r#"{"signing_keys":["0123456789abcde"]}"#, "signing_keys"),
+            (
+                r#"{"signing_keys":["0123456789abcdef","0123456789abcdef","0123456789abcdef",
+                   "0123456789abcdef","0123456789abcdef","0123456789abcdef","0123456789abcdef",
+                   "0123456789abcdef","0123456789abcdef"]}"#,
+                "signing_keys",
+            ),
         ] {
             let e = Config::from_json(json.as_bytes()).unwrap_err();
             assert!(e.contains(key), "{json} gave {e}");

@@ -30,6 +30,12 @@ pub enum Error {
         name: &'static str,
         expected: &'static str,
     },
+    /// Signing is on and the URL has no `sig`.
+    SignatureMissing,
+    /// `sig` is not 22 characters of unpadded URL-safe base64.
+    SignatureMalformed,
+    /// `sig` is not the signature of this URL under any configured key.
+    SignatureMismatch,
     /// The PNG encoder failed; never seen, but not worth a panic.
     EncodeFailed,
 }
@@ -60,6 +66,17 @@ impl fmt::Display for Error {
             }
             Error::BadParameter { name, expected } => {
                 write!(f, "parameter '{name}' must be {expected}")
+            }
+            Error::SignatureMissing => write!(
+                f,
+                "this server renders only signed avatar URLs: parameter 'sig' is missing"
+            ),
+            Error::SignatureMalformed => write!(
+                f,
+                "parameter 'sig' must be 22 characters of URL-safe base64 without padding"
+            ),
+            Error::SignatureMismatch => {
+                write!(f, "the signature 'sig' does not match this URL")
             }
             Error::EncodeFailed => write!(f, "the image could not be encoded"),
         }

@@ -8,6 +8,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::metrics::{self, Kind, Update};
 use crate::report::Report;
+use crate::request::text_from_host;
 use crate::response::{handle, HttpRequest, Outcome};
 use log::{error, info, warn};
 use proxy_wasm::hostcalls;
@@ -135,12 +136,19 @@ impl Context for MonogramFilter {}
 
 impl HttpContext for MonogramFilter {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        let method = self.get_http_request_header(":method").unwrap_or_default();
-        let path = self.get_http_request_header(":path").unwrap_or_default();
-        let if_none_match = self.get_http_request_header("if-none-match");
+        // As bytes: proxy-wasm's `get_http_request_header` unwraps a UTF-8
+        // conversion, so `If-None-Match: \xff` (legal in HTTP) would trap the VM.
+        let method = self
+            .get_http_request_header_bytes(":method")
+            .unwrap_or_default();
+        let path = self
+            .get_http_request_header_bytes(":path")
+            .unwrap_or_default();
+        let if_none_match = self.get_http_request_header_bytes("if-none-match");
+        let if_none_match = if_none_match.as_deref().map(text_from_host);
         let request = HttpRequest {
-            method: &method,
-            path: &path,
+            method: &text_from_host(&method),
+            path: &text_from_host(&path),
             if_none_match: if_none_match.as_deref(),
         };
         // Never contended (one request at a time per VM); if it ever were,

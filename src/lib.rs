@@ -29,4 +29,5 @@ pub mod report;
 pub mod request;
 pub mod response;
 pub mod script;
+pub mod signing;
 pub mod svg;

@@ -9,6 +9,7 @@ use crate::config::{Config, MIN_SIZE};
 use crate::error::Error;
 use crate::render::Shape;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 /// Longest decoded name, in bytes.
 pub const MAX_NAME_BYTES: usize = 256;
@@ -45,6 +46,32 @@ pub struct AvatarRequest {
     pub shape: Shape,
     /// How many initials to take from the name, 1..=3.
     pub length: u8,
+    /// The known parameters as given (decoded, empty ones dropped), sorted by
+    /// name: what a URL signature covers, besides the name.
+    pub given: Vec<(&'static str, String)>,
+    /// The `sig` parameter, decoded.
+    pub sig: Option<String>,
+}
+
+/// A header value from the host as text. HTTP lets bytes ≥ 0x80 through in
+/// header values (and the host may pass them in `:path`); they are
+/// percent-encoded rather than replaced, so the strict decoder still says
+/// "not valid UTF-8" for the name, and nothing downstream ever sees invalid text.
+pub fn text_from_host(raw: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            let mut out = String::with_capacity(raw.len().saturating_mul(3));
+            for &b in raw {
+                if b.is_ascii() {
+                    out.push(char::from(b));
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            Cow::Owned(out)
+        }
+    }
 }
 
 /// Is `path` (with or without a query) under the configured avatar prefix?
@@ -75,6 +102,7 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
         });
     }
     let q = parse_query(query)?;
+    let given = q.given();
 
     let size = match q.size {
         None => config.default_size,
@@ -136,11 +164,15 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
         fg: colour(q.fg, "fg")?,
         shape,
         length,
+        given,
+        sig: q.sig,
     })
 }
 
 /// Names of the parameters we read; keep in step with [`Query`].
-const KNOWN: [&str; 7] = ["size", "initials", "seed", "bg", "fg", "shape", "length"];
+const KNOWN: [&str; 8] = [
+    "size", "initials", "seed", "bg", "fg", "shape", "length", "sig",
+];
 
 /// The query parameters we know; everything else is ignored.
 #[derive(Deserialize, Default)]
@@ -152,6 +184,25 @@ struct Query {
     fg: Option<String>,
     shape: Option<String>,
     length: Option<String>,
+    sig: Option<String>,
+}
+
+impl Query {
+    /// The parameters that change the image, sorted by name, as given.
+    fn given(&self) -> Vec<(&'static str, String)> {
+        [
+            ("bg", &self.bg),
+            ("fg", &self.fg),
+            ("initials", &self.initials),
+            ("length", &self.length),
+            ("seed", &self.seed),
+            ("shape", &self.shape),
+            ("size", &self.size),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
+        .collect()
+    }
 }
 
 fn parse_query(raw: &str) -> Result<Query, Error> {
@@ -197,6 +248,7 @@ fn parse_query(raw: &str) -> Result<Query, Error> {
         &mut q.fg,
         &mut q.shape,
         &mut q.length,
+        &mut q.sig,
     ] {
         if field.as_deref().is_some_and(str::is_empty) {
             *field = None;
@@ -444,6 +496,36 @@ mod tests {
             Err(Error::TooManyParameters {
                 max: MAX_PARAMETERS
             })
+        );
+    }
+
+    #[test]
+    fn bytes_from_the_host_are_never_invalid_text() {
+        assert_eq!(text_from_host(b"/avatar/Ada"), "/avatar/Ada");
+        assert_eq!(text_from_host("/avatar/王".as_bytes()), "/avatar/王");
+        assert_eq!(text_from_host(b"/avatar/\xffA\xc3"), "/avatar/%FFA%C3");
+        assert_eq!(
+            p(&text_from_host(b"/avatar/\xff")),
+            Err(Error::InvalidUtf8 { part: "name" })
+        );
+        assert_eq!(
+            p(&text_from_host(b"/avatar/x?utm=\xff")),
+            p("/avatar/x"),
+            "unknown parameters stay ignored"
+        );
+    }
+
+    #[test]
+    fn sig_is_a_strict_single_parameter() {
+        assert_eq!(p("/avatar/x?sig=abc").unwrap().sig.as_deref(), Some("abc"));
+        assert_eq!(p("/avatar/x?sig=").unwrap().sig, None);
+        assert_eq!(
+            p("/avatar/x?sig=a&sig=b"),
+            Err(Error::DuplicateParameter { name: "sig".into() })
+        );
+        assert_eq!(
+            p("/avatar/x?sig=%zz"),
+            Err(Error::BadPercentEncoding { part: "query" })
         );
     }
 

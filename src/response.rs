@@ -13,6 +13,7 @@ use crate::render::{self, Avatar, Content, Shape};
 use crate::report::{CacheLookup, Report, RequestOutcome};
 use crate::request::{self, AvatarRequest, Format};
 use crate::script::Script;
+use crate::signing;
 use crate::svg;
 
 /// Bumped whenever the same request could render different pixels, so
@@ -83,6 +84,9 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
         return Err(Error::MethodNotAllowed);
     }
     let parsed = request::parse(config, req.path)?;
+    // Before the 304 and any rendering: an unsigned URL gets nothing, not even
+    // confirmation that its ETag is current.
+    signing::verify(&config.signing_keys, &config.path_prefix, &parsed)?;
     let Some(fonts) = Fonts::get() else {
         return Err(Error::EncodeFailed);
     };
@@ -220,6 +224,7 @@ pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
 pub fn status(e: &Error) -> u16 {
     match e {
         Error::MethodNotAllowed => 405,
+        Error::SignatureMissing | Error::SignatureMalformed | Error::SignatureMismatch => 403,
         Error::EncodeFailed => 500,
         Error::BadPercentEncoding { .. }
         | Error::InvalidUtf8 { .. }
@@ -486,6 +491,70 @@ mod tests {
         // A name that could break out of markup draws like any other name.
         let hostile = get("/avatar/%3C%2Fsvg%3E%3Cscript%3E.svg");
         assert!(!String::from_utf8(hostile.body).unwrap().contains("script"));
+    }
+
+    #[test]
+    fn signed_deployments_answer_403_to_anything_unsigned() {
+        let config = Config::from_json(
+            br#"{"signing_keys":["0123456789abcdef-new","0123456789abcdef-old"]}"#,
+        )
+        .unwrap();
+        let send = |path: &str, inm: Option<&str>| match handle(
+            &config,
+            &mut Cache::new(0),
+            &HttpRequest {
+                method: "GET",
+                path,
+                if_none_match: inm,
+            },
+        ) {
+            Outcome::Respond(r) => r,
+            Outcome::PassThrough => panic!("passed through: {path}"),
+        };
+        let sig = |key: &str, path: &str| {
+            let parsed = request::parse(&config, path).unwrap();
+            signing::sign(
+                &signing::SigningKey::new(key).unwrap(),
+                &signing::canonical("/avatar/", &parsed),
+            )
+        };
+        for key in ["0123456789abcdef-new", "0123456789abcdef-old"] {
+            let url = format!(
+                "/avatar/Ada?size=64&sig={}",
+                sig(key, "/avatar/Ada?size=64")
+            );
+            let r = send(&url, None);
+            assert_eq!(r.status, 200, "{key}");
+            assert_eq!(r.body, get("/avatar/Ada?size=64").body);
+        }
+        let wrong = sig("0123456789abcdef-gone", "/avatar/Ada?size=64");
+        for (path, message) in [
+            (
+                "/avatar/Ada".to_string(),
+                "this server renders only signed avatar URLs: parameter 'sig' is missing\n",
+            ),
+            (
+                "/avatar/Ada?sig=".to_string(),
+                "this server renders only signed avatar URLs: parameter 'sig' is missing\n",
+            ),
+            (
+                "/avatar/Ada?sig=short".to_string(),
+                "parameter 'sig' must be 22 characters of URL-safe base64 without padding\n",
+            ),
+            (
+                format!("/avatar/Ada?size=64&sig={wrong}"),
+                "the signature 'sig' does not match this URL\n",
+            ),
+        ] {
+            for inm in [None, Some("*")] {
+                let r = send(&path, inm);
+                assert_eq!(r.status, 403, "{path}");
+                assert_eq!(r.header("cache-control"), Some("no-store"));
+                assert_eq!(String::from_utf8(r.body).unwrap(), message);
+            }
+        }
+        // Malformed input is still a 400 that says what is wrong.
+        assert_eq!(send("/avatar/%zz", None).status, 400);
     }
 
     #[test]
