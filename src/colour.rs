@@ -54,7 +54,11 @@ impl Rgb {
                 digit(2)? << 4 | digit(3)?,
                 digit(4)? << 4 | digit(5)?,
             )),
-            3 => Some(Rgb(digit(0)? * 17, digit(1)? * 17, digit(2)? * 17)),
+            3 => Some(Rgb(
+                digit(0)?.saturating_mul(17),
+                digit(1)?.saturating_mul(17),
+                digit(2)?.saturating_mul(17),
+            )),
             _ => None,
         }
     }
@@ -106,7 +110,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// The palette entry for `key`. `palette` must not be empty (config guarantees it).
 pub fn pick(palette: &[Rgb], key: &str) -> Rgb {
     let len = palette.len().max(1) as u64;
-    let index = (fnv1a(key.as_bytes()) % len) as usize;
+    let index = fnv1a(key.as_bytes()).checked_rem(len).unwrap_or(0) as usize;
     palette.get(index).copied().unwrap_or(PLACEHOLDER_BG)
 }
 

@@ -301,7 +301,8 @@ fn parse_clamped(s: &str, lo: u32, hi: u32) -> Option<u32> {
         return Some(lo);
     }
     let value = digits.bytes().fold(0u32, |acc, b| {
-        acc.saturating_mul(10).saturating_add(u32::from(b - b'0'))
+        acc.saturating_mul(10)
+            .saturating_add(char::from(b).to_digit(10).unwrap_or(0))
     });
     Some(value.clamp(lo, hi))
 }

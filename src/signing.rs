@@ -149,7 +149,7 @@ fn decode_sig(sig: &str) -> Option<[u8; TAG_BYTES]> {
             n = n.saturating_add(1);
         }
     }
-    let leftover = acc & ((1u32 << bits) - 1);
+    let leftover = acc & (1u32 << bits).saturating_sub(1);
     (n == TAG_BYTES && leftover == 0).then_some(out)
 }
 
