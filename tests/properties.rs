@@ -1,0 +1,230 @@
+//! Property tests of the whole host-free request path, with a fixed seed and
+//! case count so `make test` is bounded and repeatable (cargo fuzz explores
+//! without those limits: `make fuzz`). Whatever arrives, the answer is one of
+//! the documented statuses, never a panic, and a 200 is a PNG of the clamped size.
+
+use monogram::config::{Config, MIN_SIZE};
+use monogram::request::{text_from_host, MAX_NAME_BYTES};
+use monogram::response::{handle, HttpRequest, Outcome, Response};
+use monogram::signing::{self, SigningKey};
+use proptest::prelude::*;
+use proptest::test_runner::{Config as RunnerConfig, RngSeed};
+
+fn runner(cases: u32) -> RunnerConfig {
+    RunnerConfig {
+        cases,
+        rng_seed: RngSeed::Fixed(0x6d6f_6e6f_6772_616d),
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    }
+}
+
+/// Sends raw host bytes through the same conversion as src/filter.rs.
+fn send(config: &Config, method: &[u8], path: &[u8], inm: Option<&[u8]>) -> Option<Response> {
+    let method = text_from_host(method);
+    let path = text_from_host(path);
+    let inm = inm.map(text_from_host);
+    let req = HttpRequest {
+        method: &method,
+        path: &path,
+        if_none_match: inm.as_deref(),
+    };
+    match handle(config, &req) {
+        Outcome::Respond(r) => Some(r),
+        Outcome::PassThrough => None,
+    }
+}
+
+fn png_edge(body: &[u8]) -> u32 {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(body))
+        .read_info()
+        .expect("a 200 body is a PNG");
+    let (w, h) = (decoder.info().width, decoder.info().height);
+    assert_eq!(w, h, "square");
+    let mut buf = vec![0; decoder.output_buffer_size().expect("sane size")];
+    decoder
+        .next_frame(&mut buf)
+        .expect("the image data decodes");
+    w
+}
+
+/// The invariants every response under the prefix keeps.
+fn check(r: &Response, method: &str, inm: bool) {
+    match r.status {
+        200 => {
+            assert!(method == "GET" || method == "HEAD");
+            assert_eq!(r.header("content-type"), Some("image/png"));
+        }
+        304 => assert!(inm && r.body.is_empty()),
+        400 | 403 | 405 => {
+            let text = std::str::from_utf8(&r.body).expect("messages are text");
+            assert!(text.ends_with('\n') && !text.trim_end().contains('\n'));
+            assert_eq!(r.header("cache-control"), Some("no-store"));
+        }
+        other => panic!("undocumented status {other}"),
+    }
+}
+
+/// Bytes that look like the inside of a URL more often than uniform noise does.
+fn url_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => prop::sample::select(b"aZ09 +-._~%/?&=#;,@!*'()[]".to_vec()),
+            2 => prop::sample::select(b"%2F%00%FF%C3%A9%E7%8E%8B%zz%%..".to_vec()),
+            1 => any::<u8>(),
+        ],
+        0..max,
+    )
+}
+
+fn size_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (-100_000i64..100_000).prop_map(|n| n.to_string()),
+        (0u32..3000).prop_map(|n| n.to_string()),
+        "[0-9]{1,40}",
+        "-?0*[0-9]{0,5}",
+        ".{0,8}",
+    ]
+}
+
+fn param() -> impl Strategy<Value = (String, String)> {
+    let key = prop::sample::select(vec![
+        "size", "initials", "seed", "bg", "fg", "shape", "length", "sig", "utm", "",
+    ]);
+    (key, any::<bool>()).prop_flat_map(|(k, raw)| {
+        let value: BoxedStrategy<String> = match (k, raw) {
+            (_, true) => url_bytes(40)
+                .prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+                .boxed(),
+            ("size", false) => size_value().boxed(),
+            ("bg" | "fg", false) => "%23?[0-9a-fA-Fg]{0,7}".boxed(),
+            ("shape", false) => "(circle|rounded|square|star|)".boxed(),
+            ("length", false) => "-?[0-9]{0,2}".boxed(),
+            ("initials", false) => "\\PC{0,4}".boxed(),
+            _ => "\\PC{0,12}".boxed(),
+        };
+        value.prop_map(move |v| (k.to_string(), v))
+    })
+}
+
+/// What `size` clamps to, worked out independently of the parser; `None`
+/// when the raw value needs decoding first (then only the range is checked).
+fn expected_edge(query: &str, config: &Config) -> Option<u32> {
+    let sizes: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').filter(|(k, _)| *k == "size"))
+        .map(|(_, v)| v)
+        .collect();
+    match sizes.as_slice() {
+        [] | [""] => Some(config.default_size),
+        [s] if s.contains(['%', '+']) => None,
+        [s] if s.starts_with('-') => Some(MIN_SIZE),
+        [s] => Some(s.parse::<u128>().map_or(config.max_size, |n| {
+            n.clamp(u128::from(MIN_SIZE), u128::from(config.max_size)) as u32
+        })),
+        _ => None,
+    }
+}
+
+fn query_of(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+proptest! {
+    #![proptest_config(runner(1500))]
+
+    /// Arbitrary bytes as method, path and If-None-Match.
+    #[test]
+    fn any_bytes_get_a_documented_answer(
+        method in prop_oneof![
+            3 => Just(b"GET".to_vec()), 1 => Just(b"HEAD".to_vec()),
+            1 => prop::collection::vec(any::<u8>(), 0..8)
+        ],
+        rest in url_bytes(300),
+        inm in prop::option::of(prop_oneof![
+            Just(b"*".to_vec()), Just(b" W/\"x\" , *".to_vec()),
+            prop::collection::vec(any::<u8>(), 0..40)
+        ]),
+    ) {
+        let config = Config::default();
+        let mut path = b"/avatar/".to_vec();
+        path.extend(&rest);
+        let r = send(&config, &method, &path, inm.as_deref()).expect("under the prefix");
+        let method = text_from_host(&method);
+        check(&r, &method, inm.is_some());
+        if r.status == 200 {
+            let edge = png_edge(&r.body);
+            prop_assert!((MIN_SIZE..=config.max_size).contains(&edge));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(runner(1500))]
+
+    /// Well-formed and ill-formed parameter values: a 200 has the clamped size.
+    #[test]
+    fn parameters_give_the_clamped_size_or_a_clear_error(
+        name in prop_oneof!["\\PC{0,20}", "[a-zA-Z .@]{0,30}", "a{250,260}"],
+        params in prop::collection::vec(param(), 0..6),
+        max_size in prop_oneof![Just(512u32), 16u32..=2048],
+    ) {
+        let config = Config::from_json(format!(r#"{{"max_size":{max_size}}}"#).as_bytes())
+            .expect("valid configuration");
+        let encoded: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
+        let path = format!("/avatar/{encoded}?{}", query_of(&params));
+        let r = send(&config, b"GET", path.as_bytes(), None).expect("under the prefix");
+        check(&r, "GET", false);
+        if r.status == 200 {
+            let edge = png_edge(&r.body);
+            prop_assert!((MIN_SIZE..=config.max_size).contains(&edge));
+            if let Some(want) = expected_edge(&query_of(&params), &config) {
+                prop_assert_eq!(edge, want);
+            }
+        }
+        if name.len() > MAX_NAME_BYTES {
+            prop_assert_eq!(r.status, 400);
+        }
+    }
+
+    /// With signing on, only a URL signed with a configured key is rendered.
+    #[test]
+    fn signed_deployments_render_only_signed_urls(
+        name in "[a-zA-Z ]{0,12}",
+        params in prop::collection::vec(param(), 0..4),
+        key_index in 0usize..3,
+        tamper in any::<bool>(),
+    ) {
+        let keys = ["current-key-0123456789", "previous-key-0123456789", "unknown-key-0123456789"];
+        let config = Config::from_json(
+            format!(r#"{{"signing_keys":["{}","{}"]}}"#, keys[0], keys[1]).as_bytes(),
+        ).expect("valid configuration");
+        let path = format!("/avatar/{}?{}", name.replace(' ', "+"), query_of(&params));
+        let r0 = send(&config, b"GET", path.as_bytes(), None).expect("under the prefix");
+        check(&r0, "GET", false);
+        prop_assert!(r0.status == 400 || r0.status == 403, "unsigned: {}", r0.status);
+        let Ok(parsed) = monogram::request::parse(&config, &path) else {
+            return Ok(());
+        };
+        if params.iter().any(|(k, _)| k == "sig") {
+            return Ok(()); // appending a second `sig` would be a 400
+        }
+        let key = SigningKey::new(keys[key_index]).expect("long enough");
+        let mut sig = signing::sign(&key, &signing::canonical(&config.path_prefix, &parsed));
+        if tamper {
+            sig = sig.chars().rev().collect();
+        }
+        let signed = format!("{path}&sig={sig}");
+        let r = send(&config, b"GET", signed.as_bytes(), None).expect("under the prefix");
+        check(&r, "GET", false);
+        if key_index < 2 && !tamper {
+            prop_assert_eq!(r.status, 200);
+        } else {
+            prop_assert_eq!(r.status, 403);
+        }
+    }
+}
