@@ -15,7 +15,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CARGO_FLAGS ?=
 
-.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup
+.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
@@ -24,6 +24,8 @@ help:
 	@echo "make lint         cargo fmt --check and clippy (native and wasm32-wasip1)"
 	@echo "make golden       accept the current renders as the golden reference images"
 	@echo "make bench        native render cost and wrk through Envoy; writes bench/results.md"
+	@echo "make fuzz         cargo-fuzz the request path for SECONDS (default 60), growing fuzz/corpus"
+	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
 
 # ---- set-up ---------------------------------------------------------------
@@ -91,6 +93,21 @@ bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
 	cargo build --release --example bench_render
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
+
+# ---- hardening ----------------------------------------------------------------
+SECONDS ?= 60
+
+# Safe Rust gains little from AddressSanitizer and runs ~4x slower under it;
+# cargo fuzz keeps debug assertions (and so overflow checks) on.
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cargo +nightly fuzz run --sanitizer none request fuzz/corpus/request -- \
+	  -max_total_time=$(SECONDS) -timeout=10 -print_final_stats=1
+
+soak: setup build
+	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/soak/soak.py --seconds $(SECONDS)
 
 # ---- fonts (only to re-make the committed subsets) --------------------------
 fonts: $(VENV)/.installed

@@ -1,0 +1,65 @@
+//! The whole host-free request path, from the bytes the host hands the
+//! filter to the response it sends. Input: method, `:path` and (optionally)
+//! `If-None-Match`, separated by `\n`; the corpus files are readable that way.
+//! Each input runs against two configurations: a small `max_size` (renders
+//! stay cheap, so the fuzzer spends its time on parsing) and signing on.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use monogram::config::Config;
+use monogram::request::text_from_host;
+use monogram::response::{handle, HttpRequest, Outcome};
+use std::sync::OnceLock;
+
+fn configs() -> &'static [Config; 2] {
+    static CONFIGS: OnceLock<[Config; 2]> = OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        [
+            Config::from_json(br#"{"max_size":48,"default_size":32}"#).unwrap(),
+            Config::from_json(br#"{"max_size":48,"signing_keys":["fuzzing-key-0123456789"]}"#)
+                .unwrap(),
+        ]
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut parts = data.splitn(3, |&b| b == b'\n');
+    let method = parts.next().unwrap_or_default();
+    let path = parts.next().unwrap_or_default();
+    let inm = parts.next();
+    // Exactly what src/filter.rs does with the host's bytes.
+    let method = text_from_host(method);
+    let path = text_from_host(path);
+    let inm = inm.map(text_from_host);
+    let req = HttpRequest {
+        method: &method,
+        path: &path,
+        if_none_match: inm.as_deref(),
+    };
+    for (n, config) in configs().iter().enumerate() {
+        let Outcome::Respond(r) = handle(config, &req) else {
+            assert!(!path.starts_with(config.path_prefix.as_str()));
+            continue;
+        };
+        let signed = n == 1;
+        match r.status {
+            200 => {
+                assert!(!signed, "an unsigned URL was rendered: {path}");
+                assert!(method == "GET" || method == "HEAD");
+                let mut decoder = png::Decoder::new(std::io::Cursor::new(&r.body)).read_info().unwrap();
+                let info = decoder.info();
+                assert_eq!(info.width, info.height);
+                assert!((16..=config.max_size).contains(&info.width), "{}", info.width);
+                let mut buf = vec![0; decoder.output_buffer_size().unwrap()];
+                decoder.next_frame(&mut buf).unwrap();
+            }
+            304 => assert!(!signed && inm.is_some() && r.body.is_empty()),
+            400 | 403 | 405 => {
+                let text = std::str::from_utf8(&r.body).unwrap();
+                assert!(text.ends_with('\n') && !text.trim_end().contains('\n'));
+                assert_eq!(r.header("cache-control"), Some("no-store"));
+            }
+            other => panic!("status {other} for {path:?}"),
+        }
+    }
+});
