@@ -1,0 +1,143 @@
+"""Signed URLs through the real Envoy, using the README's own signing snippets
+(Python and shell + openssl, extracted verbatim), with a rotated key."""
+import hashlib
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import native_render, request
+from envoy_harness import ROOT, Envoy, render_config
+
+NEW = "new-key-b2d1f0c9a8e7d6c5"
+OLD = "old-key-0f1e2d3c4b5a6978"
+GONE = "gone-key-aa55aa55aa55aa55"
+
+
+def signing_envoy(keys):
+    extra = json.dumps({"max_size": 512, "signing_keys": keys})
+    return Envoy(config_text=lambda port, admin: render_config(port, admin, extra_json=extra))
+
+
+@pytest.fixture(scope="module")
+def rotating():
+    """Accepts the new key and, while it is rotated out, the old one."""
+    e = signing_envoy([NEW, OLD])
+    try:
+        yield e
+    finally:
+        e.stop()
+
+
+@pytest.fixture(scope="module")
+def rotated():
+    """After the rotation: only the new key."""
+    e = signing_envoy([NEW])
+    try:
+        yield e
+    finally:
+        e.stop()
+
+
+def readme_snippet(name):
+    """The fenced code block after `<!-- snippet: name -->` in README.md."""
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r"<!-- snippet: " + re.escape(name) + r" -->\n```\w*\n(.*?)```", text, re.S)
+    assert m, f"README.md has no snippet '{name}'"
+    return m.group(1)
+
+
+@pytest.fixture(scope="module")
+def avatar_url():
+    namespace = {}
+    exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own README
+    return namespace["avatar_url"]
+
+
+def shell_signed(key):
+    out = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_snippet("sign-shell")],
+                         env={**os.environ, "MONOGRAM_KEY": key},
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+CASES = [
+    ("Ada Lovelace", {"size": "64"}),
+    ("Élodie Núñez", {}),
+    ("jane.doe@example.com", {"shape": "rounded", "bg": "#ffeb3b", "length": "1"}),
+    ("a/b & c=d?e#f+g%h", {"size": "9999", "fg": "000"}),
+    ("Mary Ann Smith", {"length": "3", "size": "-5", "seed": "user 7"}),
+]
+
+
+@pytest.mark.parametrize("name,params", CASES)
+def test_python_snippet_urls_are_rendered(rotating, avatar_url, name, params):
+    for key in (NEW, OLD):
+        url = avatar_url(key, name, **params)
+        r = request(rotating, url)
+        assert r.status == 200, (url, r.body)
+        assert r.body == native_render(url)  # the same image as unsigned
+        # Unknown parameters are not signed and change nothing.
+        assert request(rotating, url + "&utm_source=mail").body == r.body
+
+
+def test_shell_snippet_urls_are_rendered(rotating, rotated, avatar_url):
+    for key in (NEW, OLD):
+        url = shell_signed(key)
+        assert url.startswith("/avatar/Ada%20Lovelace?size=64&sig=")
+        assert url == avatar_url(key, "Ada Lovelace", size="64"), "shell and Python agree"
+        r = request(rotating, url)
+        assert r.status == 200 and r.image().size == (64, 64), r.body
+    assert request(rotated, shell_signed(NEW)).status == 200
+
+
+def test_rotated_out_key_is_refused(rotated, avatar_url):
+    for key in (OLD, GONE):
+        r = request(rotated, avatar_url(key, "Ada Lovelace", size="64"))
+        assert r.status == 403
+        assert r.body == b"the signature 'sig' does not match this URL\n"
+    assert request(rotated, avatar_url(NEW, "Ada Lovelace", size="64")).status == 200
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda u: u.split("?")[0], "this server renders only signed avatar URLs: parameter 'sig' is missing"),
+    (lambda u: u.replace("size=64", "size=65"), "the signature 'sig' does not match this URL"),
+    (lambda u: u.replace("Ada", "Bob"), "the signature 'sig' does not match this URL"),
+    (lambda u: u + "&shape=square", "the signature 'sig' does not match this URL"),
+    (lambda u: u[:-1], "parameter 'sig' must be 22 characters of URL-safe base64 without padding"),
+    (lambda u: u + "==", "parameter 'sig' must be 22 characters of URL-safe base64 without padding"),
+])
+def test_anything_else_is_403_with_a_clear_message(rotating, avatar_url, mutate, message):
+    for method in ("GET", "HEAD"):
+        r = request(rotating, mutate(avatar_url(NEW, "Ada Lovelace", size="64")), method=method)
+        assert r.status == 403
+        assert r.header("cache-control") == "no-store"
+        if method == "GET":
+            assert r.body == (message + "\n").encode()
+    r = request(rotating, mutate(avatar_url(NEW, "Ada Lovelace", size="64")),
+                headers={"If-None-Match": "*"})
+    assert r.status == 403, "no 304 without a signature"
+
+
+def test_equivalent_spellings_verify(rotating, avatar_url):
+    url = avatar_url(NEW, "Ada Lovelace", size="64", bg="#abc")
+    path, query = url.split("?")
+    reordered = "&".join(reversed(query.split("&")))
+    for variant in [url.replace("%20", "+"), url.replace("bg=%23abc", "bg=%23%61bc"),
+                    path.replace("Lovelace", "Lovelace.png") + "?" + query, path + "?" + reordered]:
+        assert request(rotating, variant).status == 200, variant
+
+
+def test_privacy_friendly_form(rotating, avatar_url):
+    seed = hashlib.sha256(b"user-42").hexdigest()[:16]
+    url = avatar_url(NEW, "", initials="DW", seed=seed)
+    assert "Di" not in url and url.startswith("/avatar/?")
+    r = request(rotating, url)
+    assert r.status == 200
+    assert r.body == native_render(f"/avatar/Di%20Wu?seed={seed}")
+
+
+def test_other_routes_need_no_signature(rotating):
+    assert request(rotating, "/").status == 200
