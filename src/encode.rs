@@ -13,8 +13,8 @@ use crate::render::Image;
 pub fn png(image: &Image) -> Option<Vec<u8>> {
     let size = image.size as usize;
     let scanlines = scanlines(&image.indices, size);
-    let idat = deflate::zlib(&scanlines, size.div_ceil(2) + 1);
-    let mut out = Vec::with_capacity(idat.len() + 160);
+    let idat = deflate::zlib(&scanlines, size.div_ceil(2).saturating_add(1));
+    let mut out = Vec::with_capacity(idat.len().saturating_add(160));
     {
         let mut enc = png::Encoder::new(&mut out, image.size, image.size);
         enc.set_color(png::ColorType::Indexed);
@@ -27,7 +27,10 @@ pub fn png(image: &Image) -> Option<Vec<u8>> {
         enc.set_palette(rgb);
         // tRNS may stop at the last non-opaque entry; the rest default to opaque.
         let alpha: Vec<u8> = image.palette.iter().map(|p| p[3]).collect();
-        let used = alpha.iter().rposition(|&a| a != 255).map_or(0, |p| p + 1);
+        let used = alpha
+            .iter()
+            .rposition(|&a| a != 255)
+            .map_or(0, |p| p.saturating_add(1));
         if used > 0 {
             enc.set_trns(alpha.get(..used)?.to_vec());
         }
@@ -42,7 +45,7 @@ pub fn png(image: &Image) -> Option<Vec<u8>> {
 /// filter is needed: the deflate matcher finds the row above by itself.
 fn scanlines(indices: &[u8], size: usize) -> Vec<u8> {
     let row_bytes = size.div_ceil(2);
-    let mut out = Vec::with_capacity((row_bytes + 1) * size);
+    let mut out = Vec::with_capacity(row_bytes.saturating_add(1).saturating_mul(size));
     for row in indices.chunks_exact(size.max(1)) {
         out.push(0);
         out.extend(pack_nibbles(row));

@@ -3,6 +3,7 @@
 //! without those limits: `make fuzz`). Whatever arrives, the answer is one of
 //! the documented statuses, never a panic, and a 200 is a PNG of the clamped size.
 
+use monogram::cache::Cache;
 use monogram::config::{Config, MIN_SIZE};
 use monogram::request::{text_from_host, MAX_NAME_BYTES};
 use monogram::response::{handle, HttpRequest, Outcome, Response};
@@ -19,7 +20,8 @@ fn runner(cases: u32) -> RunnerConfig {
     }
 }
 
-/// Sends raw host bytes through the same conversion as src/filter.rs.
+/// Sends raw host bytes through the same conversion as src/filter.rs, twice
+/// with one cache: the second answer (a cache hit for a 200) must be the same.
 fn send(config: &Config, method: &[u8], path: &[u8], inm: Option<&[u8]>) -> Option<Response> {
     let method = text_from_host(method);
     let path = text_from_host(path);
@@ -29,7 +31,11 @@ fn send(config: &Config, method: &[u8], path: &[u8], inm: Option<&[u8]>) -> Opti
         path: &path,
         if_none_match: inm.as_deref(),
     };
-    match handle(config, &req) {
+    let mut cache = Cache::new(1 << 20);
+    let first = handle(config, &mut cache, &req);
+    assert_eq!(handle(config, &mut cache, &req), first, "cached answer differs");
+    assert!(cache.bytes() <= 1 << 20);
+    match first {
         Outcome::Respond(r) => Some(r),
         Outcome::PassThrough => None,
     }

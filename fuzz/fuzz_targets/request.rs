@@ -6,6 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::request::text_from_host;
 use monogram::response::{handle, HttpRequest, Outcome};
@@ -37,7 +38,12 @@ fuzz_target!(|data: &[u8]| {
         if_none_match: inm.as_deref(),
     };
     for (n, config) in configs().iter().enumerate() {
-        let Outcome::Respond(r) = handle(config, &req) else {
+        // Twice through one small cache: a hit must answer what a render did.
+        let mut cache = Cache::new(4096);
+        let outcome = handle(config, &mut cache, &req);
+        assert_eq!(handle(config, &mut cache, &req), outcome);
+        assert!(cache.bytes() <= 4096);
+        let Outcome::Respond(r) = outcome else {
             assert!(!path.starts_with(config.path_prefix.as_str()));
             continue;
         };
