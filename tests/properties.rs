@@ -33,7 +33,11 @@ fn send(config: &Config, method: &[u8], path: &[u8], inm: Option<&[u8]>) -> Opti
     };
     let mut cache = Cache::new(1 << 20);
     let first = handle(config, &mut cache, &req);
-    assert_eq!(handle(config, &mut cache, &req), first, "cached answer differs");
+    assert_eq!(
+        handle(config, &mut cache, &req),
+        first,
+        "cached answer differs"
+    );
     assert!(cache.bytes() <= 1 << 20);
     match first {
         Outcome::Respond(r) => Some(r),
