@@ -73,7 +73,9 @@ fn outcome_index(o: RequestOutcome) -> usize {
 }
 
 fn script_index(s: Script) -> usize {
-    RequestOutcome::ALL.len() + Script::ALL.iter().position(|x| *x == s).unwrap_or_default()
+    RequestOutcome::ALL
+        .len()
+        .saturating_add(Script::ALL.iter().position(|x| *x == s).unwrap_or_default())
 }
 
 const CACHE_HITS: usize = RequestOutcome::ALL.len() + Script::ALL.len();

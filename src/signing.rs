@@ -7,7 +7,7 @@
 //! correct percent-encoding of the same values verifies. It is the lines,
 //! joined by `\n` (no trailing newline):
 //! 1. the path prefix and the decoded name, e.g. `/avatar/Ada Lovelace`
-//!    (without `.png`: the extension picks an encoding, not the image);
+//!    (without `.png` or `.svg`: the extension picks an encoding, not the image);
 //! 2. then `key=value` for each of `bg`, `fg`, `initials`, `length`, `seed`,
 //!    `shape`, `size` that is present with a non-empty value, in that
 //!    (alphabetical) order, the value decoded and otherwise exactly as given.
@@ -264,8 +264,12 @@ mod tests {
                 "{changed}"
             );
         }
-        let extra = format!("/avatar/Ada.png?utm_source=mail&size=64&sig={sig}");
-        assert_eq!(verify(&keys, "/avatar/", &req(&extra)), Ok(()));
+        for same in [
+            format!("/avatar/Ada.png?utm_source=mail&size=64&sig={sig}"),
+            format!("/avatar/Ada.svg?sig={sig}&size=%36%34"),
+        ] {
+            assert_eq!(verify(&keys, "/avatar/", &req(&same)), Ok(()), "{same}");
+        }
         assert_ne!(
             sign(&old, &canonical("/v2/", &req(base))),
             sig,
