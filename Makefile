@@ -15,7 +15,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CARGO_FLAGS ?=
 
-.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak
+.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
@@ -27,6 +27,8 @@ help:
 	@echo "make fuzz         cargo-fuzz the request path for SECONDS (default 60), growing fuzz/corpus"
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
+	@echo "make contact-sheet  render every name of tests/scripts.txt into target/contact-sheet.png"
+	@echo "make measure      Envoy --concurrency 2: ready time, RSS after start and under load"
 
 # ---- set-up ---------------------------------------------------------------
 wasm-target:
@@ -85,6 +87,9 @@ e2e: setup build $(RENDER) $(CHECK_CONFIG) browser-setup
 
 test: lint unit e2e
 
+measure: setup build
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py 4000
+
 golden:
 	MONOGRAM_BLESS=1 cargo test --release --test golden
 
@@ -108,6 +113,11 @@ fuzz:
 soak: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/soak/soak.py --seconds $(SECONDS)
+
+# A grid of avatars for the names of every script, to look at (add GUIDES=1
+# for centre lines and the text body band).
+contact-sheet:
+	cargo run --release --example contact_sheet -- $(if $(GUIDES),--guides) tests/scripts.txt target/contact-sheet.png
 
 # ---- fonts (only to re-make the committed subsets) --------------------------
 fonts: $(VENV)/.installed

@@ -4,6 +4,7 @@
 //! [`filter`] is the only module that talks to the proxy through `proxy_wasm`.
 //! A request flows: [`request`] → [`initials`] + [`colour`] → [`response`]
 //! ([`signing`], ETag, 304) → [`render`] (using [`fonts`]) → [`encode`] → back to the host.
+//! [`script`] classifies characters for the initials rules, the layout and metrics.
 #![cfg_attr(
     not(test),
     deny(
@@ -30,6 +31,7 @@ pub mod filter;
 pub mod fonts;
 pub mod initials;
 pub mod metrics;
+pub mod raster;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod render;
 pub mod report;

@@ -20,6 +20,8 @@
 
 use crate::colour::Rgb;
 use crate::fonts::{Fonts, Glyph};
+use crate::initials;
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Shape of the avatar; outside it the image is transparent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,9 +214,10 @@ fn draw_shape(indices: &mut [u8], size: usize, shape: Shape) {
     }
 }
 
-/// Cap height of the text, as a fraction of the image edge, by number of characters.
-fn cap_fraction(chars: usize) -> f32 {
-    match chars {
+/// Body height of the text (the cap height, for Latin), as a fraction of the
+/// image edge, by number of characters (grapheme clusters).
+fn body_fraction(clusters: usize) -> f32 {
+    match clusters {
         0 | 1 => 0.40,
         2 => 0.36,
         _ => 0.30,
@@ -224,15 +227,128 @@ fn cap_fraction(chars: usize) -> f32 {
 /// Widest the ink may be, as a fraction of the edge: inside a circle's chord.
 const MAX_INK_WIDTH: f32 = 0.68;
 
-/// The em size, in pixels, at which `text` is drawn on an avatar of edge `size`.
+/// Gap between a combining mark and the letter it sits on, as a fraction of
+/// the body height.
+const MARK_GAP: f32 = 0.06;
+
+/// The size, in pixels, at which `text` is drawn on an avatar of edge
+/// `size`, as [`Fonts::rasterize`] and [`Fonts::outline`] take it: the body
+/// height (see [`body_fraction`]), shrunk if the ink is too wide for the
+/// circle (wide letters, wide scripts). Measured on the ink, from the
+/// glyphs' bounding boxes without rasterising, as the side bearings of the
+/// outer glyphs are empty; horizontal extents scale with the size, so one
+/// pass suffices.
 pub fn font_px(text: &str, size: usize, fonts: &Fonts) -> f32 {
-    let s = size as f32;
-    let mut px = s * cap_fraction(text.chars().count()) / fonts.cap_height(1.0);
-    let advance: f32 = text.chars().map(|c| fonts.advance(c, px)).sum();
-    if advance > s * MAX_INK_WIDTH {
-        px *= s * MAX_INK_WIDTH / advance;
+    fit(&clusters(text), size, fonts)
+}
+
+/// `text`'s grapheme clusters in visual order: right to left when its first
+/// letter is, as the initials rule decides.
+fn clusters(text: &str) -> Vec<&str> {
+    let mut clusters: Vec<&str> = text.graphemes(true).collect();
+    if initials::is_right_to_left(text) {
+        clusters.reverse();
     }
-    px
+    clusters
+}
+
+fn fit(clusters: &[&str], size: usize, fonts: &Fonts) -> f32 {
+    let s = size as f32;
+    let body = s * body_fraction(clusters.len());
+    let mut pen = 0.0f32;
+    let mut ink: Option<(f32, f32)> = None;
+    for base in clusters.iter().filter_map(|c| c.chars().next()) {
+        if let Some((left, _, right, _)) = fonts.ink_box(base, body) {
+            let (l, r) = ink.unwrap_or((pen + left, pen + right));
+            ink = Some((l.min(pen + left), r.max(pen + right)));
+        }
+        pen += fonts.advance(base, body);
+    }
+    let width = ink.map_or(0.0, |(l, r)| r - l);
+    let widest = s * MAX_INK_WIDTH;
+    if width > widest {
+        body * widest / width
+    } else {
+        body
+    }
+}
+
+/// Where each glyph of a text goes: the character and its pen position, in
+/// pixels from the text's origin on the baseline (whole pixels for base
+/// letters, so PNG glyphs sit on the grid).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place {
+    pub c: char,
+    pub x: f32,
+    pub y: f32,
+}
+
+/// How `text` is laid out on an avatar of edge `size`, shared by the PNG and
+/// the SVG: the body height it is drawn at, each glyph's place, and whether
+/// it centres on the cap height (all capitals and digits: accents and
+/// descenders do not push the letters off the optical centre) or on its
+/// ink box (the optical centre of scripts without a Latin cap height).
+pub struct Layout {
+    pub body: f32,
+    pub places: Vec<Place>,
+    pub cased: bool,
+}
+
+/// Lays out `text` one grapheme cluster after another, in visual order,
+/// each glyph sized by the body height of its script. Combining marks that
+/// did not compose are placed on their base without a shaping engine:
+/// centred on the base's ink, above marks lifted clear of a capital (fonts
+/// position them for lower case), below marks dropped clear of its foot,
+/// each stacking on the previous one.
+pub fn layout(text: &str, size: usize, fonts: &Fonts) -> Layout {
+    let clusters = clusters(text);
+    let body = fit(&clusters, size, fonts);
+    let gap = body * MARK_GAP;
+    let mut pen = 0.0f32;
+    let mut places = Vec::with_capacity(text.len());
+    for cluster in &clusters {
+        let mut chars = cluster.chars();
+        let Some(base) = chars.next() else {
+            continue;
+        };
+        let x = pen.round();
+        places.push(Place { c: base, x, y: 0.0 });
+        let advance = fonts.advance(base, body);
+        pen += advance;
+        let (centre, mut above, mut below) = match fonts.ink_box(base, body) {
+            Some((l, t, r, b)) => (x + (l + r) / 2.0, t, b),
+            None => (x + advance / 2.0, 0.0, 0.0),
+        };
+        for m in chars {
+            let Some((l, t, r, b)) = fonts.ink_box(m, body) else {
+                continue;
+            };
+            let mx = (centre - (l + r) / 2.0).round();
+            let middle = (t + b) / 2.0;
+            let my = if middle < -0.6 * body {
+                let y = (above - gap - b).min(0.0).round();
+                above = t + y;
+                y
+            } else if middle > 0.0 {
+                let y = (below + gap - t).max(0.0).round();
+                below = b + y;
+                y
+            } else {
+                0.0
+            };
+            places.push(Place { c: m, x: mx, y: my });
+        }
+    }
+    let cased = clusters.iter().all(|c| {
+        c.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+    });
+    Layout {
+        body,
+        places,
+        cased,
+    }
 }
 
 /// The text's exact coverage (0..=255 a pixel, `size * size`, row-major),
@@ -243,50 +359,44 @@ pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
     plane
 }
 
-/// Lays out `text` centred and merges each glyph pixel's coverage into
-/// `plane` with `combine(pixel, coverage)`.
+/// Rasterises `text`'s glyphs where [`layout`] puts them, centres them, and
+/// merges each glyph pixel's coverage into `plane` with `combine(pixel,
+/// coverage)`.
 fn draw_text(plane: &mut [u8], size: usize, text: &str, fonts: &Fonts, combine: fn(u8, u8) -> u8) {
     let s = size as f32;
-    let chars: Vec<char> = text.chars().collect();
-    let px = font_px(text, size, fonts);
-    let mut pen = 0.0f32;
-    let mut placed: Vec<(i32, Glyph)> = Vec::with_capacity(chars.len());
-    for &c in &chars {
-        let g = fonts.rasterize(c, px);
-        let x = pen.round() as i32;
-        pen += g.advance;
-        placed.push((x, g));
-    }
-    let inked = placed.iter().filter(|(_, g)| g.width > 0 && g.height > 0);
-    let ink_left = inked.clone().map(|(x, g)| x + g.left).min().unwrap_or(0);
-    let ink_right = inked
-        .clone()
-        .map(|(x, g)| x + g.left + g.width as i32)
+    let layout = layout(text, size, fonts);
+    let glyphs: Vec<(i32, i32, Glyph)> = layout
+        .places
+        .iter()
+        .map(|p| (p.x as i32, p.y as i32, fonts.rasterize(p.c, layout.body)))
+        .filter(|(_, _, g)| g.width > 0 && g.height > 0)
+        .collect();
+    let ink_left = glyphs.iter().map(|(x, _, g)| x + g.left).min().unwrap_or(0);
+    let ink_right = glyphs
+        .iter()
+        .map(|(x, _, g)| x + g.left + g.width as i32)
         .max()
         .unwrap_or(0);
-    let ink_top = inked.clone().map(|(_, g)| g.top).min().unwrap_or(0);
-    let ink_bottom = inked
-        .map(|(_, g)| g.top + g.height as i32)
+    let ink_top = glyphs.iter().map(|(_, y, g)| y + g.top).min().unwrap_or(0);
+    let ink_bottom = glyphs
+        .iter()
+        .map(|(_, y, g)| y + g.top + g.height as i32)
         .max()
         .unwrap_or(0);
     // Horizontally: centre the ink, not the advances ("L" and "J" would drift).
     let origin_x = ((s - (ink_right - ink_left) as f32) / 2.0).round() as i32 - ink_left;
-    // Vertically: capitals and digits centre on the cap height, so accents and
-    // descenders do not push the letters off the optical centre; anything else
-    // centres its ink box.
-    let cased = chars.iter().all(|c| c.is_uppercase() || c.is_ascii_digit());
-    let baseline = if cased {
-        ((s + fonts.cap_height(px)) / 2.0).round() as i32
+    let baseline = if layout.cased {
+        ((s + layout.body) / 2.0).round() as i32
     } else {
         ((s - (ink_bottom - ink_top) as f32) / 2.0).round() as i32 - ink_top
     };
-    for (x, g) in &placed {
+    for (x, y, g) in &glyphs {
         blit(
             plane,
             size,
             g,
             origin_x + x + g.left,
-            baseline + g.top,
+            baseline + y + g.top,
             combine,
         );
     }

@@ -7,9 +7,11 @@
 use crate::colour::Rgb;
 use crate::config::{Config, MIN_SIZE};
 use crate::error::Error;
+use crate::initials;
 use crate::render::Shape;
 use serde::Deserialize;
 use std::borrow::Cow;
+use unicode_normalization::UnicodeNormalization;
 
 /// Longest decoded name, in bytes.
 pub const MAX_NAME_BYTES: usize = 256;
@@ -17,7 +19,7 @@ pub const MAX_NAME_BYTES: usize = 256;
 pub const MAX_QUERY_BYTES: usize = 1024;
 /// Most `&`-separated query parameters.
 pub const MAX_PARAMETERS: usize = 16;
-/// Most characters in an `initials` override.
+/// Most characters (extended grapheme clusters) in an `initials` override.
 pub const MAX_INITIALS: usize = 3;
 
 /// The image format, from the path's extension.
@@ -114,15 +116,17 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
     let initials = match q.initials {
         None => None,
         Some(s) => {
-            let trimmed = s.trim();
-            let count = trimmed.chars().count();
+            // Counted in grapheme clusters after NFC: `E` + combining acute,
+            // a flag or a family emoji is one character to a reader.
+            let text: String = s.trim().nfc().collect();
+            let count = initials::grapheme_count(&text);
             if count == 0 || count > MAX_INITIALS {
                 return Err(Error::BadParameter {
                     name: "initials",
                     expected: "1 to 3 characters",
                 });
             }
-            Some(trimmed.to_string())
+            Some(text)
         }
     };
     let colour = |value: Option<String>, name: &'static str| -> Result<Option<Rgb>, Error> {

@@ -18,7 +18,7 @@ use crate::svg;
 
 /// Bumped whenever the same request could render different pixels, so
 /// ETags (and caches keyed on them) never outlive the renderer that made them.
-pub const RENDER_VERSION: &str = "monogram-1";
+pub const RENDER_VERSION: &str = "monogram-2";
 
 /// What the filter needs from the request headers.
 #[derive(Debug, Clone, Copy)]
@@ -143,7 +143,7 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
 pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved {
     let text = match &req.initials {
         Some(text) => text.clone(),
-        None => initials::initials(&req.name, req.length),
+        None => initials::initials_drawable(&req.name, req.length, |c| fonts.has_glyph(c)),
     };
     let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
     let (text, default_bg) = if drawable {
@@ -380,8 +380,11 @@ mod tests {
         let b = get("/avatar/%21%21%21");
         assert_eq!(a.status, 200);
         assert_eq!(a.body, b.body);
-        // Characters without a glyph (until every script is embedded) too.
-        assert_eq!(get("/avatar/%E2%98%83").body, a.body);
+        // Letters no embedded font draws (Cherokee), and overrides without a
+        // glyph, too: never missing-glyph boxes.
+        assert_eq!(get("/avatar/%E1%8F%A3").body, a.body);
+        assert_eq!(get("/avatar/x?initials=%E2%98%83").body, a.body);
+        assert_ne!(get("/avatar/%E7%8E%8B").body, a.body);
     }
 
     #[test]

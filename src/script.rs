@@ -1,7 +1,12 @@
-//! Which writing system a piece of text is in, coarsely, for the
-//! renders-by-script metric. Only the first character counts: initials are
-//! one to three letters from one name, and a label per character would say
-//! nothing more while multiplying metric series.
+//! Which writing system a character belongs to, by code-point block (no
+//! Unicode script database), in two granularities:
+//! - [`Script`], coarse, for the renders-by-script metric: only the first
+//!   character of the drawn text counts, and every variant is a time series;
+//! - [`Family`], for the initials rules and the text layout: the rule of a
+//!   name's first letter, whether letters are written right to left, whether
+//!   an initial keeps only its base letter.
+//!
+//! And which characters count as letters ([`is_letter`]).
 
 /// A writing system, as a metric label. Deliberately few values: every
 /// variant is a time series in the proxy's stats.
@@ -80,6 +85,177 @@ impl Script {
     }
 }
 
+/// The writing systems the initials rules and the layout tell apart: finer
+/// than [`Script`] where the rules differ, coarser where they do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Latin,
+    Greek,
+    Cyrillic,
+    Armenian,
+    Georgian,
+    /// Hebrew, Arabic, Syriac, Thaana, N'Ko, Adlam and other right-to-left scripts.
+    RightToLeft,
+    /// Devanagari, Bengali, Tamil, Thai and the other Brahmic and Southeast
+    /// Asian abugidas: a letter is a base consonant or independent vowel that
+    /// dependent vowel signs and other marks attach to.
+    Brahmic,
+    /// Han, kana, Hangul, bopomofo.
+    Cjk,
+    Other,
+}
+
+/// How initials are taken from a name, chosen by the script of its first letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// First letter of the first and of the last word.
+    Words,
+    /// One character: the first of the name (the family name, in native order).
+    FirstCharacter,
+}
+
+impl Family {
+    pub fn of(c: char) -> Family {
+        let u = u32::from(c);
+        match u {
+            0x0041..=0x024F
+            | 0x0250..=0x02AF
+            | 0x1D00..=0x1DBF
+            | 0x1E00..=0x1EFF
+            | 0x2C60..=0x2C7F
+            | 0xA720..=0xA7FF
+            | 0xAB30..=0xAB6F
+            | 0xFB00..=0xFB06
+            | 0xFF21..=0xFF5A => Family::Latin,
+            0x0370..=0x03FF | 0x1F00..=0x1FFF => Family::Greek,
+            0x0400..=0x052F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => {
+                Family::Cyrillic
+            }
+            0x0530..=0x058F | 0xFB13..=0xFB17 => Family::Armenian,
+            0x10A0..=0x10FF | 0x1C90..=0x1CBF | 0x2D00..=0x2D2F => Family::Georgian,
+            0x0590..=0x08FF
+            | 0xFB1D..=0xFDFF
+            | 0xFE70..=0xFEFF
+            | 0x10800..=0x10FFF
+            | 0x1E800..=0x1EFFF => Family::RightToLeft,
+            0x0900..=0x0DFF
+            | 0x0E00..=0x0EFF
+            | 0x0F00..=0x0FFF
+            | 0x1000..=0x109F
+            | 0x1780..=0x17FF
+            | 0x1900..=0x19DF
+            | 0x1A20..=0x1AAF
+            | 0x1B00..=0x1B7F
+            | 0xA800..=0xA82F
+            | 0xA840..=0xA87F
+            | 0xA980..=0xA9DF
+            | 0xAA00..=0xAADF
+            | 0xABC0..=0xABFF
+            | 0x11000..=0x111FF => Family::Brahmic,
+            0x1100..=0x11FF
+            | 0x2E80..=0x2FDF
+            | 0x3005..=0x3007
+            | 0x3021..=0x3029
+            | 0x3040..=0x30FF
+            | 0x3100..=0x31FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA960..=0xA97F
+            | 0xAC00..=0xD7FF
+            | 0xF900..=0xFAFF
+            | 0xFF66..=0xFFDC
+            | 0x1B000..=0x1B16F
+            | 0x20000..=0x3134F => Family::Cjk,
+            _ => Family::Other,
+        }
+    }
+
+    pub fn rule(self) -> Rule {
+        match self {
+            Family::Cjk => Rule::FirstCharacter,
+            _ => Rule::Words,
+        }
+    }
+
+    pub fn is_right_to_left(self) -> bool {
+        self == Family::RightToLeft
+    }
+
+    /// Does an initial in this script keep only its base letter (no marks)?
+    /// Brahmic: no dependent vowel signs without a shaping engine. Right to
+    /// left: vowel points and harakat are optional and would need mark
+    /// positioning.
+    pub fn keeps_base_only(self) -> bool {
+        matches!(self, Family::Brahmic | Family::RightToLeft)
+    }
+}
+
+/// Can `c` start an initial? A letter (Unicode categories Lu, Ll, Lt, Lo),
+/// not a combining mark, modifier letter (ʻ, ー, ـ), letter-like number (Ⅻ),
+/// enclosed letter (Ⓐ, 🅰) or Thai/Lao vowel written before its consonant.
+pub fn is_letter(c: char) -> bool {
+    c.is_alphabetic()
+        && !unicode_normalization::char::is_combining_mark(c)
+        && !is_modifier_or_number(c)
+        && !is_preposed_vowel(c)
+}
+
+/// Thai and Lao vowels stored and written before the consonant they follow
+/// in speech: a syllable's base consonant comes after them.
+pub fn is_preposed_vowel(c: char) -> bool {
+    matches!(u32::from(c), 0x0E40..=0x0E44 | 0x0EC0..=0x0EC4)
+}
+
+/// The alphabetic characters that are not letters in the initials' sense:
+/// modifier letters (Lm), letter numbers (Nl) and enclosed letters (So).
+fn is_modifier_or_number(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x02B0..=0x02FF // spacing modifier letters: ʻ ʼ ˈ
+            | 0x0374 | 0x037A
+            | 0x0559 // Armenian modifier letter left half ring
+            | 0x0640 // Arabic tatweel
+            | 0x06E5..=0x06E6
+            | 0x07F4..=0x07F5
+            | 0x07FA
+            | 0x0E46 // Thai maiyamok
+            | 0x0EC6
+            | 0x10FC
+            | 0x16EE..=0x16F0
+            | 0x1D2C..=0x1D6A
+            | 0x1D78
+            | 0x1D9B..=0x1DBF
+            | 0x2071 | 0x207F | 0x2090..=0x209C
+            | 0x2160..=0x2188 // Roman numerals
+            | 0x2460..=0x24FF // enclosed alphanumerics
+            | 0x2C7C..=0x2C7D
+            | 0x2D6F
+            | 0x3005 // 々 iteration mark
+            | 0x3007 // 〇
+            | 0x3021..=0x3029
+            | 0x3031..=0x3035
+            | 0x3038..=0x303B
+            | 0x309D..=0x309E
+            | 0x30FC..=0x30FE // ー prolonged sound mark
+            | 0xA015
+            | 0xA4F8..=0xA4FD
+            | 0xA60C
+            | 0xA67F
+            | 0xA69C..=0xA69D
+            | 0xA717..=0xA71F
+            | 0xA770
+            | 0xA788
+            | 0xA7F8..=0xA7F9
+            | 0xAA70
+            | 0xAADD
+            | 0xAAF3..=0xAAF4
+            | 0xFE73 // Arabic tail fragment
+            | 0xFF70
+            | 0xFF9E..=0xFF9F
+            | 0x1F100..=0x1F1FF // enclosed alphanumeric supplement: 🅰
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +292,60 @@ mod tests {
         for (i, n) in names.iter().enumerate() {
             assert!(n.bytes().all(|b| b.is_ascii_lowercase()), "{n}");
             assert!(!names[..i].contains(n), "{n} twice");
+        }
+    }
+
+    #[test]
+    fn scripts_of_sample_letters() {
+        for (c, s) in [
+            ('A', Family::Latin),
+            ('ễ', Family::Latin),
+            ('Ω', Family::Greek),
+            ('ж', Family::Cyrillic),
+            ('Ա', Family::Armenian),
+            ('ნ', Family::Georgian),
+            ('Ნ', Family::Georgian),
+            ('ש', Family::RightToLeft),
+            ('م', Family::RightToLeft),
+            ('क', Family::Brahmic),
+            ('ক', Family::Brahmic),
+            ('த', Family::Brahmic),
+            ('ก', Family::Brahmic),
+            ('王', Family::Cjk),
+            ('さ', Family::Cjk),
+            ('ア', Family::Cjk),
+            ('김', Family::Cjk),
+            ('Ꮳ', Family::Other),
+        ] {
+            assert_eq!(Family::of(c), s, "{c}");
+        }
+    }
+
+    #[test]
+    fn letters_and_not_letters() {
+        for c in [
+            'a', 'É', 'ß', 'Ω', 'ж', 'م', 'क', 'ก', '王', 'ア', '김', 'Ꮳ',
+        ] {
+            assert!(is_letter(c), "{c}");
+        }
+        for c in [
+            '1', '!', '(', '😀', '\u{301}', '\u{93F}', 'ʻ', 'ー', 'ـ', 'Ⅻ', 'Ⓐ', '🅰', 'เ', '々',
+            ' ',
+        ] {
+            assert!(!is_letter(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn only_cjk_takes_the_first_character() {
+        assert_eq!(Family::Cjk.rule(), Rule::FirstCharacter);
+        for s in [
+            Family::Latin,
+            Family::RightToLeft,
+            Family::Brahmic,
+            Family::Other,
+        ] {
+            assert_eq!(s.rule(), Rule::Words);
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use crate::colour::Rgb;
 use crate::fonts::{Fonts, Outline, Segment};
-use crate::render::{font_px, Avatar, Content, Shape, ROUNDED_RADIUS, SILHOUETTE};
+use crate::render::{layout, Avatar, Content, Shape, ROUNDED_RADIUS, SILHOUETTE};
 use std::fmt::Write;
 
 /// The SVG document for `avatar`; `None` if a character has no outline
@@ -81,45 +81,40 @@ fn fill(c: Rgb) -> String {
     format!("#{}", c.hex())
 }
 
-/// Lays out `text` by the PNG renderer's rules (its size from
-/// [`font_px`]; centred on its ink horizontally, on the cap height
-/// vertically for capitals and digits) and returns the path data of all
-/// its glyphs. Positions are not rounded to pixels: the PNG rounds to its
-/// grid, the SVG has none, so the two differ by under a pixel.
+/// Lays out `text` by the PNG renderer's rules ([`layout`]: the same size,
+/// places, direction and marks; centred on its ink horizontally, on the cap
+/// height vertically for capitals and digits, else on its ink box) and
+/// returns the path data of all its glyphs. Centring uses the outlines'
+/// exact bounds where the PNG uses whole pixels of its raster, so the two
+/// differ by under a pixel.
 fn text_path(text: &str, size: usize, fonts: &Fonts) -> Option<String> {
     let s = size as f32;
-    let chars: Vec<char> = text.chars().collect();
-    let px = font_px(text, size, fonts);
-    let mut pen = 0.0f32;
-    let mut placed: Vec<(f32, Outline)> = Vec::with_capacity(chars.len());
-    for &c in &chars {
-        let o = fonts.outline(c, px)?;
-        let x = pen.round();
-        pen += o.advance;
-        placed.push((x, o));
+    let layout = layout(text, size, fonts);
+    let mut placed: Vec<(f32, f32, Outline)> = Vec::with_capacity(layout.places.len());
+    for p in &layout.places {
+        placed.push((p.x, p.y, fonts.outline(p.c, layout.body)?));
     }
-    let inked = placed.iter().filter(|(_, o)| !o.segments.is_empty());
+    let inked = placed.iter().filter(|(_, _, o)| !o.segments.is_empty());
     let (mut left, mut top, mut right, mut bottom) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    for (x, o) in inked {
+    for (x, y, o) in inked {
         let (l, t, r, b) = o.bounds;
         left = left.min(x + l);
         right = right.max(x + r);
-        top = top.min(t);
-        bottom = bottom.max(b);
+        top = top.min(y + t);
+        bottom = bottom.max(y + b);
     }
     if left > right {
         return Some(String::new());
     }
     let origin_x = (s - (right - left)) / 2.0 - left;
-    let cased = chars.iter().all(|c| c.is_uppercase() || c.is_ascii_digit());
-    let baseline = if cased {
-        (s + fonts.cap_height(px)) / 2.0
+    let baseline = if layout.cased {
+        (s + layout.body) / 2.0
     } else {
         (s - (bottom - top)) / 2.0 - top
     };
     let mut d = String::with_capacity(1024);
-    for (x, o) in &placed {
-        path_data(&mut d, &o.segments, origin_x + x, baseline);
+    for (x, y, o) in &placed {
+        path_data(&mut d, &o.segments, origin_x + x, baseline + y);
     }
     Some(d)
 }
@@ -317,6 +312,12 @@ mod tests {
             (64, Shape::Square, Content::Text("Żj")),
             (200, Shape::Circle, Content::Text("ΑΩ")),
             (48, Shape::Circle, Content::Text("W")),
+            // Every rasteriser, right to left, marks placed without shaping.
+            (128, Shape::Circle, Content::Text("王")),
+            (128, Shape::Circle, Content::Text("김")),
+            (128, Shape::Circle, Content::Text("مع")),
+            (128, Shape::Circle, Content::Text("पश")),
+            (128, Shape::Circle, Content::Text("Q\u{303}\u{17D}")),
             (128, Shape::Circle, Content::Placeholder),
             (80, Shape::Rounded, Content::Placeholder),
         ] {

@@ -2,6 +2,9 @@
 //! by decoded pixel, with its reference PNG in `tests/golden/`. A mismatch
 //! writes the render and a diff image under `target/golden-diff/`.
 //! Accept new references with `make golden` (MONOGRAM_BLESS=1).
+//!
+//! Besides the fixed cases, every name of `tests/scripts.txt` (the contact
+//! sheet's names, one or more per script) is a case `script-SLUG`, at 128 px.
 
 use monogram::cache::Cache;
 use monogram::config::Config;
@@ -63,6 +66,62 @@ fn write_rgba(path: &Path, w: u32, h: u32, rgba: &[u8]) {
     enc.write_header().unwrap().write_image_data(rgba).unwrap();
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// (file stem, request path) of every name in `tests/scripts.txt`.
+fn script_cases(root: &Path) -> Vec<(String, String)> {
+    let list = std::fs::read_to_string(root.join("tests/scripts.txt")).unwrap();
+    list.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut fields = l.split('\t');
+            let slug = fields.next().unwrap();
+            let name = fields.next().unwrap_or_else(|| panic!("no name: {l:?}"));
+            let query = fields.next().map(|q| format!("?{q}")).unwrap_or_default();
+            (
+                format!("script-{slug}"),
+                format!("/avatar/{}{query}", percent_encode(name)),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn script_list_covers_every_script() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stems: Vec<String> = script_cases(root).into_iter().map(|c| c.0).collect();
+    for script in [
+        "latin",
+        "vietnamese",
+        "greek",
+        "cyrillic",
+        "armenian",
+        "georgian",
+        "hebrew",
+        "arabic",
+        "devanagari",
+        "bengali",
+        "tamil",
+        "thai",
+        "chinese",
+        "japanese-kanji",
+        "japanese-kana",
+        "korean",
+    ] {
+        assert!(stems.contains(&format!("script-{script}")), "{script}");
+    }
+}
+
 #[test]
 fn renders_match_golden_images() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -70,7 +129,12 @@ fn renders_match_golden_images() {
     let diff_dir = root.join("target/golden-diff");
     let bless = std::env::var_os("MONOGRAM_BLESS").is_some();
     let mut failures = Vec::new();
-    for (stem, path) in CASES {
+    let cases = CASES
+        .iter()
+        .map(|(stem, path)| (stem.to_string(), path.to_string()))
+        .chain(script_cases(root));
+    for (stem, path) in cases {
+        let (stem, path) = (stem.as_str(), path.as_str());
         let png_bytes = render(path);
         let reference: PathBuf = golden_dir.join(format!("{stem}.png"));
         if bless {
