@@ -21,8 +21,7 @@ pub mod colour;
 pub mod config;
 // Exempt from the arithmetic lint for now: bit-level DEFLATE arithmetic on
 // values the format bounds (code lengths <= 15, distances <= 32768, over at
-// most one 2048-pixel image), and pixel arithmetic on sizes the configuration
-// bounds (config::MAX_SIZE_LIMIT), in a file issue 3 is rewriting.
+// most one 2048-pixel image).
 #[allow(clippy::arithmetic_side_effects)]
 pub mod deflate;
 pub mod encode;
@@ -32,7 +31,6 @@ pub mod fonts;
 pub mod initials;
 pub mod metrics;
 pub mod raster;
-#[allow(clippy::arithmetic_side_effects)]
 pub mod render;
 pub mod report;
 pub mod request;

@@ -106,7 +106,7 @@ impl Image {
 /// Renders `avatar`. Text content must already be checked against `fonts`.
 pub fn render(avatar: &Avatar, fonts: &Fonts) -> Image {
     let size = avatar.size.max(1) as usize;
-    let mut indices = vec![0u8; size * size];
+    let mut indices = vec![0u8; size.saturating_mul(size)];
     draw_shape(&mut indices, size, avatar.shape);
     match avatar.content {
         Content::Text(text) => draw_text(&mut indices, size, text, fonts, composite),
@@ -124,13 +124,22 @@ fn palette(bg: Rgb, fg: Rgb) -> [[u8; 4]; PALETTE_LEN] {
     for (i, entry) in p.iter_mut().enumerate() {
         let i = i as u8;
         *entry = if i <= OPAQUE {
-            let alpha = (u32::from(i) * 255 + u32::from(EDGE_LEVELS) / 2) / u32::from(EDGE_LEVELS);
+            let alpha = u32::from(i)
+                .saturating_mul(255)
+                .saturating_add(u32::from(EDGE_LEVELS) / 2)
+                .checked_div(u32::from(EDGE_LEVELS))
+                .unwrap_or(0);
             [bg.0, bg.1, bg.2, alpha as u8]
         } else {
-            let t = u32::from(i - OPAQUE);
+            let t = u32::from(i.saturating_sub(OPAQUE));
             let mix = |b: u8, f: u8| {
                 let n = u32::from(TEXT_LEVELS);
-                ((u32::from(b) * (n - t) + u32::from(f) * t + n / 2) / n) as u8
+                (u32::from(b)
+                    .saturating_mul(n.saturating_sub(t))
+                    .saturating_add(u32::from(f).saturating_mul(t))
+                    .saturating_add(n / 2)
+                    .checked_div(n)
+                    .unwrap_or(0)) as u8
             };
             [mix(bg.0, fg.0), mix(bg.1, fg.1), mix(bg.2, fg.2), 255]
         };
@@ -187,11 +196,13 @@ fn draw_shape(indices: &mut [u8], size: usize, shape: Shape) {
         let right_centre = s - inset;
         // Fully inside: [left_centre - inner, right_centre + inner] in centre coordinates.
         let full_from = (left_centre - inner - 0.5).ceil().max(0.0) as usize;
-        let full_to =
-            ((right_centre + inner - 0.5).floor() as isize + 1).clamp(0, size as isize) as usize;
+        let full_to = ((right_centre + inner - 0.5).floor() as isize)
+            .saturating_add(1)
+            .clamp(0, size as isize) as usize;
         let edge_from = (left_centre - outer - 0.5).ceil().max(0.0) as usize;
-        let edge_to =
-            ((right_centre + outer - 0.5).floor() as isize + 1).clamp(0, size as isize) as usize;
+        let edge_to = ((right_centre + outer - 0.5).floor() as isize)
+            .saturating_add(1)
+            .clamp(0, size as isize) as usize;
         if let Some(run) = row.get_mut(full_from..full_to.max(full_from)) {
             run.fill(OPAQUE);
         }
@@ -354,7 +365,7 @@ pub fn layout(text: &str, size: usize, fonts: &Fonts) -> Layout {
 /// The text's exact coverage (0..=255 a pixel, `size * size`, row-major),
 /// before quantisation: what a straightforward renderer would blend with.
 pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
-    let mut plane = vec![0u8; size * size];
+    let mut plane = vec![0u8; size.saturating_mul(size)];
     draw_text(&mut plane, size, text, fonts, u8::max);
     plane
 }
@@ -371,32 +382,42 @@ fn draw_text(plane: &mut [u8], size: usize, text: &str, fonts: &Fonts, combine: 
         .map(|p| (p.x as i32, p.y as i32, fonts.rasterize(p.c, layout.body)))
         .filter(|(_, _, g)| g.width > 0 && g.height > 0)
         .collect();
-    let ink_left = glyphs.iter().map(|(x, _, g)| x + g.left).min().unwrap_or(0);
+    let ink_left = glyphs
+        .iter()
+        .map(|(x, _, g)| x.saturating_add(g.left))
+        .min()
+        .unwrap_or(0);
     let ink_right = glyphs
         .iter()
-        .map(|(x, _, g)| x + g.left + g.width as i32)
+        .map(|(x, _, g)| x.saturating_add(g.left).saturating_add(g.width as i32))
         .max()
         .unwrap_or(0);
-    let ink_top = glyphs.iter().map(|(_, y, g)| y + g.top).min().unwrap_or(0);
+    let ink_top = glyphs
+        .iter()
+        .map(|(_, y, g)| y.saturating_add(g.top))
+        .min()
+        .unwrap_or(0);
     let ink_bottom = glyphs
         .iter()
-        .map(|(_, y, g)| y + g.top + g.height as i32)
+        .map(|(_, y, g)| y.saturating_add(g.top).saturating_add(g.height as i32))
         .max()
         .unwrap_or(0);
     // Horizontally: centre the ink, not the advances ("L" and "J" would drift).
-    let origin_x = ((s - (ink_right - ink_left) as f32) / 2.0).round() as i32 - ink_left;
+    let origin_x = (((s - ink_right.saturating_sub(ink_left) as f32) / 2.0).round() as i32)
+        .saturating_sub(ink_left);
     let baseline = if layout.cased {
         ((s + layout.body) / 2.0).round() as i32
     } else {
-        ((s - (ink_bottom - ink_top) as f32) / 2.0).round() as i32 - ink_top
+        (((s - ink_bottom.saturating_sub(ink_top) as f32) / 2.0).round() as i32)
+            .saturating_sub(ink_top)
     };
     for (x, y, g) in &glyphs {
         blit(
             plane,
             size,
             g,
-            origin_x + x + g.left,
-            baseline + y + g.top,
+            origin_x.saturating_add(*x).saturating_add(g.left),
+            baseline.saturating_add(*y).saturating_add(g.top),
             combine,
         );
     }
@@ -408,15 +429,16 @@ fn blit(plane: &mut [u8], size: usize, g: &Glyph, x0: i32, y0: i32, combine: fn(
         return;
     }
     for (gy, src) in g.coverage.chunks_exact(g.width).enumerate() {
-        let y = y0 + gy as i32;
+        let y = y0.saturating_add(gy as i32);
         if y < 0 || y as usize >= size {
             continue;
         }
-        let Some(row) = plane.get_mut(y as usize * size..(y as usize + 1) * size) else {
+        let start = (y as usize).saturating_mul(size);
+        let Some(row) = plane.get_mut(start..start.saturating_add(size)) else {
             continue;
         };
         for (gx, &c) in src.iter().enumerate() {
-            let x = x0 + gx as i32;
+            let x = x0.saturating_add(gx as i32);
             if c == 0 || x < 0 {
                 continue;
             }
@@ -431,9 +453,12 @@ fn blit(plane: &mut [u8], size: usize, g: &Glyph, x0: i32, y0: i32, combine: fn(
 /// inside the shape: outside it and on its anti-aliased edge the shape wins,
 /// so nothing (the placeholder's shoulders, a wide glyph) leaks past it.
 fn composite(p: u8, c: u8) -> u8 {
-    let level = ((u32::from(c) * u32::from(TEXT_LEVELS) + 127) / 255) as u8;
+    let level = (u32::from(c)
+        .saturating_mul(u32::from(TEXT_LEVELS))
+        .saturating_add(127)
+        / 255) as u8;
     if p >= OPAQUE {
-        p.max(OPAQUE + level)
+        p.max(OPAQUE.saturating_add(level))
     } else {
         p
     }
