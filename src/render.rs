@@ -373,7 +373,13 @@ pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
 /// Rasterises `text`'s glyphs where [`layout`] puts them, centres them, and
 /// merges each glyph pixel's coverage into `plane` with `combine(pixel,
 /// coverage)`.
-fn draw_text(plane: &mut [u8], size: usize, text: &str, fonts: &Fonts, combine: fn(u8, u8) -> u8) {
+fn draw_text(
+    plane: &mut [u8],
+    size: usize,
+    text: &str,
+    fonts: &Fonts,
+    combine: impl Fn(u8, u8) -> u8 + Copy,
+) {
     let s = size as f32;
     let layout = layout(text, size, fonts);
     let glyphs: Vec<(i32, i32, Glyph)> = layout
@@ -423,42 +429,77 @@ fn draw_text(plane: &mut [u8], size: usize, text: &str, fonts: &Fonts, combine: 
     }
 }
 
-/// Merges a coverage bitmap whose top-left pixel lands at (`x0`, `y0`).
-fn blit(plane: &mut [u8], size: usize, g: &Glyph, x0: i32, y0: i32, combine: fn(u8, u8) -> u8) {
+/// Merges a coverage bitmap whose top-left pixel lands at (`x0`, `y0`),
+/// clipped to the plane. `combine(pixel, 0)` must return `pixel`. The clip
+/// is computed once per glyph so the inner loop is a plain zip over two
+/// slices: it runs for every ink pixel and was the hottest loop of a render.
+fn blit(
+    plane: &mut [u8],
+    size: usize,
+    g: &Glyph,
+    x0: i32,
+    y0: i32,
+    combine: impl Fn(u8, u8) -> u8,
+) {
     if g.width == 0 {
         return;
     }
+    // Glyph columns left of the plane, and the first plane column written.
+    let skip = usize::try_from(x0.saturating_neg()).unwrap_or(0);
+    let Ok(x_start) = usize::try_from(x0.max(0)) else {
+        return;
+    };
+    let width = g
+        .width
+        .saturating_sub(skip)
+        .min(size.saturating_sub(x_start));
+    if width == 0 {
+        return;
+    }
     for (gy, src) in g.coverage.chunks_exact(g.width).enumerate() {
-        let y = y0.saturating_add(gy as i32);
-        if y < 0 || y as usize >= size {
-            continue;
-        }
-        let start = (y as usize).saturating_mul(size);
-        let Some(row) = plane.get_mut(start..start.saturating_add(size)) else {
+        let Ok(y) = usize::try_from(y0.saturating_add(gy as i32)) else {
             continue;
         };
-        for (gx, &c) in src.iter().enumerate() {
-            let x = x0.saturating_add(gx as i32);
-            if c == 0 || x < 0 {
-                continue;
-            }
-            if let Some(p) = row.get_mut(x as usize) {
-                *p = combine(*p, c);
-            }
+        if y >= size {
+            break;
+        }
+        let start = y.saturating_mul(size).saturating_add(x_start);
+        let (Some(row), Some(src)) = (
+            plane.get_mut(start..start.saturating_add(width)),
+            src.get(skip..skip.saturating_add(width)),
+        ) else {
+            continue;
+        };
+        for (p, &c) in row.iter_mut().zip(src) {
+            *p = combine(*p, c);
         }
     }
 }
 
+/// Text coverage 0..=255 → the text palette index it is drawn with
+/// (`OPAQUE + level`, level 0..=TEXT_LEVELS, rounded to nearest). A table,
+/// built at compile time, because [`composite`] runs for every ink pixel.
+// Evaluated by the compiler: an out-of-range index would fail the build, not a request.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const TEXT_INDEX: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let level = (c * TEXT_LEVELS as usize + 127) / 255;
+        table[c] = OPAQUE + level as u8;
+        c += 1;
+    }
+    table
+};
+
 /// Puts text coverage `c` (0..=255) over the pixel with index `p`. Only
 /// inside the shape: outside it and on its anti-aliased edge the shape wins,
 /// so nothing (the placeholder's shoulders, a wide glyph) leaks past it.
+/// Zero coverage leaves `p` as it is; branch-free so the loop vectorises.
 fn composite(p: u8, c: u8) -> u8 {
-    let level = (u32::from(c)
-        .saturating_mul(u32::from(TEXT_LEVELS))
-        .saturating_add(127)
-        / 255) as u8;
+    let text = TEXT_INDEX.get(usize::from(c)).copied().unwrap_or(OPAQUE);
     if p >= OPAQUE {
-        p.max(OPAQUE.saturating_add(level))
+        p.max(text)
     } else {
         p
     }
