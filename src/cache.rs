@@ -6,24 +6,57 @@
 //! eviction, so an attacker requesting endless distinct names would grow it
 //! without bound. Here every insert evicts until the total is within budget.
 //!
+//! Entries are keyed by the request's raw `:path`: a response is a function
+//! of the path and the configuration alone, and a cache lives exactly as
+//! long as one configuration, so a path seen before is answered without
+//! parsing, resolving or hashing anything.
+//!
 //! Invariant: `bytes <= capacity` after every call; an entry larger than the
 //! whole capacity is not stored. Sizes are in bytes and count the key, the
-//! body and a fixed per-entry overhead.
+//! body, the ETag and a fixed per-entry overhead.
 
+use crate::report::RequestOutcome;
+use crate::script::Script;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// Book-keeping bytes charged per entry on top of key and body (map slot, node, Rc).
-pub const ENTRY_OVERHEAD: usize = 96;
+/// One encoded avatar and everything its response needs, so a hit never
+/// looks at the request again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub body: Vec<u8>,
+    /// Quoted, as sent in the `ETag` header.
+    pub etag: String,
+    pub content_type: &'static str,
+    /// [`RequestOutcome::Rendered`] or [`RequestOutcome::Placeholder`], for metrics.
+    pub outcome: RequestOutcome,
+    pub script: Option<Script>,
+}
+
+/// Book-keeping bytes charged per entry on top of key, body and ETag (map
+/// slot, node, the `Entry` and its `Rc`).
+pub const ENTRY_OVERHEAD: usize = 160;
 
 const NIL: usize = usize::MAX;
 
 struct Node {
     key: Rc<str>,
-    body: Rc<[u8]>,
+    entry: Rc<Entry>,
     cost: usize,
     prev: usize,
     next: usize,
+}
+
+impl Entry {
+    fn empty() -> Entry {
+        Entry {
+            body: Vec::new(),
+            etag: String::new(),
+            content_type: "",
+            outcome: RequestOutcome::Rendered,
+            script: None,
+        }
+    }
 }
 
 /// The cache. `capacity` 0 disables it.
@@ -69,8 +102,8 @@ impl Cache {
         self.map.is_empty()
     }
 
-    /// The body for `key`, marking it most recently used.
-    pub fn get(&mut self, key: &str) -> Option<Rc<[u8]>> {
+    /// The entry for `key`, marking it most recently used.
+    pub fn get(&mut self, key: &str) -> Option<Rc<Entry>> {
         let Some(&index) = self.map.get(key) else {
             self.misses = self.misses.saturating_add(1);
             return None;
@@ -78,14 +111,15 @@ impl Cache {
         self.hits = self.hits.saturating_add(1);
         self.unlink(index);
         self.push_front(index);
-        self.nodes.get(index).map(|n| Rc::clone(&n.body))
+        self.nodes.get(index).map(|n| Rc::clone(&n.entry))
     }
 
-    /// Stores `body` under `key`, evicting least recently used entries to stay within capacity.
-    pub fn insert(&mut self, key: &str, body: Rc<[u8]>) {
+    /// Stores `entry` under `key`, evicting least recently used entries to stay within capacity.
+    pub fn insert(&mut self, key: &str, entry: Rc<Entry>) {
         let cost = key
             .len()
-            .saturating_add(body.len())
+            .saturating_add(entry.body.len())
+            .saturating_add(entry.etag.len())
             .saturating_add(ENTRY_OVERHEAD);
         if cost > self.capacity || self.map.contains_key(key) {
             return;
@@ -96,7 +130,7 @@ impl Cache {
         let key: Rc<str> = Rc::from(key);
         let node = Node {
             key: Rc::clone(&key),
-            body,
+            entry,
             cost,
             prev: NIL,
             next: NIL,
@@ -125,7 +159,7 @@ impl Cache {
             self.map.remove(&node.key);
             self.bytes = self.bytes.saturating_sub(node.cost);
             // Release the body now; the slot is reused by the next insert.
-            node.body = Rc::from(Vec::new());
+            node.entry = Rc::new(Entry::empty());
             node.key = Rc::from("");
             self.free.push(index);
         }
@@ -169,8 +203,11 @@ impl Cache {
 mod tests {
     use super::*;
 
-    fn body(n: usize) -> Rc<[u8]> {
-        Rc::from(vec![7u8; n])
+    fn body(n: usize) -> Rc<Entry> {
+        Rc::new(Entry {
+            body: vec![7u8; n],
+            ..Entry::empty()
+        })
     }
 
     #[test]
@@ -178,7 +215,7 @@ mod tests {
         let mut c = Cache::new(10_000);
         assert!(c.get("a").is_none());
         c.insert("a", body(10));
-        assert_eq!(c.get("a").as_deref(), Some(&[7u8; 10][..]));
+        assert_eq!(c.get("a").map(|e| e.body.clone()), Some(vec![7u8; 10]));
         assert_eq!((c.hits, c.misses), (1, 1));
     }
 

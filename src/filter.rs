@@ -16,7 +16,6 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MetricType};
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Instant;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
@@ -105,9 +104,9 @@ struct MonogramFilter {
 }
 
 impl MonogramFilter {
-    fn record(&self, report: &Report, elapsed_us: u64) {
+    fn record(&self, report: &Report) {
         let Some(ids) = &self.metrics else { return };
-        for update in metrics::updates(report, elapsed_us) {
+        for update in metrics::updates(report) {
             // A failed update loses one sample; not worth failing a request for.
             let _ = match update {
                 Update::Increment(i) => ids.get(i).map(|&id| hostcalls::increment_metric(id, 1)),
@@ -159,12 +158,10 @@ impl HttpContext for MonogramFilter {
             Ok(cache) => cache,
             Err(_) => &mut spare,
         };
-        let started = Instant::now();
         match handle(&self.config, cache, &request) {
             Outcome::PassThrough => Action::Continue,
             Outcome::Respond(response) => {
-                let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-                self.record(&response.report, elapsed_us);
+                self.record(&response.report);
                 self.log(response.status, &response.report);
                 let headers: Vec<(&str, &str)> = response
                     .headers

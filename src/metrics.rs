@@ -83,9 +83,9 @@ const CACHE_MISSES: usize = CACHE_HITS + 1;
 const RENDER_TIME_INDEX: usize = CACHE_MISSES + 1;
 
 /// The updates for one request: its outcome, the script of text it drew,
-/// its cache lookup, and, if it drew an image, `elapsed_us` (the time the
-/// filter spent answering it, in microseconds) in the render-time histogram.
-pub fn updates(report: &Report, elapsed_us: u64) -> Vec<Update> {
+/// its cache lookup, and, if it drew an image, its render time (render and
+/// encode, in microseconds) in the render-time histogram.
+pub fn updates(report: &Report) -> Vec<Update> {
     let mut out = vec![Update::Increment(outcome_index(report.outcome))];
     if report.outcome == RequestOutcome::Rendered {
         if let Some(script) = report.script {
@@ -97,8 +97,8 @@ pub fn updates(report: &Report, elapsed_us: u64) -> Vec<Update> {
         Some(CacheLookup::Miss) => out.push(Update::Increment(CACHE_MISSES)),
         None => {}
     }
-    if report.outcome.drew() && report.cache != Some(CacheLookup::Hit) {
-        out.push(Update::Record(RENDER_TIME_INDEX, elapsed_us));
+    if let Some(us) = report.render_us {
+        out.push(Update::Record(RENDER_TIME_INDEX, us));
     }
     out
 }
@@ -153,8 +153,9 @@ mod tests {
     fn a_render_counts_outcome_script_and_time() {
         let mut r = Report::new(RequestOutcome::Rendered);
         r.script = Some(Script::Greek);
+        r.render_us = Some(250);
         assert_eq!(
-            names(&updates(&r, 250)),
+            names(&updates(&r)),
             [
                 "monogram.requests.outcome.rendered",
                 "monogram.renders.script.greek",
@@ -165,9 +166,10 @@ mod tests {
 
     #[test]
     fn a_placeholder_is_timed_but_has_no_script() {
-        let r = Report::new(RequestOutcome::Placeholder);
+        let mut r = Report::new(RequestOutcome::Placeholder);
+        r.render_us = Some(90);
         assert_eq!(
-            names(&updates(&r, 90)),
+            names(&updates(&r)),
             [
                 "monogram.requests.outcome.placeholder",
                 "monogram.render_time_us=90"
@@ -183,7 +185,7 @@ mod tests {
             RequestOutcome::MethodNotAllowed,
             RequestOutcome::Failed,
         ] {
-            assert_eq!(updates(&Report::new(o), 5).len(), 1, "{o:?}");
+            assert_eq!(updates(&Report::new(o)).len(), 1, "{o:?}");
         }
     }
 
@@ -193,7 +195,7 @@ mod tests {
         r.script = Some(Script::Latin);
         r.cache = Some(CacheLookup::Hit);
         assert_eq!(
-            names(&updates(&r, 3)),
+            names(&updates(&r)),
             [
                 "monogram.requests.outcome.rendered",
                 "monogram.renders.script.latin",
@@ -201,6 +203,7 @@ mod tests {
             ]
         );
         r.cache = Some(CacheLookup::Miss);
-        assert!(names(&updates(&r, 3)).contains(&"monogram.cache.misses".to_string()));
+        r.render_us = Some(3);
+        assert!(names(&updates(&r)).contains(&"monogram.cache.misses".to_string()));
     }
 }

@@ -80,6 +80,9 @@ pub struct Report {
     pub cache: Option<CacheLookup>,
     /// Why the request failed, for the log line; `None` on success.
     pub error: Option<Error>,
+    /// Wall time of the render and encode, in microseconds; `None` when
+    /// nothing was drawn (errors, 304s, cache hits).
+    pub render_us: Option<u64>,
 }
 
 impl Report {
@@ -89,6 +92,7 @@ impl Report {
             script: None,
             cache: None,
             error: None,
+            render_us: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `If-None-Match` to the response the proxy sends (or "not ours"). This is
 //! the one place that maps an [`Error`] to an HTTP status.
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Entry};
 use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
 use crate::config::Config;
 use crate::encode;
@@ -15,6 +15,8 @@ use crate::request::{self, AvatarRequest, Format};
 use crate::script::Script;
 use crate::signing;
 use crate::svg;
+use std::rc::Rc;
+use std::time::Instant;
 
 /// Bumped whenever the same request could render different pixels, so
 /// ETags (and caches keyed on them) never outlive the renderer that made them.
@@ -83,6 +85,11 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
     if req.method != "GET" && req.method != "HEAD" {
         return Err(Error::MethodNotAllowed);
     }
+    // A path answered before under this configuration (the cache lives no
+    // longer than one) was valid, signed and rendered: answer it as it was.
+    if let Some(entry) = cache.get(req.path) {
+        return Ok(serve(config, &entry, req.if_none_match, CacheLookup::Hit));
+    }
     let parsed = request::parse(config, req.path)?;
     // Before the 304 and any rendering: an unsigned URL gets nothing, not even
     // confirmation that its ETag is current.
@@ -91,51 +98,82 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
         return Err(Error::EncodeFailed);
     };
     let resolved = resolve(config, &parsed, fonts);
-    let key = cache_key(&resolved);
-    let etag = format!("\"{:016x}\"", colour::fnv1a(key.as_bytes()));
-    let mut headers = vec![
-        ("etag", etag.clone()),
+    let etag = format!(
+        "\"{:016x}\"",
+        colour::fnv1a(cache_key(&resolved).as_bytes())
+    );
+    if req.if_none_match.is_some_and(|h| etag_matches(h, &etag)) {
+        return Ok(Response {
+            status: 304,
+            headers: validator_headers(config, etag),
+            body: Vec::new(),
+            report: Report::new(RequestOutcome::NotModified),
+        });
+    }
+    let started = Instant::now();
+    let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
+    let render_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let entry = Rc::new(Entry {
+        body,
+        etag,
+        content_type: content_type(resolved.format),
+        outcome: if resolved.text.is_empty() {
+            RequestOutcome::Placeholder
+        } else {
+            RequestOutcome::Rendered
+        },
+        script: Script::of_text(&resolved.text),
+    });
+    cache.insert(req.path, Rc::clone(&entry));
+    let mut response = serve(config, &entry, None, CacheLookup::Miss);
+    response.report.render_us = Some(render_us);
+    Ok(response)
+}
+
+/// The response for an encoded avatar: 304 if `if_none_match` matches its
+/// ETag, else 200 with the body. `lookup` is reported only for bodies, and
+/// only when the cache is on.
+fn serve(
+    config: &Config,
+    entry: &Entry,
+    if_none_match: Option<&str>,
+    lookup: CacheLookup,
+) -> Response {
+    let headers = validator_headers(config, entry.etag.clone());
+    if if_none_match.is_some_and(|h| etag_matches(h, &entry.etag)) {
+        return Response {
+            status: 304,
+            headers,
+            body: Vec::new(),
+            report: Report::new(RequestOutcome::NotModified),
+        };
+    }
+    let mut all = Vec::with_capacity(headers.len().saturating_add(1));
+    all.push(("content-type", entry.content_type.to_string()));
+    all.extend(headers);
+    let mut report = Report::new(entry.outcome);
+    report.script = entry.script;
+    report.cache = (config.cache_bytes > 0).then_some(lookup);
+    Response {
+        status: 200,
+        headers: all,
+        body: entry.body.clone(),
+        report,
+    }
+}
+
+/// The headers a 200 and its 304 share (RFC 9110 §15.4.5: a 304 carries the
+/// validator and caching headers the 200 would have).
+fn validator_headers(config: &Config, etag: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("etag", etag),
         (
             "cache-control",
             format!("public, max-age={}, immutable", config.max_age),
         ),
         ("access-control-allow-origin", "*".to_string()),
         ("x-content-type-options", "nosniff".to_string()),
-    ];
-    if req.if_none_match.is_some_and(|h| etag_matches(h, &etag)) {
-        return Ok(Response {
-            status: 304,
-            headers,
-            body: Vec::new(),
-            report: Report::new(RequestOutcome::NotModified),
-        });
-    }
-    let (body, lookup) = match cache.get(&key) {
-        Some(body) => (body.to_vec(), CacheLookup::Hit),
-        None => {
-            let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
-            cache.insert(&key, body.as_slice().into());
-            (body, CacheLookup::Miss)
-        }
-    };
-    headers.insert(
-        0,
-        ("content-type", content_type(resolved.format).to_string()),
-    );
-    let mut report = Report::new(if resolved.text.is_empty() {
-        RequestOutcome::Placeholder
-    } else {
-        RequestOutcome::Rendered
-    });
-    report.script = Script::of_text(&resolved.text);
-    // A disabled cache is not consulted, whatever `get` counted.
-    report.cache = (config.cache_bytes > 0).then_some(lookup);
-    Ok(Response {
-        status: 200,
-        headers,
-        body,
-        report,
-    })
+    ]
 }
 
 /// Decides text and colours. Text whose characters are not all in the
@@ -273,7 +311,11 @@ mod tests {
             if_none_match: inm,
         };
         match handle(&Config::default(), &mut Cache::new(0), &r) {
-            Outcome::Respond(r) => r,
+            // Timings differ run to run; keep only whether there was one.
+            Outcome::Respond(mut r) => {
+                r.report.render_us = r.report.render_us.map(|_| 0);
+                r
+            }
             Outcome::PassThrough => panic!("passed through: {path}"),
         }
     }
@@ -427,6 +469,39 @@ mod tests {
         let mut empty = Cache::new(1 << 20);
         assert_eq!(get(&mut empty, Some(&etag)).status, 304);
         assert!(empty.is_empty(), "304 renders nothing and caches nothing");
+    }
+
+    #[test]
+    fn a_cached_path_answers_304_head_and_errors_like_a_fresh_one() {
+        let config = Config::default();
+        let mut cache = Cache::new(1 << 20);
+        let mut send = |method: &str, path: &str, inm: Option<&str>| {
+            let r = HttpRequest {
+                method,
+                path,
+                if_none_match: inm,
+            };
+            match handle(&config, &mut cache, &r) {
+                Outcome::Respond(r) => r,
+                Outcome::PassThrough => panic!(),
+            }
+        };
+        let first = send("GET", "/avatar/Ada", None);
+        assert!(first.report.render_us.is_some(), "a render is timed");
+        let etag = first.header("etag").unwrap().to_string();
+        let fresh_304 = req("GET", "/avatar/Ada", Some(&etag));
+        let cached_304 = send("GET", "/avatar/Ada", Some(&etag));
+        assert_eq!(cached_304, fresh_304);
+        assert_eq!(cached_304.report.cache, None, "a 304 serves no body");
+        let head = send("HEAD", "/avatar/Ada", Some("\"other\""));
+        assert_eq!((head.status, &head.body), (200, &first.body));
+        assert_eq!(head.report.render_us, None, "a hit is not a render");
+        // The method is checked before the cache.
+        assert_eq!(send("POST", "/avatar/Ada", None).status, 405);
+        // Another spelling is its own entry, with the same ETag.
+        let other = send("GET", "/avatar/ada", None);
+        assert_eq!(other.header("etag"), Some(etag.as_str()));
+        assert_eq!(other.report.cache, Some(CacheLookup::Miss));
     }
 
     #[test]
