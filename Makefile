@@ -97,6 +97,7 @@ golden:
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
 	cargo build --release --example bench_render
+	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
 
 # ---- hardening ----------------------------------------------------------------

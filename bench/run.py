@@ -9,7 +9,12 @@
      b. hot: the same 16 avatars again and again (cache on);
      c. revalidation: If-None-Match answered 304;
      d. a non-avatar route through the listener that has the filter;
-     e. the floor: the same route on a listener with no wasm filter at all.
+     e. the floor: the same route on a listener with no wasm filter at all;
+     f. the ceiling: bench/ceiling, a proxy-wasm filter that makes the host
+        calls of a cached avatar and does no work, on a copy of the avatar
+        listener: the most any proxy-wasm answer reaches on this Envoy.
+   Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
+   in init, sent round-robin), so each pays the same client cost.
 3. Response bytes for a fixed list of names.
 Prints a table and writes bench/results.md. Loopback only; stops by itself.
 """
@@ -50,21 +55,40 @@ request = function()
 end
 """
 
-HOT_LUA = r"""
-local names = {"Ada%20Lovelace", "Grace%20Hopper", "Alan%20Turing", "Katherine%20Johnson",
-  "Edsger%20Dijkstra", "Barbara%20Liskov", "Donald%20Knuth", "Margaret%20Hamilton",
-  "Tim%20Berners-Lee", "Radia%20Perlman", "Ken%20Thompson", "Frances%20Allen",
-  "John%20McCarthy", "Shafi%20Goldwasser", "Leslie%20Lamport", "Hedy%20Lamarr"}
+HOT_NAMES = ["Ada%20Lovelace", "Grace%20Hopper", "Alan%20Turing", "Katherine%20Johnson",
+             "Edsger%20Dijkstra", "Barbara%20Liskov", "Donald%20Knuth", "Margaret%20Hamilton",
+             "Tim%20Berners-Lee", "Radia%20Perlman", "Ken%20Thompson", "Frances%20Allen",
+             "John%20McCarthy", "Shafi%20Goldwasser", "Leslie%20Lamport", "Hedy%20Lamarr"]
+
+
+def cycle_lua(paths, headers=None):
+    """A wrk script that sends `paths` round-robin, formatted once in init.
+
+    Every scenario but (a) uses this, the floor included, so each pays the
+    same client-side cost per request (wrk shares the cores with Envoy).
+    """
+    table = ", ".join(f'"{p}"' for p in paths)
+    hdrs = ", ".join(f'["{k}"] = \'{v}\'' for k, v in (headers or {}).items())
+    return f"""
+local paths = {{{table}}}
+local reqs = {{}}
 local i = 0
+init = function(args)
+  for k, p in ipairs(paths) do reqs[k] = wrk.format("GET", p, {{{hdrs}}}) end
+end
 request = function()
-  i = i % #names + 1
-  return wrk.format("GET", "/avatar/" .. names[i] .. "?size=128")
+  i = i % #reqs + 1
+  return reqs[i]
 end
 """
 
 
-def bench_config(main_port, nocache_port, floor_port, admin_port):
-    """envoy.yaml's listener, plus a no-cache copy and a copy with no wasm filter."""
+CEILING_WASM = ROOT / "target/ceiling/wasm32-wasip1/release/monogram_ceiling.wasm"
+
+
+def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port):
+    """envoy.yaml's listener, plus a no-cache copy, a copy with no wasm filter,
+    and a copy whose filter is bench/ceiling (replies, does no work)."""
     base = render_config(main_port, admin_port)
     listener_start = base.index("  - name: main")
     listener_end = base.index("          - name: envoy.filters.http.router")
@@ -83,7 +107,12 @@ def bench_config(main_port, nocache_port, floor_port, admin_port):
     floor = re.sub(r"                typed_per_filter_config:\n(?:                  .*\n)+", "", floor)
     floor = re.sub(r"          - name: monogram\n(?:            .*\n|              .*\n)+?(?=          - name: envoy.filters.http.router)", "", floor)
     assert "wasm" not in floor, floor
-    return base[:listener_start] + main_listener + nocache + floor
+    ceiling = re.sub(r"filename: \S+monogram\.wasm", f"filename: {CEILING_WASM}", main_listener)
+    ceiling = (ceiling.replace("name: main", "name: ceiling")
+               .replace(f"port_value: {main_port}", f"port_value: {ceiling_port}")
+               .replace("vm_id: monogram", "vm_id: ceiling"))
+    assert str(CEILING_WASM) in ceiling and "vm_id: ceiling" in ceiling
+    return base[:listener_start] + main_listener + nocache + floor + ceiling
 
 
 def rss_mb(pid):
@@ -93,15 +122,12 @@ def rss_mb(pid):
     return float("nan")
 
 
-def wrk(url, script=None, headers=()):
+def wrk(url, script):
     args = ["wrk", "-t1", f"-c{CONNECTIONS}", "--latency"]
-    for h in headers:
-        args += ["-H", h]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(script or "")
+        f.write(script)
         lua = f.name
-    if script:
-        args += ["-s", lua]
+    args += ["-s", lua]
     subprocess.run(args + [f"-d{WARMUP}s", url], check=True, capture_output=True)
     out = subprocess.run(args + [f"-d{DURATION}s", url], check=True, capture_output=True, text=True).stdout
     os.unlink(lua)
@@ -117,9 +143,9 @@ def wrk(url, script=None, headers=()):
 
 
 def main():
-    nocache_port, floor_port = free_port(), free_port()
+    nocache_port, floor_port, ceiling_port = free_port(), free_port(), free_port()
     started = time.monotonic()
-    envoy = Envoy(config_text=lambda p, a: bench_config(p, nocache_port, floor_port, a))
+    envoy = Envoy(config_text=lambda p, a: bench_config(p, nocache_port, floor_port, a, ceiling_port))
     ready_s = time.monotonic() - started
     main_port = envoy.port
     try:
@@ -129,11 +155,14 @@ def main():
             etag = r.headers["etag"]
         rows = {}
         rows["a. uncached render, 128 px"] = wrk(f"http://127.0.0.1:{nocache_port}/", UNCACHED_LUA)
-        rows["b. hot avatars (cache)"] = wrk(base + "/", HOT_LUA)
-        rows["c. 304 revalidation"] = wrk(base + "/avatar/Ada%20Lovelace?size=128",
-                                         headers=[f"If-None-Match: {etag}"])
-        rows["d. non-avatar route, filter listener"] = wrk(base + "/healthz")
-        rows["e. floor: same route, no wasm"] = wrk(f"http://127.0.0.1:{floor_port}/healthz")
+        hot = [f"/avatar/{n}?size=128" for n in HOT_NAMES]
+        rows["b. hot avatars (cache)"] = wrk(base + "/", cycle_lua(hot))
+        rows["c. 304 revalidation"] = wrk(base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}))
+        rows["d. non-avatar route, filter listener"] = wrk(base + "/", cycle_lua(["/healthz"]))
+        rows["e. floor: same route, no wasm"] = wrk(f"http://127.0.0.1:{floor_port}/",
+                                                    cycle_lua(["/healthz"]))
+        rows["f. ceiling: a proxy-wasm filter that only replies"] = wrk(
+            f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot))
         rss_end = rss_mb(envoy.proc.pid)
         failures = {k: v for k, v in envoy.stats("wasm").items() if "fail" in k and v != "0"}
     finally:
@@ -157,7 +186,7 @@ def main():
     for name, r in rows.items():
         key = name[0]
         ratio = r["rps"] / floor
-        target = f"≥ {targets[key]:.2f}" if key in targets else "1.00"
+        target = f"≥ {targets[key]:.2f}" if key in targets else "1.00" if key == "e" else "—"
         ok = "" if key not in targets or ratio >= targets[key] else " ✗"
         lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.2f}{ok} | {target} | "
                      f"{r['p50']:.2f} | {r['p99']:.2f} | {r['bad']} |")
