@@ -3,7 +3,7 @@
 //! Everything but [`filter`] is host-free and runs natively under `cargo test`;
 //! [`filter`] is the only module that talks to the proxy through `proxy_wasm`.
 //! A request flows: [`request`] → [`initials`] + [`colour`] → [`response`]
-//! ([`signing`], ETag, 304) → [`render`] (using [`fonts`]) → [`encode`] → back to the host.
+//! ([`signing`], ETag, 304) → [`render`] (using [`fonts`] through [`glyph_cache`]) → [`encode`] → back to the host.
 //! [`script`] classifies characters for the initials rules, the layout and metrics.
 #![cfg_attr(
     not(test),
@@ -28,6 +28,7 @@ pub mod encode;
 pub mod error;
 pub mod filter;
 pub mod fonts;
+pub mod glyph_cache;
 pub mod initials;
 pub mod metrics;
 pub mod raster;

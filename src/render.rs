@@ -20,7 +20,9 @@
 
 use crate::colour::Rgb;
 use crate::fonts::{Fonts, Glyph};
+use crate::glyph_cache;
 use crate::initials;
+use std::rc::Rc;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Shape of the avatar; outside it the image is transparent.
@@ -382,10 +384,13 @@ fn draw_text(
 ) {
     let s = size as f32;
     let layout = layout(text, size, fonts);
-    let glyphs: Vec<(i32, i32, Glyph)> = layout
+    let glyphs: Vec<(i32, i32, Rc<Glyph>)> = layout
         .places
         .iter()
-        .map(|p| (p.x as i32, p.y as i32, fonts.rasterize(p.c, layout.body)))
+        .map(|p| {
+            let glyph = glyph_cache::rasterize(fonts, p.c, layout.body);
+            (p.x as i32, p.y as i32, glyph)
+        })
         .filter(|(_, _, g)| g.width > 0 && g.height > 0)
         .collect();
     let ink_left = glyphs
@@ -476,28 +481,19 @@ fn blit(
     }
 }
 
-/// Text coverage 0..=255 → the text palette index it is drawn with
-/// (`OPAQUE + level`, level 0..=TEXT_LEVELS, rounded to nearest). A table,
-/// built at compile time, because [`composite`] runs for every ink pixel.
-// Evaluated by the compiler: an out-of-range index would fail the build, not a request.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const TEXT_INDEX: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let level = (c * TEXT_LEVELS as usize + 127) / 255;
-        table[c] = OPAQUE + level as u8;
-        c += 1;
-    }
-    table
-};
-
 /// Puts text coverage `c` (0..=255) over the pixel with index `p`. Only
 /// inside the shape: outside it and on its anti-aliased edge the shape wins,
 /// so nothing (the placeholder's shoulders, a wide glyph) leaks past it.
-/// Zero coverage leaves `p` as it is; branch-free so the loop vectorises.
+/// Zero coverage leaves `p` as it is. It runs for every ink pixel, so it is
+/// branch-free integer arithmetic that the blit loop can vectorise.
 fn composite(p: u8, c: u8) -> u8 {
-    let text = TEXT_INDEX.get(usize::from(c)).copied().unwrap_or(OPAQUE);
+    // The text level, round(c * TEXT_LEVELS / 255): `x * 257 >> 16` equals
+    // `x / 255` for every x up to 255 * TEXT_LEVELS + 127 (checked by a
+    // test). Nothing here can wrap: x <= 1657, x * 257 < 2^19, text <= 11.
+    let x = u32::from(c)
+        .wrapping_mul(u32::from(TEXT_LEVELS))
+        .wrapping_add(127);
+    let text = OPAQUE.wrapping_add((x.wrapping_mul(257) >> 16) as u8);
     if p >= OPAQUE {
         p.max(text)
     } else {
@@ -635,6 +631,15 @@ mod tests {
             Fonts::get().unwrap(),
         );
         assert!(img.indices.contains(&(OPAQUE + TEXT_LEVELS)));
+    }
+
+    #[test]
+    fn composite_levels_round_to_nearest() {
+        for c in 0..=255u8 {
+            let exact = (u32::from(c) * u32::from(TEXT_LEVELS) + 127) / 255;
+            assert_eq!(u32::from(composite(OPAQUE, c) - OPAQUE), exact, "{c}");
+            assert_eq!(composite(OPAQUE - 1, c), OPAQUE - 1, "edge wins");
+        }
     }
 
     #[test]
