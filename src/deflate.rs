@@ -20,6 +20,13 @@ const MAX_DISTANCE: usize = 32_768;
 /// Longest Huffman code DEFLATE allows for literal/length and distance codes, and for the code-length code.
 const MAX_CODE_BITS: u8 = 15;
 const MAX_CL_BITS: u8 = 7;
+/// Alphabet sizes: literal/length (286 used by the format, 288 in the fixed
+/// code, whose code assignment counts all 288), distance, code-length.
+const LIT_SYMBOLS: usize = 288;
+const DIST_SYMBOLS: usize = 30;
+const CL_SYMBOLS: usize = 19;
+/// The end-of-block symbol.
+const END_OF_BLOCK: usize = 256;
 
 #[derive(Clone, Copy)]
 enum Token {
@@ -30,14 +37,23 @@ enum Token {
 
 /// Compresses `data` (filtered PNG scanlines of `stride` bytes each) into a zlib stream.
 pub fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
-    let tokens = tokenize(data, stride);
-    let mut w = BitWriter::with_capacity(data.len() / 8 + 64);
-    // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
-    w.bytes(&[0x78, 0x01]);
-    write_block(&mut w, &tokens);
-    let mut out = w.finish();
-    out.extend_from_slice(&adler32(data).to_be_bytes());
+    let mut out = Vec::new();
+    zlib_into(&mut out, data, stride);
     out
+}
+
+/// [`zlib`], appending to `out` (so a PNG writer can put it straight into its `IDAT` chunk).
+pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
+    let tokens = tokenize(data, stride);
+    // Avatars compress about 8:1; reserving an eighth (plus the header and
+    // Huffman tables) means the output rarely reallocates.
+    out.reserve(data.len() / 8 + 128);
+    // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut w = BitWriter { out, acc: 0, n: 0 };
+    write_block(&mut w, &tokens);
+    w.finish();
+    out.extend_from_slice(&adler32(data).to_be_bytes());
 }
 
 /// Greedy parse over three candidates: the previous byte (runs), the byte one
@@ -45,16 +61,36 @@ pub fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
 /// middle as this one is below it. Shapes are symmetric top to bottom, so
 /// below the text each row repeats one from the top half exactly.
 fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity(data.len() / 16 + 16);
+    let mut tokens = Vec::with_capacity(data.len() / 8 + 16);
     let rows = data.len().checked_div(stride).unwrap_or(0);
+    let far = Candidates { stride, rows };
+    // The row of `i` and where that row ends, kept incrementally: a division
+    // per position costs more than the rest of a failed match attempt.
+    let (mut row, mut row_end) = (0, stride.max(1));
+    // best_match at `i`, when the lazy check below already computed it.
+    let mut known: Option<(usize, usize)> = None;
     let mut i = 0;
     while let Some(&byte) = data.get(i) {
-        let (len, dist) = best_match(data, i, stride, rows);
+        while i >= row_end {
+            row += 1;
+            row_end += stride.max(1);
+        }
+        let (len, dist) = known
+            .take()
+            .unwrap_or_else(|| best_match(data, i, far.mirror(row), stride));
         // Lazy evaluation: a short match that hides a much longer one starting
         // at the next byte is worth a literal.
-        let defer =
-            (MIN_MATCH..16).contains(&len) && best_match(data, i + 1, stride, rows).0 > len + 1;
-        if len >= MIN_MATCH && !defer {
+        if (MIN_MATCH..16).contains(&len) {
+            let next_row = if i + 1 >= row_end { row + 1 } else { row };
+            let next = best_match(data, i + 1, far.mirror(next_row), stride);
+            if next.0 > len + 1 {
+                known = Some(next);
+                tokens.push(Token::Literal(byte));
+                i += 1;
+                continue;
+            }
+        }
+        if len >= MIN_MATCH {
             tokens.push(Token::Match(len as u16, dist as u16));
             i += len;
         } else {
@@ -65,52 +101,74 @@ fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
     tokens
 }
 
-/// The longest of the three candidate matches at `i`, as (length, distance).
-fn best_match(data: &[u8], i: usize, stride: usize, rows: usize) -> (usize, usize) {
-    let mut best = (match_len(data, i, 1), 1);
-    if best.0 < MAX_MATCH && stride > 1 && stride <= MAX_DISTANCE {
-        let up = match_len(data, i, stride);
+/// The image geometry the far candidates come from.
+struct Candidates {
+    stride: usize,
+    rows: usize,
+}
+
+impl Candidates {
+    /// Distance to the mirror row of `row`, or 0 when there is none worth
+    /// trying (it is the row above or nearer, or beyond the window).
+    fn mirror(&self, row: usize) -> usize {
+        let mirror = self.rows.saturating_sub(row + 1);
+        let dist = row.saturating_sub(mirror).saturating_mul(self.stride);
+        if dist > self.stride && dist <= MAX_DISTANCE {
+            dist
+        } else {
+            0
+        }
+    }
+}
+
+/// The longest of the three candidate matches at `i`, as (length, distance):
+/// a run (distance 1), the row above (`stride`) and the mirror row (`mirror`,
+/// 0 for none). Ties go to the nearer candidate.
+fn best_match(data: &[u8], i: usize, mirror: usize, stride: usize) -> (usize, usize) {
+    let Some(rest) = data.get(i..) else {
+        return (0, 0);
+    };
+    let ahead = rest.get(..MAX_MATCH).unwrap_or(rest);
+    let len_at = |dist: usize| {
+        i.checked_sub(dist)
+            .and_then(|start| data.get(start..))
+            .map_or(0, |behind| match_len(ahead, behind))
+    };
+    let mut best = (len_at(1), 1);
+    // A run as long as the match can be leaves nothing to win.
+    if best.0 < ahead.len() && stride > 1 && stride <= MAX_DISTANCE {
+        let up = len_at(stride);
         if up > best.0 {
             best = (up, stride);
         }
-        let y = i / stride;
-        let mirror = rows.saturating_sub(y + 1);
-        let dist = y.saturating_sub(mirror).saturating_mul(stride);
         // A far distance costs more extra bits: take it only if clearly longer.
-        if dist > stride && dist <= MAX_DISTANCE {
-            let len = match_len(data, i, dist);
+        if mirror != 0 && best.0 + 2 < ahead.len() {
+            let len = len_at(mirror);
             if len > best.0 + 2 {
-                best = (len, dist);
+                best = (len, mirror);
             }
         }
     }
     best
 }
 
-/// How many bytes from `i` equal those `dist` earlier, capped at `MAX_MATCH`.
+/// How many leading bytes of `ahead` equal those of `behind`.
 /// Compares eight bytes at a time: avatars are mostly long matches.
-fn match_len(data: &[u8], i: usize, dist: usize) -> usize {
-    let Some(start) = i.checked_sub(dist) else {
-        return 0;
-    };
-    let (Some(ahead), Some(behind)) = (data.get(i..), data.get(start..)) else {
-        return 0;
-    };
-    let limit = ahead.len().min(MAX_MATCH);
-    let (Some(ahead), Some(behind)) = (ahead.get(..limit), behind.get(..limit)) else {
-        return 0;
-    };
+fn match_len(ahead: &[u8], behind: &[u8]) -> usize {
+    let (a8, _) = ahead.as_chunks::<8>();
+    let (b8, _) = behind.as_chunks::<8>();
     let mut n = 0;
-    for (a, b) in ahead.chunks_exact(8).zip(behind.chunks_exact(8)) {
-        let x = u64::from_le_bytes(a.try_into().unwrap_or([0; 8]))
-            ^ u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    for (a, b) in a8.iter().zip(b8) {
+        let x = u64::from_le_bytes(*a) ^ u64::from_le_bytes(*b);
         if x != 0 {
             return n + (x.trailing_zeros() / 8) as usize;
         }
         n += 8;
     }
-    let tail = ahead.iter().zip(behind).skip(n);
-    n + tail.take_while(|(a, b)| a == b).count()
+    let (Some(a), Some(b)) = (ahead.get(n..), behind.get(n..)) else {
+        return n;
+    };
+    n + a.iter().zip(b).take_while(|(a, b)| a == b).count()
 }
 
 // ---- DEFLATE's symbol tables (RFC 1951 §3.2.5) ------------------------------
@@ -135,13 +193,104 @@ const CL_ORDER: [usize; 19] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
-/// (code index, extra bits value) for a value in a base table.
-fn code_of(base: &[u16], value: u16) -> (usize, u16) {
-    let index = base.partition_point(|&b| b <= value).saturating_sub(1);
-    (
-        index,
-        value.saturating_sub(base.get(index).copied().unwrap_or(0)),
-    )
+/// A length or distance as DEFLATE codes it: a symbol, then `extra_bits`
+/// bits holding `extra` (the value minus the symbol's base).
+#[derive(Clone, Copy, Default)]
+struct Coded {
+    symbol: u8,
+    extra_bits: u8,
+    extra: u16,
+}
+
+/// [`Coded`] for every match length, indexed by length (0..=2 are unused).
+/// A table instead of a search: it is looked up twice per match.
+static LENGTH_CODES: [Coded; MAX_MATCH + 1] = length_codes();
+
+/// Distance symbols by `dist_slot`: 256 entries for distances 1..=256, then
+/// one per 128 for 257..=32768 (every symbol above 256 spans a multiple of 128).
+static DIST_SYMBOLS_BY_SLOT: [u8; 512] = dist_symbols();
+
+// Both tables are built at compile time, where an out-of-range index is a
+// build error rather than a panic.
+#[allow(clippy::indexing_slicing)]
+const fn length_codes() -> [Coded; MAX_MATCH + 1] {
+    let mut table = [Coded {
+        symbol: 0,
+        extra_bits: 0,
+        extra: 0,
+    }; MAX_MATCH + 1];
+    let mut symbol = 0;
+    while symbol < LENGTH_BASE.len() {
+        let base = LENGTH_BASE[symbol] as usize;
+        // Symbol 284 stops at 257: 258 has its own symbol, 285.
+        let end = if symbol + 1 < LENGTH_BASE.len() {
+            LENGTH_BASE[symbol + 1] as usize
+        } else {
+            MAX_MATCH + 1
+        };
+        let mut len = base;
+        while len < end {
+            table[len] = Coded {
+                symbol: symbol as u8,
+                extra_bits: LENGTH_EXTRA[symbol],
+                extra: (len - base) as u16,
+            };
+            len += 1;
+        }
+        symbol += 1;
+    }
+    table
+}
+
+#[allow(clippy::indexing_slicing)]
+const fn dist_symbols() -> [u8; 512] {
+    let mut table = [0u8; 512];
+    let mut symbol = 0;
+    while symbol < DIST_BASE.len() {
+        let base = DIST_BASE[symbol] as usize;
+        let end = if symbol + 1 < DIST_BASE.len() {
+            DIST_BASE[symbol + 1] as usize
+        } else {
+            MAX_DISTANCE + 1
+        };
+        let mut dist = base;
+        while dist < end {
+            table[dist_slot(dist)] = symbol as u8;
+            dist += 1;
+        }
+        symbol += 1;
+    }
+    table
+}
+
+/// Index into [`DIST_SYMBOLS_BY_SLOT`] for a distance in 1..=32768.
+const fn dist_slot(dist: usize) -> usize {
+    let d = dist.saturating_sub(1);
+    if d < 256 {
+        d
+    } else {
+        256 + (d >> 7)
+    }
+}
+
+fn length_code(len: u16) -> Coded {
+    LENGTH_CODES
+        .get(usize::from(len))
+        .copied()
+        .unwrap_or_default()
+}
+
+fn dist_code(dist: u16) -> Coded {
+    let symbol = DIST_SYMBOLS_BY_SLOT
+        .get(dist_slot(usize::from(dist)))
+        .copied()
+        .unwrap_or(0);
+    let i = usize::from(symbol);
+    Coded {
+        symbol,
+        extra_bits: DIST_EXTRA.get(i).copied().unwrap_or(0),
+        extra: dist.saturating_sub(DIST_BASE.get(i).copied().unwrap_or(0)),
+    }
 }
 
 // ---- Huffman codes ------------------------------------------------------------
@@ -155,8 +304,8 @@ fn bump(freqs: &mut [u32], symbol: usize) {
 /// Code lengths for `freqs`, none longer than `limit` bits (0 for unused symbols).
 /// Over-long trees are rebuilt from flattened frequencies: always terminates,
 /// since equal frequencies give a balanced tree of depth ⌈log2 n⌉ ≤ 9.
-fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
-    let mut f: Vec<u32> = freqs.to_vec();
+fn code_lengths<const N: usize>(freqs: &[u32; N], limit: u8) -> [u8; N] {
+    let mut f = *freqs;
     loop {
         let lengths = huffman_lengths(&f);
         if lengths.iter().all(|&l| l <= limit) {
@@ -168,27 +317,32 @@ fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
     }
 }
 
-/// Unlimited Huffman code lengths (a symbol alone gets length 1).
-fn huffman_lengths(freqs: &[u32]) -> Vec<u8> {
-    let mut lengths = vec![0u8; freqs.len()];
-    // Nodes: leaves first, then internal nodes; parent links give depths.
-    let mut weight: Vec<u64> = Vec::new();
-    let mut parent: Vec<usize> = Vec::new();
-    let mut leaf_symbol: Vec<usize> = Vec::new();
+/// Most nodes a Huffman tree over our largest alphabet has (2n - 1 for n leaves).
+const MAX_NODES: usize = 2 * LIT_SYMBOLS;
+
+/// Unlimited Huffman code lengths (a symbol alone gets length 1). Works in
+/// fixed-size arrays: it runs three times per image, and allocating cost
+/// more than building the tree.
+fn huffman_lengths<const N: usize>(freqs: &[u32; N]) -> [u8; N] {
+    let mut lengths = [0u8; N];
+    // Leaves sorted by (frequency, symbol), packed in one key so an unstable
+    // sort gives the one order the two-queue construction needs.
+    let mut keys = [0u64; LIT_SYMBOLS];
+    let mut leaves = 0;
     for (symbol, &f) in freqs.iter().enumerate() {
-        if f > 0 {
-            weight.push(u64::from(f));
-            parent.push(usize::MAX);
-            leaf_symbol.push(symbol);
+        if let (true, Some(k)) = (f > 0, keys.get_mut(leaves)) {
+            *k = u64::from(f) << 16 | symbol as u64;
+            leaves += 1;
         }
     }
-    let leaves = weight.len();
-    match leaves {
-        0 => return lengths,
-        1 => {
+    let keys = keys.get_mut(..leaves).unwrap_or_default();
+    let symbol_of = |key: u64| (key & 0xffff) as usize;
+    match keys {
+        [] => return lengths,
+        [only] => {
             // A lone code of length 1 is an incomplete tree, which strict
             // inflaters reject: pair it with a neighbour that is never used.
-            let only = leaf_symbol.first().copied().unwrap_or(0);
+            let only = symbol_of(*only);
             let partner = if only == 0 { 1 } else { 0 };
             for s in [only, partner] {
                 if let Some(l) = lengths.get_mut(s) {
@@ -197,62 +351,77 @@ fn huffman_lengths(freqs: &[u32]) -> Vec<u8> {
             }
             return lengths;
         }
-        _ => {}
+        _ => keys.sort_unstable(),
     }
-    // Two-queue construction: sorted leaves, and internal nodes in creation order.
-    let mut order: Vec<usize> = (0..leaves).collect();
-    order.sort_by_key(|&n| (weight.get(n).copied().unwrap_or(0), n));
-    let (mut li, mut ni) = (0usize, leaves);
-    let mut pop = |weight: &Vec<u64>| -> usize {
-        let leaf = order.get(li).copied();
-        let node = if ni < weight.len() { Some(ni) } else { None };
+    // Nodes: the sorted leaves first, then internal nodes in creation order
+    // (which is also weight order); parent links give depths.
+    let mut weight = [0u64; MAX_NODES];
+    let mut parent = [0u16; MAX_NODES];
+    for (w, &key) in weight.iter_mut().zip(keys.iter()) {
+        *w = key >> 16;
+    }
+    let (mut next_leaf, mut next_node, mut nodes) = (0, leaves, leaves);
+    // Takes the lighter queue head; a leaf wins ties.
+    let mut pop = |weight: &[u64; MAX_NODES], nodes: usize| -> usize {
+        let leaf = (next_leaf < leaves).then_some(next_leaf);
+        let node = (next_node < nodes).then_some(next_node);
         match (leaf, node) {
             (Some(l), Some(n)) if weight.get(n) < weight.get(l) => {
-                ni += 1;
+                next_node += 1;
                 n
             }
             (Some(l), _) => {
-                li += 1;
+                next_leaf += 1;
                 l
             }
             (None, _) => {
-                ni += 1;
-                ni - 1
+                next_node += 1;
+                next_node - 1
             }
         }
     };
     for _ in 1..leaves {
-        let a = pop(&weight);
-        let b = pop(&weight);
+        let a = pop(&weight, nodes);
+        let b = pop(&weight, nodes);
         let w = weight.get(a).copied().unwrap_or(0) + weight.get(b).copied().unwrap_or(0);
-        let id = weight.len();
-        weight.push(w);
-        parent.push(usize::MAX);
+        if let Some(slot) = weight.get_mut(nodes) {
+            *slot = w;
+        }
         for child in [a, b] {
             if let Some(p) = parent.get_mut(child) {
-                *p = id;
+                *p = nodes as u16;
             }
         }
+        nodes += 1;
     }
-    // Depth of a node = depth of its parent + 1; parents come after children.
-    let mut depth = vec![0u8; weight.len()];
-    for n in (0..weight.len().saturating_sub(1)).rev() {
-        let p = parent.get(n).copied().unwrap_or(usize::MAX);
+    // Depth of a node = depth of its parent + 1; parents come after children,
+    // and the last node is the root.
+    let mut depth = [0u8; MAX_NODES];
+    for n in (0..nodes.saturating_sub(1)).rev() {
+        let p = usize::from(parent.get(n).copied().unwrap_or(0));
         let d = depth.get(p).copied().unwrap_or(0).saturating_add(1);
         if let Some(slot) = depth.get_mut(n) {
             *slot = d;
         }
     }
-    for (leaf, &symbol) in leaf_symbol.iter().enumerate() {
-        if let (Some(l), Some(&d)) = (lengths.get_mut(symbol), depth.get(leaf)) {
+    for (&key, &d) in keys.iter().zip(depth.iter()) {
+        if let Some(l) = lengths.get_mut(symbol_of(key)) {
             *l = d;
         }
     }
     lengths
 }
 
-/// Canonical codes (RFC 1951 §3.2.2), already bit-reversed for LSB-first output.
-fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
+/// A Huffman code ready to write: bits already reversed for LSB-first
+/// output, and its length. Length 0 for unused symbols.
+#[derive(Clone, Copy, Default)]
+struct Code {
+    bits: u32,
+    len: u32,
+}
+
+/// Canonical codes (RFC 1951 §3.2.2) for `lengths`.
+fn canonical_codes<const N: usize>(lengths: &[u8; N]) -> [Code; N] {
     let mut count = [0u16; 16];
     for &l in lengths {
         if let Some(c) = count.get_mut(usize::from(l)) {
@@ -267,55 +436,78 @@ fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
         code = (code + previous) << 1;
         *slot = code;
     }
-    lengths
-        .iter()
-        .map(|&l| {
-            let Some(slot) = next.get_mut(usize::from(l)) else {
-                return 0;
-            };
-            if l == 0 {
-                return 0;
-            }
-            let c = *slot;
-            *slot += 1;
-            c.reverse_bits() >> (16 - u32::from(l))
-        })
-        .collect()
+    let mut codes = [Code::default(); N];
+    for (out, &l) in codes.iter_mut().zip(lengths) {
+        let Some(slot) = next.get_mut(usize::from(l)) else {
+            continue;
+        };
+        if l == 0 {
+            continue;
+        }
+        let c = *slot;
+        *slot += 1;
+        *out = Code {
+            bits: u32::from(c.reverse_bits() >> (16 - u32::from(l))),
+            len: u32::from(l),
+        };
+    }
+    codes
 }
 
 // ---- block writing --------------------------------------------------------------
 
+/// The fixed literal/length code lengths (RFC 1951 §3.2.6).
+const FIXED_LIT: [u8; LIT_SYMBOLS] = fixed_lit_lengths();
+
+// Built at compile time, like the tables above.
+#[allow(clippy::indexing_slicing)]
+const fn fixed_lit_lengths() -> [u8; LIT_SYMBOLS] {
+    let mut t = [8u8; LIT_SYMBOLS];
+    let mut s = 0;
+    while s < LIT_SYMBOLS {
+        t[s] = match s {
+            0..=143 => 8,
+            144..=255 => 9,
+            256..=279 => 7,
+            _ => 8,
+        };
+        s += 1;
+    }
+    t
+}
+const FIXED_DIST: [u8; DIST_SYMBOLS] = [5; DIST_SYMBOLS];
+
 fn write_block(w: &mut BitWriter, tokens: &[Token]) {
-    let mut lit_freq = vec![0u32; 286];
-    let mut dist_freq = vec![0u32; 30];
+    let mut lit_freq = [0u32; LIT_SYMBOLS];
+    let mut dist_freq = [0u32; DIST_SYMBOLS];
     for t in tokens {
         match *t {
             Token::Literal(b) => bump(&mut lit_freq, usize::from(b)),
             Token::Match(len, dist) => {
-                bump(&mut lit_freq, 257 + code_of(&LENGTH_BASE, len).0);
-                bump(&mut dist_freq, code_of(&DIST_BASE, dist).0);
+                bump(&mut lit_freq, 257 + usize::from(length_code(len).symbol));
+                bump(&mut dist_freq, usize::from(dist_code(dist).symbol));
             }
         }
     }
-    bump(&mut lit_freq, 256);
+    bump(&mut lit_freq, END_OF_BLOCK);
 
     let lit_len = code_lengths(&lit_freq, MAX_CODE_BITS);
     let mut dist_len = code_lengths(&dist_freq, MAX_CODE_BITS);
     if dist_freq.iter().all(|&f| f == 0) {
         // At least one distance code must be described, even if unused;
         // two of length 1 make a complete tree.
-        dist_len = vec![1, 1];
+        dist_len = [0; DIST_SYMBOLS];
+        dist_len[0] = 1;
+        dist_len[1] = 1;
     }
     let header = DynamicHeader::new(&lit_len, &dist_len);
 
-    let fixed_lit = fixed_lit_lengths();
-    let fixed_dist = [5u8; 30];
     let dynamic_bits = header.bits() + data_bits(&lit_freq, &dist_freq, &lit_len, &dist_len);
-    let fixed_bits = data_bits(&lit_freq, &dist_freq, &fixed_lit, &fixed_dist);
+    let fixed_bits = data_bits(&lit_freq, &dist_freq, &FIXED_LIT, &FIXED_DIST);
 
     if fixed_bits <= dynamic_bits {
         w.bits(0b011, 3); // final block, fixed Huffman
-        write_tokens(w, tokens, &fixed_lit, &fixed_dist);
+        write_tokens(w, tokens, &FIXED_LIT, &FIXED_DIST);
     } else {
         w.bits(0b101, 3); // final block, dynamic Huffman
         header.write(w);
@@ -323,18 +515,12 @@ fn write_block(w: &mut BitWriter, tokens: &[Token]) {
     }
 }
 
-fn fixed_lit_lengths() -> Vec<u8> {
-    (0..288)
-        .map(|s| match s {
-            0..=143 => 8,
-            144..=255 => 9,
-            256..=279 => 7,
-            _ => 8,
-        })
-        .collect()
-}
-
-fn data_bits(lit_freq: &[u32], dist_freq: &[u32], lit_len: &[u8], dist_len: &[u8]) -> u64 {
+fn data_bits(
+    lit_freq: &[u32; LIT_SYMBOLS],
+    dist_freq: &[u32; DIST_SYMBOLS],
+    lit_len: &[u8; LIT_SYMBOLS],
+    dist_len: &[u8; DIST_SYMBOLS],
+) -> u64 {
     let lits: u64 = lit_freq
         .iter()
         .zip(lit_len)
@@ -357,29 +543,43 @@ fn data_bits(lit_freq: &[u32], dist_freq: &[u32], lit_len: &[u8], dist_len: &[u8
     lits + dists
 }
 
-fn write_tokens(w: &mut BitWriter, tokens: &[Token], lit_len: &[u8], dist_len: &[u8]) {
-    let lit_code = canonical_codes(lit_len);
-    let dist_code = canonical_codes(dist_len);
-    let put = |w: &mut BitWriter, codes: &[u16], lens: &[u8], s: usize| {
-        let (Some(&c), Some(&l)) = (codes.get(s), lens.get(s)) else {
-            return;
-        };
-        w.bits(u32::from(c), l);
+/// Writes the tokens and the end of block. A match is two writes: length
+/// code and its extra bits together (≤ 20 bits), then distance code and its
+/// extra bits (≤ 28 bits).
+fn write_tokens(
+    w: &mut BitWriter,
+    tokens: &[Token],
+    lit_len: &[u8; LIT_SYMBOLS],
+    dist_len: &[u8; DIST_SYMBOLS],
+) {
+    let lit = canonical_codes(lit_len);
+    let dist = canonical_codes(dist_len);
+    let (literals, lengths) = lit.split_at(257);
+    let with_extra = |code: Option<&Code>, c: Coded| {
+        let code = code.copied().unwrap_or_default();
+        (
+            code.bits | u32::from(c.extra) << code.len,
+            code.len + u32::from(c.extra_bits),
+        )
     };
     for t in tokens {
         match *t {
-            Token::Literal(b) => put(w, &lit_code, lit_len, usize::from(b)),
-            Token::Match(len, dist) => {
-                let (li, lx) = code_of(&LENGTH_BASE, len);
-                put(w, &lit_code, lit_len, 257 + li);
-                w.bits(u32::from(lx), LENGTH_EXTRA.get(li).copied().unwrap_or(0));
-                let (di, dx) = code_of(&DIST_BASE, dist);
-                put(w, &dist_code, dist_len, di);
-                w.bits(u32::from(dx), DIST_EXTRA.get(di).copied().unwrap_or(0));
+            Token::Literal(b) => {
+                let code = literals.get(usize::from(b)).copied().unwrap_or_default();
+                w.put(code.bits, code.len);
+            }
+            Token::Match(len, d) => {
+                let l = length_code(len);
+                let (bits, count) = with_extra(lengths.get(usize::from(l.symbol)), l);
+                w.put(bits, count);
+                let d = dist_code(d);
+                let (bits, count) = with_extra(dist.get(usize::from(d.symbol)), d);
+                w.put(bits, count);
             }
         }
     }
-    put(w, &lit_code, lit_len, 256);
+    let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
+    w.put(end.bits, end.len);
 }
 
 /// The dynamic block header: code lengths, run-length coded with the code-length code.
@@ -388,25 +588,26 @@ struct DynamicHeader {
     hdist: usize,
     /// (code-length symbol 0..=18, extra bits value)
     cl_symbols: Vec<(u8, u8)>,
-    cl_len: Vec<u8>,
+    cl_len: [u8; CL_SYMBOLS],
     hclen: usize,
 }
 
 impl DynamicHeader {
-    fn new(lit_len: &[u8], dist_len: &[u8]) -> DynamicHeader {
+    fn new(lit_len: &[u8; LIT_SYMBOLS], dist_len: &[u8; DIST_SYMBOLS]) -> DynamicHeader {
         let hlit = lit_len
             .iter()
             .rposition(|&l| l != 0)
             .map_or(257, |p| (p + 1).max(257));
         let hdist = dist_len.iter().rposition(|&l| l != 0).map_or(1, |p| p + 1);
-        let all: Vec<u8> = lit_len
-            .iter()
-            .take(hlit)
-            .chain(dist_len.iter().take(hdist))
-            .copied()
-            .collect();
-        let cl_symbols = run_length(&all);
-        let mut cl_freq = [0u32; 19];
+        let mut all = [0u8; LIT_SYMBOLS + DIST_SYMBOLS];
+        for (slot, &l) in all
+            .iter_mut()
+            .zip(lit_len.iter().take(hlit).chain(dist_len.iter().take(hdist)))
+        {
+            *slot = l;
+        }
+        let cl_symbols = run_length(all.get(..hlit + hdist).unwrap_or_default());
+        let mut cl_freq = [0u32; CL_SYMBOLS];
         for &(s, _) in &cl_symbols {
             bump(&mut cl_freq, usize::from(s));
         }
@@ -450,11 +651,8 @@ impl DynamicHeader {
         }
         let codes = canonical_codes(&self.cl_len);
         for &(s, extra) in &self.cl_symbols {
-            let s = usize::from(s);
-            w.bits(
-                u32::from(codes.get(s).copied().unwrap_or(0)),
-                self.cl_len.get(s).copied().unwrap_or(0),
-            );
+            let code = codes.get(usize::from(s)).copied().unwrap_or_default();
+            w.put(code.bits, code.len);
             match s {
                 16 => w.bits(u32::from(extra), 2),
                 17 => w.bits(u32::from(extra), 3),
@@ -468,7 +666,7 @@ impl DynamicHeader {
 /// Code lengths → code-length symbols: 16 repeats the previous 3–6 times,
 /// 17 and 18 are runs of 3–10 and 11–138 zeros.
 fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(64);
     let mut i = 0;
     // The length symbol 16 would repeat, if one was just sent.
     let mut previous: Option<u8> = None;
@@ -498,60 +696,78 @@ fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
     out
 }
 
-/// Adler-32 (RFC 1950), in blocks of 5552 bytes so the sums never overflow.
+/// Adler-32 (RFC 1950). Sums 16 byte lanes side by side (which compilers
+/// vectorise), folding them into `a` and `b` and reducing modulo 65521 every
+/// 5552 bytes, the most that cannot overflow `u32` sums.
 pub fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65_521;
+    const BLOCK: usize = 5552; // = 16 × 347
     let (mut a, mut b) = (1u32, 0u32);
-    for chunk in data.chunks(5552) {
-        for &x in chunk {
-            a += u32::from(x);
-            b += a;
+    for block in data.chunks(BLOCK) {
+        let (lanes, tail) = block.as_chunks::<16>();
+        // After k chunks: sum[j] = Σ x[j] over them; prior[j] = Σ sum[j] as it
+        // stood before each chunk, so b gains 16·Σprior + Σ(16 - j)·sum[j].
+        let mut sum = [0u32; 16];
+        let mut prior = [0u32; 16];
+        for chunk in lanes {
+            for ((s, p), &x) in sum.iter_mut().zip(prior.iter_mut()).zip(chunk) {
+                *p += *s;
+                *s += u32::from(x);
+            }
         }
-        a %= MOD;
-        b %= MOD;
+        // In u64: 16·Σprior reaches about 2^32 for a full block.
+        let n = lanes.len() as u64;
+        let mut b64 = u64::from(b) + 16 * n * u64::from(a);
+        let mut a64 = u64::from(a);
+        for (j, (&s, &p)) in sum.iter().zip(&prior).enumerate() {
+            a64 += u64::from(s);
+            b64 += 16 * u64::from(p) + (16 - j as u64) * u64::from(s);
+        }
+        for &x in tail {
+            a64 += u64::from(x);
+            b64 += a64;
+        }
+        a = (a64 % u64::from(MOD)) as u32;
+        b = (b64 % u64::from(MOD)) as u32;
     }
     b << 16 | a
 }
 
-/// LSB-first bit packing, as DEFLATE wants.
-struct BitWriter {
-    out: Vec<u8>,
+/// LSB-first bit packing, as DEFLATE wants, into the caller's buffer. Bits
+/// gather in a 64-bit accumulator and leave four bytes at a time.
+/// Invariant: `n < 32` between calls.
+struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
     acc: u64,
     n: u32,
 }
 
-impl BitWriter {
-    fn with_capacity(capacity: usize) -> BitWriter {
-        BitWriter {
-            out: Vec::with_capacity(capacity),
-            acc: 0,
-            n: 0,
+impl BitWriter<'_> {
+    /// Appends the low `count` (≤ 32) bits of `value`; bits above `count`
+    /// must be zero (codes and extra values are, by construction).
+    fn put(&mut self, value: u32, count: u32) {
+        self.acc |= u64::from(value) << self.n;
+        self.n += count.min(32);
+        if self.n >= 32 {
+            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
+            self.acc >>= 32;
+            self.n -= 32;
         }
     }
 
-    /// Appends the low `count` (≤ 16) bits of `value`.
+    /// [`put`](Self::put) for header fields, masking `value` to `count` (≤ 16) bits.
     fn bits(&mut self, value: u32, count: u8) {
         let count = u32::from(count.min(16));
-        self.acc |= u64::from(value & ((1u32 << count) - 1)) << self.n;
-        self.n += count;
-        while self.n >= 8 {
+        self.put(value & ((1u32 << count) - 1), count);
+    }
+
+    /// Flushes the last partial bytes (the final byte zero-padded).
+    fn finish(mut self) {
+        while self.n > 0 {
             self.out.push(self.acc as u8);
             self.acc >>= 8;
-            self.n -= 8;
+            self.n = self.n.saturating_sub(8);
         }
-    }
-
-    fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.bits(u32::from(b), 8);
-        }
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        if self.n > 0 {
-            self.out.push(self.acc as u8);
-        }
-        self.out
     }
 }
 
@@ -620,12 +836,13 @@ mod tests {
 
     #[test]
     fn huffman_lengths_are_optimal_and_limited() {
-        assert_eq!(huffman_lengths(&[5, 1, 1, 2, 3]), vec![1, 4, 4, 3, 2]);
+        assert_eq!(huffman_lengths(&[5, 1, 1, 2, 3]), [1, 4, 4, 3, 2]);
         // Fibonacci frequencies make the deepest possible tree; the limit holds.
         let mut fib = vec![1u32, 1];
         while fib.len() < 30 {
             fib.push(fib[fib.len() - 1] + fib[fib.len() - 2]);
         }
+        let fib: [u32; 30] = fib.try_into().unwrap();
         let lengths = code_lengths(&fib, 15);
         assert!(lengths.iter().all(|&l| (1..=15).contains(&l)));
         let kraft: f64 = lengths.iter().map(|&l| 0.5f64.powi(l as i32)).sum();
