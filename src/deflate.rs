@@ -28,11 +28,52 @@ const CL_SYMBOLS: usize = 19;
 /// The end-of-block symbol.
 const END_OF_BLOCK: usize = 256;
 
+/// A literal or a match, with its symbols already looked up, so counting
+/// and writing tokens need no branch on the kind (which the CPU cannot
+/// predict: avatars alternate literals and matches irregularly).
 #[derive(Clone, Copy)]
-enum Token {
-    Literal(u8),
-    /// (length 3..=258, distance 1..=32768)
-    Match(u16, u16),
+struct Token {
+    /// Literal/length symbol: the byte itself, or 257 + the length's symbol.
+    lit: u16,
+    /// The length's extra bits (value, count); (0, 0) for a literal.
+    len_extra: u8,
+    len_extra_bits: u8,
+    /// Distance symbol, or [`NO_DISTANCE`] for a literal.
+    dist: u8,
+    /// The distance's extra bits (count, value).
+    dist_extra_bits: u8,
+    dist_extra: u16,
+}
+
+/// The distance "symbol" of a literal: one past the real ones, with an
+/// empty code, so writing it writes nothing.
+const NO_DISTANCE: u8 = DIST_SYMBOLS as u8;
+
+impl Token {
+    fn literal(byte: u8) -> Token {
+        Token {
+            lit: u16::from(byte),
+            len_extra: 0,
+            len_extra_bits: 0,
+            dist: NO_DISTANCE,
+            dist_extra_bits: 0,
+            dist_extra: 0,
+        }
+    }
+
+    /// `len` in 3..=258, `dist` in 1..=32768.
+    fn matched(len: usize, dist: usize) -> Token {
+        let l = LENGTH_CODES.get(len).copied().unwrap_or_default();
+        let d = dist_code(dist);
+        Token {
+            lit: 257 + u16::from(l.symbol),
+            len_extra: l.extra as u8,
+            len_extra_bits: l.extra_bits,
+            dist: d.symbol,
+            dist_extra_bits: d.extra_bits,
+            dist_extra: d.extra,
+        }
+    }
 }
 
 /// Compresses `data` (filtered PNG scanlines of `stride` bytes each) into a zlib stream.
@@ -44,14 +85,14 @@ pub fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
 
 /// [`zlib`], appending to `out` (so a PNG writer can put it straight into its `IDAT` chunk).
 pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
-    let tokens = tokenize(data, stride);
+    let parse = tokenize(data, stride);
     // Avatars compress about 8:1; reserving an eighth (plus the header and
     // Huffman tables) means the output rarely reallocates.
     out.reserve(data.len() / 8 + 128);
     // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
     out.extend_from_slice(&[0x78, 0x01]);
     let mut w = BitWriter { out, acc: 0, n: 0 };
-    write_block(&mut w, &tokens);
+    write_block(&mut w, &parse);
     w.finish();
     out.extend_from_slice(&adler32(data).to_be_bytes());
 }
@@ -60,8 +101,12 @@ pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
 /// row up, and the same byte in the mirror row — the row as far above the
 /// middle as this one is below it. Shapes are symmetric top to bottom, so
 /// below the text each row repeats one from the top half exactly.
-fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity(data.len() / 8 + 16);
+fn tokenize(data: &[u8], stride: usize) -> Parse {
+    let mut parse = Parse {
+        tokens: Vec::with_capacity(data.len() / 8 + 16),
+        lit_freq: [0; LIT_SYMBOLS],
+        dist_freq: [0; DIST_SYMBOLS],
+    };
     let rows = data.len().checked_div(stride).unwrap_or(0);
     let far = Candidates { stride, rows };
     // The row of `i` and where that row ends, kept incrementally: a division
@@ -85,20 +130,43 @@ fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
             let next = best_match(data, i + 1, far.mirror(next_row), stride);
             if next.0 > len + 1 {
                 known = Some(next);
-                tokens.push(Token::Literal(byte));
+                parse.literal(byte);
                 i += 1;
                 continue;
             }
         }
         if len >= MIN_MATCH {
-            tokens.push(Token::Match(len as u16, dist as u16));
+            parse.matched(len, dist);
             i += len;
         } else {
-            tokens.push(Token::Literal(byte));
+            parse.literal(byte);
             i += 1;
         }
     }
-    tokens
+    bump(&mut parse.lit_freq, END_OF_BLOCK);
+    parse
+}
+
+/// The tokens of one block and their symbol frequencies (the end of block
+/// included), counted as the tokens are made.
+struct Parse {
+    tokens: Vec<Token>,
+    lit_freq: [u32; LIT_SYMBOLS],
+    dist_freq: [u32; DIST_SYMBOLS],
+}
+
+impl Parse {
+    fn literal(&mut self, byte: u8) {
+        bump(&mut self.lit_freq, usize::from(byte));
+        self.tokens.push(Token::literal(byte));
+    }
+
+    fn matched(&mut self, len: usize, dist: usize) {
+        let t = Token::matched(len, dist);
+        bump(&mut self.lit_freq, usize::from(t.lit));
+        bump(&mut self.dist_freq, usize::from(t.dist));
+        self.tokens.push(t);
+    }
 }
 
 /// The image geometry the far candidates come from.
@@ -123,20 +191,31 @@ impl Candidates {
 
 /// The longest of the three candidate matches at `i`, as (length, distance):
 /// a run (distance 1), the row above (`stride`) and the mirror row (`mirror`,
-/// 0 for none). Ties go to the nearer candidate.
+/// 0 for none). Ties go to the nearer candidate. Lengths below
+/// [`MIN_MATCH`] may come back as 0: callers only compare them with
+/// [`MIN_MATCH`] or longer matches.
 fn best_match(data: &[u8], i: usize, mirror: usize, stride: usize) -> (usize, usize) {
     let Some(rest) = data.get(i..) else {
-        return (0, 0);
+        return (0, 1);
     };
     let ahead = rest.get(..MAX_MATCH).unwrap_or(rest);
-    let len_at = |dist: usize| {
-        i.checked_sub(dist)
-            .and_then(|start| data.get(start..))
-            .map_or(0, |behind| match_len(ahead, behind))
-    };
+    let behind = |dist: usize| i.checked_sub(dist).and_then(|start| data.get(start..));
+    let far = stride > 1 && stride <= MAX_DISTANCE;
+    // Most calls are at literals (about 60% of tokens): when no candidate
+    // shares the next three bytes, no match is possible and nothing below
+    // can change that, so skip the full comparisons.
+    let head = ahead.get(..MIN_MATCH);
+    let starts_match = |dist: usize| behind(dist).and_then(|b| b.get(..MIN_MATCH)) == head;
+    if head.is_none()
+        || !(starts_match(1)
+            || far && (starts_match(stride) || mirror != 0 && starts_match(mirror)))
+    {
+        return (0, 1);
+    }
+    let len_at = |dist: usize| behind(dist).map_or(0, |b| match_len(ahead, b));
     let mut best = (len_at(1), 1);
     // A run as long as the match can be leaves nothing to win.
-    if best.0 < ahead.len() && stride > 1 && stride <= MAX_DISTANCE {
+    if best.0 < ahead.len() && far {
         let up = len_at(stride);
         if up > best.0 {
             best = (up, stride);
@@ -273,23 +352,18 @@ const fn dist_slot(dist: usize) -> usize {
     }
 }
 
-fn length_code(len: u16) -> Coded {
-    LENGTH_CODES
-        .get(usize::from(len))
-        .copied()
-        .unwrap_or_default()
-}
-
-fn dist_code(dist: u16) -> Coded {
+/// [`Coded`] for a distance in 1..=32768.
+fn dist_code(dist: usize) -> Coded {
     let symbol = DIST_SYMBOLS_BY_SLOT
-        .get(dist_slot(usize::from(dist)))
+        .get(dist_slot(dist))
         .copied()
         .unwrap_or(0);
     let i = usize::from(symbol);
+    let base = DIST_BASE.get(i).copied().map_or(0, usize::from);
     Coded {
         symbol,
         extra_bits: DIST_EXTRA.get(i).copied().unwrap_or(0),
-        extra: dist.saturating_sub(DIST_BASE.get(i).copied().unwrap_or(0)),
+        extra: dist.saturating_sub(base) as u16,
     }
 }
 
@@ -317,27 +391,23 @@ fn code_lengths<const N: usize>(freqs: &[u32; N], limit: u8) -> [u8; N] {
     }
 }
 
-/// Most nodes a Huffman tree over our largest alphabet has (2n - 1 for n leaves).
-const MAX_NODES: usize = 2 * LIT_SYMBOLS;
-
-/// Unlimited Huffman code lengths (a symbol alone gets length 1). Works in
-/// fixed-size arrays: it runs three times per image, and allocating cost
-/// more than building the tree.
+/// Unlimited Huffman code lengths (a symbol alone gets length 1). The tree
+/// lives in vectors sized to the symbols actually used (typically 20–60 of
+/// 288): zeroing fixed worst-case arrays cost more than building the tree.
 fn huffman_lengths<const N: usize>(freqs: &[u32; N]) -> [u8; N] {
     let mut lengths = [0u8; N];
     // Leaves sorted by (frequency, symbol), packed in one key so an unstable
     // sort gives the one order the two-queue construction needs.
-    let mut keys = [0u64; LIT_SYMBOLS];
-    let mut leaves = 0;
-    for (symbol, &f) in freqs.iter().enumerate() {
-        if let (true, Some(k)) = (f > 0, keys.get_mut(leaves)) {
-            *k = u64::from(f) << 16 | symbol as u64;
-            leaves += 1;
-        }
-    }
-    let keys = keys.get_mut(..leaves).unwrap_or_default();
+    let mut keys: Vec<u64> = Vec::with_capacity(N);
+    keys.extend(
+        freqs
+            .iter()
+            .enumerate()
+            .filter(|(_, &f)| f > 0)
+            .map(|(symbol, &f)| u64::from(f) << 16 | symbol as u64),
+    );
     let symbol_of = |key: u64| (key & 0xffff) as usize;
-    match keys {
+    match keys.as_mut_slice() {
         [] => return lengths,
         [only] => {
             // A lone code of length 1 is an incomplete tree, which strict
@@ -351,28 +421,26 @@ fn huffman_lengths<const N: usize>(freqs: &[u32; N]) -> [u8; N] {
             }
             return lengths;
         }
-        _ => keys.sort_unstable(),
+        keys => keys.sort_unstable(),
     }
-    // Nodes: the sorted leaves first, then internal nodes in creation order
-    // (which is also weight order); parent links give depths.
-    let mut weight = [0u64; MAX_NODES];
-    let mut parent = [0u16; MAX_NODES];
-    for (w, &key) in weight.iter_mut().zip(keys.iter()) {
-        *w = key >> 16;
-    }
-    let (mut next_leaf, mut next_node, mut nodes) = (0, leaves, leaves);
+    let leaves = keys.len();
+    // Nodes as (weight, parent): the sorted leaves first, then internal nodes
+    // in creation order (which is also weight order).
+    let mut nodes: Vec<(u64, usize)> = Vec::with_capacity(2 * leaves);
+    nodes.extend(keys.iter().map(|&key| (key >> 16, 0)));
+    let (mut next_leaf, mut next_node) = (0, leaves);
     // Takes the lighter queue head; a leaf wins ties.
-    let mut pop = |weight: &[u64; MAX_NODES], nodes: usize| -> usize {
-        let leaf = (next_leaf < leaves).then_some(next_leaf);
-        let node = (next_node < nodes).then_some(next_node);
+    let mut pop = |nodes: &[(u64, usize)]| -> usize {
+        let leaf = nodes.get(next_leaf).filter(|_| next_leaf < leaves);
+        let node = nodes.get(next_node);
         match (leaf, node) {
-            (Some(l), Some(n)) if weight.get(n) < weight.get(l) => {
+            (Some(l), Some(n)) if n.0 < l.0 => {
                 next_node += 1;
-                n
+                next_node - 1
             }
-            (Some(l), _) => {
+            (Some(_), _) => {
                 next_leaf += 1;
-                l
+                next_leaf - 1
             }
             (None, _) => {
                 next_node += 1;
@@ -381,32 +449,32 @@ fn huffman_lengths<const N: usize>(freqs: &[u32; N]) -> [u8; N] {
         }
     };
     for _ in 1..leaves {
-        let a = pop(&weight, nodes);
-        let b = pop(&weight, nodes);
-        let w = weight.get(a).copied().unwrap_or(0) + weight.get(b).copied().unwrap_or(0);
-        if let Some(slot) = weight.get_mut(nodes) {
-            *slot = w;
-        }
+        let a = pop(&nodes);
+        let b = pop(&nodes);
+        let id = nodes.len();
+        let weight = |n: usize| nodes.get(n).map_or(0, |node| node.0);
+        nodes.push((weight(a) + weight(b), 0));
         for child in [a, b] {
-            if let Some(p) = parent.get_mut(child) {
-                *p = nodes as u16;
+            if let Some(node) = nodes.get_mut(child) {
+                node.1 = id;
             }
         }
-        nodes += 1;
     }
-    // Depth of a node = depth of its parent + 1; parents come after children,
-    // and the last node is the root.
-    let mut depth = [0u8; MAX_NODES];
-    for n in (0..nodes.saturating_sub(1)).rev() {
-        let p = usize::from(parent.get(n).copied().unwrap_or(0));
-        let d = depth.get(p).copied().unwrap_or(0).saturating_add(1);
-        if let Some(slot) = depth.get_mut(n) {
-            *slot = d;
+    // Weights are done with: turn each into its node's depth, the parent's
+    // plus one. Parents come after children, and the last node is the root.
+    if let Some(root) = nodes.last_mut() {
+        root.0 = 0;
+    }
+    for n in (0..nodes.len().saturating_sub(1)).rev() {
+        let p = nodes.get(n).map_or(0, |node| node.1);
+        let d = nodes.get(p).map_or(0, |node| node.0) + 1;
+        if let Some(node) = nodes.get_mut(n) {
+            node.0 = d;
         }
     }
-    for (&key, &d) in keys.iter().zip(depth.iter()) {
+    for (&key, node) in keys.iter().zip(&nodes) {
         if let Some(l) = lengths.get_mut(symbol_of(key)) {
-            *l = d;
+            *l = node.0.min(u64::from(u8::MAX)) as u8;
         }
     }
     lengths
@@ -423,12 +491,13 @@ struct Code {
 /// Canonical codes (RFC 1951 §3.2.2) for `lengths`.
 fn canonical_codes<const N: usize>(lengths: &[u8; N]) -> [Code; N] {
     let mut count = [0u16; 16];
-    for &l in lengths {
+    // Most symbols are unused (length 0): skipping them avoids a long chain
+    // of increments to one counter.
+    for &l in lengths.iter().filter(|&&l| l != 0) {
         if let Some(c) = count.get_mut(usize::from(l)) {
             *c += 1;
         }
     }
-    count[0] = 0;
     let mut next = [0u16; 16];
     let mut code = 0u16;
     for (slot, &previous) in next.iter_mut().skip(1).zip(&count) {
@@ -447,14 +516,54 @@ fn canonical_codes<const N: usize>(lengths: &[u8; N]) -> [Code; N] {
         let c = *slot;
         *slot += 1;
         *out = Code {
-            bits: u32::from(c.reverse_bits() >> (16 - u32::from(l))),
+            bits: u32::from(reverse16(c) >> (16 - u32::from(l))),
             len: u32::from(l),
         };
     }
     codes
 }
 
+/// `x` with its 16 bits in reverse order, by two table lookups: targets
+/// without a bit-reverse instruction (x86, wasm) otherwise spend a dozen
+/// shift-and-mask steps per code.
+fn reverse16(x: u16) -> u16 {
+    let [lo, hi] = x.to_le_bytes();
+    let rev = |b: u8| u16::from(REVERSED_BYTES.get(usize::from(b)).copied().unwrap_or(0));
+    rev(lo) << 8 | rev(hi)
+}
+
+/// Each byte with its bits reversed.
+static REVERSED_BYTES: [u8; 256] = reversed_bytes();
+
+// Built at compile time, like the tables above.
+#[allow(clippy::indexing_slicing)]
+const fn reversed_bytes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).reverse_bits();
+        i += 1;
+    }
+    t
+}
+
 // ---- block writing --------------------------------------------------------------
+
+/// Extra bits that follow each literal/length symbol: none for literals
+/// and end of block, [`LENGTH_EXTRA`] for lengths.
+const LIT_EXTRA: [u8; LIT_SYMBOLS] = lit_extra();
+
+// Built at compile time, like the tables above.
+#[allow(clippy::indexing_slicing)]
+const fn lit_extra() -> [u8; LIT_SYMBOLS] {
+    let mut t = [0u8; LIT_SYMBOLS];
+    let mut i = 0;
+    while i < LENGTH_EXTRA.len() {
+        t[257 + i] = LENGTH_EXTRA[i];
+        i += 1;
+    }
+    t
+}
 
 /// The fixed literal/length code lengths (RFC 1951 §3.2.6).
 const FIXED_LIT: [u8; LIT_SYMBOLS] = fixed_lit_lengths();
@@ -477,22 +586,14 @@ const fn fixed_lit_lengths() -> [u8; LIT_SYMBOLS] {
 }
 const FIXED_DIST: [u8; DIST_SYMBOLS] = [5; DIST_SYMBOLS];
 
-fn write_block(w: &mut BitWriter, tokens: &[Token]) {
-    let mut lit_freq = [0u32; LIT_SYMBOLS];
-    let mut dist_freq = [0u32; DIST_SYMBOLS];
-    for t in tokens {
-        match *t {
-            Token::Literal(b) => bump(&mut lit_freq, usize::from(b)),
-            Token::Match(len, dist) => {
-                bump(&mut lit_freq, 257 + usize::from(length_code(len).symbol));
-                bump(&mut dist_freq, usize::from(dist_code(dist).symbol));
-            }
-        }
-    }
-    bump(&mut lit_freq, END_OF_BLOCK);
-
-    let lit_len = code_lengths(&lit_freq, MAX_CODE_BITS);
-    let mut dist_len = code_lengths(&dist_freq, MAX_CODE_BITS);
+fn write_block(w: &mut BitWriter, parse: &Parse) {
+    let Parse {
+        tokens,
+        lit_freq,
+        dist_freq,
+    } = parse;
+    let lit_len = code_lengths(lit_freq, MAX_CODE_BITS);
+    let mut dist_len = code_lengths(dist_freq, MAX_CODE_BITS);
     if dist_freq.iter().all(|&f| f == 0) {
         // At least one distance code must be described, even if unused;
         // two of length 1 make a complete tree.
@@ -502,8 +603,8 @@ fn write_block(w: &mut BitWriter, tokens: &[Token]) {
     }
     let header = DynamicHeader::new(&lit_len, &dist_len);
 
-    let dynamic_bits = header.bits() + data_bits(&lit_freq, &dist_freq, &lit_len, &dist_len);
-    let fixed_bits = data_bits(&lit_freq, &dist_freq, &FIXED_LIT, &FIXED_DIST);
+    let dynamic_bits = header.bits() + data_bits(lit_freq, dist_freq, &lit_len, &dist_len);
+    let fixed_bits = data_bits(lit_freq, dist_freq, &FIXED_LIT, &FIXED_DIST);
 
     if fixed_bits <= dynamic_bits {
         w.bits(0b011, 3); // final block, fixed Huffman
@@ -524,15 +625,8 @@ fn data_bits(
     let lits: u64 = lit_freq
         .iter()
         .zip(lit_len)
-        .enumerate()
-        .map(|(s, (&f, &l))| {
-            let extra = s
-                .checked_sub(257)
-                .and_then(|i| LENGTH_EXTRA.get(i))
-                .copied()
-                .unwrap_or(0);
-            u64::from(f) * u64::from(l + extra)
-        })
+        .zip(&LIT_EXTRA)
+        .map(|((&f, &l), &e)| u64::from(f) * u64::from(l + e))
         .sum();
     let dists: u64 = dist_freq
         .iter()
@@ -543,9 +637,9 @@ fn data_bits(
     lits + dists
 }
 
-/// Writes the tokens and the end of block. A match is two writes: length
-/// code and its extra bits together (≤ 20 bits), then distance code and its
-/// extra bits (≤ 28 bits).
+/// Writes the tokens and the end of block: per token the literal/length
+/// code with the length's extra bits (≤ 20 bits), then the distance code
+/// with its extra bits (≤ 28 bits; nothing for a literal).
 fn write_tokens(
     w: &mut BitWriter,
     tokens: &[Token],
@@ -553,30 +647,22 @@ fn write_tokens(
     dist_len: &[u8; DIST_SYMBOLS],
 ) {
     let lit = canonical_codes(lit_len);
-    let dist = canonical_codes(dist_len);
-    let (literals, lengths) = lit.split_at(257);
-    let with_extra = |code: Option<&Code>, c: Coded| {
-        let code = code.copied().unwrap_or_default();
-        (
-            code.bits | u32::from(c.extra) << code.len,
-            code.len + u32::from(c.extra_bits),
-        )
-    };
+    // The real distance codes, then NO_DISTANCE's empty one.
+    let mut dist = [Code::default(); DIST_SYMBOLS + 1];
+    for (slot, code) in dist.iter_mut().zip(canonical_codes(dist_len)) {
+        *slot = code;
+    }
     for t in tokens {
-        match *t {
-            Token::Literal(b) => {
-                let code = literals.get(usize::from(b)).copied().unwrap_or_default();
-                w.put(code.bits, code.len);
-            }
-            Token::Match(len, d) => {
-                let l = length_code(len);
-                let (bits, count) = with_extra(lengths.get(usize::from(l.symbol)), l);
-                w.put(bits, count);
-                let d = dist_code(d);
-                let (bits, count) = with_extra(dist.get(usize::from(d.symbol)), d);
-                w.put(bits, count);
-            }
-        }
+        let c = lit.get(usize::from(t.lit)).copied().unwrap_or_default();
+        w.put(
+            c.bits | u32::from(t.len_extra) << c.len,
+            c.len + u32::from(t.len_extra_bits),
+        );
+        let c = dist.get(usize::from(t.dist)).copied().unwrap_or_default();
+        w.put(
+            c.bits | u32::from(t.dist_extra) << c.len,
+            c.len + u32::from(t.dist_extra_bits),
+        );
     }
     let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
     w.put(end.bits, end.len);
@@ -673,7 +759,7 @@ fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
     while let Some(&l) = lengths.get(i) {
         let run = lengths
             .get(i..)
-            .map_or(1, |r| r.iter().take_while(|&&x| x == l).count());
+            .map_or(1, |r| r.iter().take(138).take_while(|&&x| x == l).count());
         if l == 0 && run >= 11 {
             let n = run.min(138);
             out.push((18, (n - 11) as u8));
@@ -829,9 +915,80 @@ mod tests {
     }
 
     #[test]
+    fn round_trips_every_match_length_and_far_distances() {
+        // Runs of every length around the symbol boundaries and the 258 cap,
+        // separated by a different byte, so each is one run match (or a
+        // maximal match and a remainder).
+        let mut data = Vec::new();
+        for (k, run) in (1..=300).chain([515, 516, 517, 1000]).enumerate() {
+            data.push(200 + (k % 50) as u8);
+            data.extend(std::iter::repeat_n((k % 7) as u8, run));
+        }
+        for stride in [1, 2, 64, 1025] {
+            assert_eq!(inflate(&zlib(&data, stride)), data, "stride {stride}");
+        }
+        // Rows that repeat the row above and the mirror row, with strides up
+        // to the 32 KiB window and beyond it (where only runs may be used).
+        let mut seed = 0x2545_F491_4F6C_DD1D;
+        for stride in [3usize, 257, 1025, 16_384, 32_768, 40_000] {
+            let rows = (200_000 / stride).clamp(2, 40);
+            let top: Vec<u8> = (0..stride * rows.div_ceil(2))
+                .map(|i| match xorshift(&mut seed) % 9 {
+                    0 => (xorshift(&mut seed) % 12) as u8,
+                    _ => (i / 97 % 3) as u8,
+                })
+                .collect();
+            let mut data = top.clone();
+            for r in (0..rows / 2).rev() {
+                data.extend_from_slice(&top[r * stride..(r + 1) * stride]);
+            }
+            assert_eq!(inflate(&zlib(&data, stride)), data, "stride {stride}");
+        }
+    }
+
+    #[test]
+    fn tables_agree_with_the_rfc() {
+        for (len, &c) in LENGTH_CODES.iter().enumerate().skip(MIN_MATCH) {
+            let s = usize::from(c.symbol);
+            assert_eq!(usize::from(LENGTH_BASE[s]) + usize::from(c.extra), len);
+            assert!(u32::from(c.extra) < 1 << LENGTH_EXTRA[s]);
+            assert_eq!(c.extra_bits, LENGTH_EXTRA[s]);
+        }
+        assert_eq!(LENGTH_CODES[258].symbol, 28);
+        assert_eq!(LENGTH_CODES[257].symbol, 27);
+        for dist in 1..=MAX_DISTANCE {
+            let c = dist_code(dist);
+            let s = usize::from(c.symbol);
+            assert_eq!(usize::from(DIST_BASE[s]) + usize::from(c.extra), dist);
+            assert!(u32::from(c.extra) < 1 << DIST_EXTRA[s], "distance {dist}");
+        }
+        for x in [0u16, 1, 0x8000, 0x1234, 0xffff, 0xa5c3] {
+            assert_eq!(reverse16(x), x.reverse_bits());
+        }
+    }
+
+    #[test]
     fn adler32_matches_the_rfc_example() {
         assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
         assert_eq!(adler32(b""), 1);
+        // The lane-wise sums against the byte-at-a-time definition, across
+        // the 16-byte lanes and the 5552-byte reduction blocks, worst case
+        // (all 0xff) included.
+        let simple = |data: &[u8]| {
+            let (mut a, mut b) = (1u32, 0u32);
+            for &x in data {
+                a = (a + u32::from(x)) % 65_521;
+                b = (b + a) % 65_521;
+            }
+            b << 16 | a
+        };
+        let mut seed = 7;
+        for len in [1, 15, 16, 17, 5551, 5552, 5553, 11_104, 11_120, 100_003] {
+            let noise: Vec<u8> = (0..len).map(|_| xorshift(&mut seed) as u8).collect();
+            assert_eq!(adler32(&noise), simple(&noise), "noise {len}");
+            let full = vec![0xff; len];
+            assert_eq!(adler32(&full), simple(&full), "0xff {len}");
+        }
     }
 
     #[test]

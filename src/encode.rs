@@ -172,6 +172,44 @@ mod tests {
     }
 
     #[test]
+    fn round_trips_tiny_odd_and_largest_images() {
+        // Synthetic images (no rendering) at sizes the renderer allows and
+        // beyond: a disc of index 5 on 0, with noise on its edge.
+        let mut seed = 0x9E37_79B9u32;
+        for size in [1u32, 2, 3, 5, 31, 63, 127, 129, 255, 511, 1023, 2048] {
+            let n = size as usize;
+            let c = n as i64;
+            let indices: Vec<u8> = (0..n * n)
+                .map(|p| {
+                    let (x, y) = ((p % n) as i64 * 2 - c, (p / n) as i64 * 2 - c);
+                    let d = x * x + y * y - c * c;
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    match d {
+                        _ if d.abs() < 4 * c => (seed % 12) as u8,
+                        _ if d < 0 => 5,
+                        _ => 0,
+                    }
+                })
+                .collect();
+            let mut palette = [[0u8; 4]; crate::render::PALETTE_LEN];
+            for (i, p) in palette.iter_mut().enumerate() {
+                *p = [i as u8 * 20, 255 - i as u8, 7, if i == 0 { 0 } else { 255 }];
+            }
+            let img = Image {
+                size,
+                palette,
+                indices,
+            };
+            let bytes = png(&img).unwrap();
+            let (w, h, rgba) = decode(&bytes);
+            assert_eq!((w, h), (size, size));
+            assert_eq!(rgba, img.to_rgba(), "size {size}");
+        }
+    }
+
+    #[test]
     fn packs_high_nibble_first_and_pads_odd_rows() {
         assert_eq!(
             scanlines(&[1, 2, 3, 4, 5, 6], 3),
