@@ -20,97 +20,234 @@ const MAX_DISTANCE: usize = 32_768;
 /// Longest Huffman code DEFLATE allows for literal/length and distance codes, and for the code-length code.
 const MAX_CODE_BITS: u8 = 15;
 const MAX_CL_BITS: u8 = 7;
+/// Alphabet sizes: literal/length (286 used by the format, 288 in the fixed
+/// code, whose code assignment counts all 288), distance, code-length.
+const LIT_SYMBOLS: usize = 288;
+const DIST_SYMBOLS: usize = 30;
+const CL_SYMBOLS: usize = 19;
+/// The end-of-block symbol.
+const END_OF_BLOCK: usize = 256;
 
+/// A literal or a match, with its symbols already looked up, so counting
+/// and writing tokens need no branch on the kind (which the CPU cannot
+/// predict: avatars alternate literals and matches irregularly).
 #[derive(Clone, Copy)]
-enum Token {
-    Literal(u8),
-    /// (length 3..=258, distance 1..=32768)
-    Match(u16, u16),
+struct Token {
+    /// Literal/length symbol: the byte itself, or 257 + the length's symbol.
+    lit: u16,
+    /// The length's extra bits (value, count); (0, 0) for a literal.
+    len_extra: u8,
+    len_extra_bits: u8,
+    /// Distance symbol, or [`NO_DISTANCE`] for a literal.
+    dist: u8,
+    /// The distance's extra bits (count, value).
+    dist_extra_bits: u8,
+    dist_extra: u16,
+}
+
+/// The distance "symbol" of a literal: one past the real ones, with an
+/// empty code, so writing it writes nothing.
+const NO_DISTANCE: u8 = DIST_SYMBOLS as u8;
+
+impl Token {
+    fn literal(byte: u8) -> Token {
+        Token {
+            lit: u16::from(byte),
+            len_extra: 0,
+            len_extra_bits: 0,
+            dist: NO_DISTANCE,
+            dist_extra_bits: 0,
+            dist_extra: 0,
+        }
+    }
+
+    /// `len` in 3..=258, `dist` in 1..=32768.
+    fn matched(len: usize, dist: usize) -> Token {
+        let l = LENGTH_CODES.get(len).copied().unwrap_or_default();
+        let d = dist_code(dist);
+        Token {
+            lit: 257 + u16::from(l.symbol),
+            len_extra: l.extra as u8,
+            len_extra_bits: l.extra_bits,
+            dist: d.symbol,
+            dist_extra_bits: d.extra_bits,
+            dist_extra: d.extra,
+        }
+    }
 }
 
 /// Compresses `data` (filtered PNG scanlines of `stride` bytes each) into a zlib stream.
 pub fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
-    let tokens = tokenize(data, stride);
-    let mut w = BitWriter::with_capacity(data.len() / 8 + 64);
-    // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
-    w.bytes(&[0x78, 0x01]);
-    write_block(&mut w, &tokens);
-    let mut out = w.finish();
-    out.extend_from_slice(&adler32(data).to_be_bytes());
+    let mut out = Vec::new();
+    zlib_into(&mut out, data, stride);
     out
+}
+
+/// [`zlib`], appending to `out` (so a PNG writer can put it straight into its `IDAT` chunk).
+pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
+    let parse = tokenize(data, stride);
+    // Avatars compress about 8:1; reserving an eighth (plus the header and
+    // Huffman tables) means the output rarely reallocates.
+    out.reserve(data.len() / 8 + 128);
+    // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut w = BitWriter { out, acc: 0, n: 0 };
+    write_block(&mut w, &parse);
+    w.finish();
+    out.extend_from_slice(&adler32(data).to_be_bytes());
 }
 
 /// Greedy parse over three candidates: the previous byte (runs), the byte one
 /// row up, and the same byte in the mirror row — the row as far above the
 /// middle as this one is below it. Shapes are symmetric top to bottom, so
 /// below the text each row repeats one from the top half exactly.
-fn tokenize(data: &[u8], stride: usize) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity(data.len() / 16 + 16);
+fn tokenize(data: &[u8], stride: usize) -> Parse {
+    let mut parse = Parse {
+        tokens: Vec::with_capacity(data.len() / 8 + 16),
+        lit_freq: [0; LIT_SYMBOLS],
+        dist_freq: [0; DIST_SYMBOLS],
+    };
     let rows = data.len().checked_div(stride).unwrap_or(0);
+    let far = Candidates { stride, rows };
+    // The row of `i` and where that row ends, kept incrementally: a division
+    // per position costs more than the rest of a failed match attempt.
+    let (mut row, mut row_end) = (0, stride.max(1));
+    // best_match at `i`, when the lazy check below already computed it.
+    let mut known: Option<(usize, usize)> = None;
     let mut i = 0;
     while let Some(&byte) = data.get(i) {
-        let (len, dist) = best_match(data, i, stride, rows);
+        while i >= row_end {
+            row += 1;
+            row_end += stride.max(1);
+        }
+        let (len, dist) = known
+            .take()
+            .unwrap_or_else(|| best_match(data, i, far.mirror(row), stride));
         // Lazy evaluation: a short match that hides a much longer one starting
         // at the next byte is worth a literal.
-        let defer =
-            (MIN_MATCH..16).contains(&len) && best_match(data, i + 1, stride, rows).0 > len + 1;
-        if len >= MIN_MATCH && !defer {
-            tokens.push(Token::Match(len as u16, dist as u16));
+        if (MIN_MATCH..16).contains(&len) {
+            let next_row = if i + 1 >= row_end { row + 1 } else { row };
+            let next = best_match(data, i + 1, far.mirror(next_row), stride);
+            if next.0 > len + 1 {
+                known = Some(next);
+                parse.literal(byte);
+                i += 1;
+                continue;
+            }
+        }
+        if len >= MIN_MATCH {
+            parse.matched(len, dist);
             i += len;
         } else {
-            tokens.push(Token::Literal(byte));
+            parse.literal(byte);
             i += 1;
         }
     }
-    tokens
+    bump(&mut parse.lit_freq, END_OF_BLOCK);
+    parse
 }
 
-/// The longest of the three candidate matches at `i`, as (length, distance).
-fn best_match(data: &[u8], i: usize, stride: usize, rows: usize) -> (usize, usize) {
-    let mut best = (match_len(data, i, 1), 1);
-    if best.0 < MAX_MATCH && stride > 1 && stride <= MAX_DISTANCE {
-        let up = match_len(data, i, stride);
+/// The tokens of one block and their symbol frequencies (the end of block
+/// included), counted as the tokens are made.
+struct Parse {
+    tokens: Vec<Token>,
+    lit_freq: [u32; LIT_SYMBOLS],
+    dist_freq: [u32; DIST_SYMBOLS],
+}
+
+impl Parse {
+    fn literal(&mut self, byte: u8) {
+        bump(&mut self.lit_freq, usize::from(byte));
+        self.tokens.push(Token::literal(byte));
+    }
+
+    fn matched(&mut self, len: usize, dist: usize) {
+        let t = Token::matched(len, dist);
+        bump(&mut self.lit_freq, usize::from(t.lit));
+        bump(&mut self.dist_freq, usize::from(t.dist));
+        self.tokens.push(t);
+    }
+}
+
+/// The image geometry the far candidates come from.
+struct Candidates {
+    stride: usize,
+    rows: usize,
+}
+
+impl Candidates {
+    /// Distance to the mirror row of `row`, or 0 when there is none worth
+    /// trying (it is the row above or nearer, or beyond the window).
+    fn mirror(&self, row: usize) -> usize {
+        let mirror = self.rows.saturating_sub(row + 1);
+        let dist = row.saturating_sub(mirror).saturating_mul(self.stride);
+        if dist > self.stride && dist <= MAX_DISTANCE {
+            dist
+        } else {
+            0
+        }
+    }
+}
+
+/// The longest of the three candidate matches at `i`, as (length, distance):
+/// a run (distance 1), the row above (`stride`) and the mirror row (`mirror`,
+/// 0 for none). Ties go to the nearer candidate. Lengths below
+/// [`MIN_MATCH`] may come back as 0: callers only compare them with
+/// [`MIN_MATCH`] or longer matches.
+fn best_match(data: &[u8], i: usize, mirror: usize, stride: usize) -> (usize, usize) {
+    let Some(rest) = data.get(i..) else {
+        return (0, 1);
+    };
+    let ahead = rest.get(..MAX_MATCH).unwrap_or(rest);
+    let behind = |dist: usize| i.checked_sub(dist).and_then(|start| data.get(start..));
+    let far = stride > 1 && stride <= MAX_DISTANCE;
+    // Most calls are at literals (about 60% of tokens): when no candidate
+    // shares the next three bytes, no match is possible and nothing below
+    // can change that, so skip the full comparisons.
+    let head = ahead.get(..MIN_MATCH);
+    let starts_match = |dist: usize| behind(dist).and_then(|b| b.get(..MIN_MATCH)) == head;
+    if head.is_none()
+        || !(starts_match(1)
+            || far && (starts_match(stride) || mirror != 0 && starts_match(mirror)))
+    {
+        return (0, 1);
+    }
+    let len_at = |dist: usize| behind(dist).map_or(0, |b| match_len(ahead, b));
+    let mut best = (len_at(1), 1);
+    // A run as long as the match can be leaves nothing to win.
+    if best.0 < ahead.len() && far {
+        let up = len_at(stride);
         if up > best.0 {
             best = (up, stride);
         }
-        let y = i / stride;
-        let mirror = rows.saturating_sub(y + 1);
-        let dist = y.saturating_sub(mirror).saturating_mul(stride);
         // A far distance costs more extra bits: take it only if clearly longer.
-        if dist > stride && dist <= MAX_DISTANCE {
-            let len = match_len(data, i, dist);
+        if mirror != 0 && best.0 + 2 < ahead.len() {
+            let len = len_at(mirror);
             if len > best.0 + 2 {
-                best = (len, dist);
+                best = (len, mirror);
             }
         }
     }
     best
 }
 
-/// How many bytes from `i` equal those `dist` earlier, capped at `MAX_MATCH`.
+/// How many leading bytes of `ahead` equal those of `behind`.
 /// Compares eight bytes at a time: avatars are mostly long matches.
-fn match_len(data: &[u8], i: usize, dist: usize) -> usize {
-    let Some(start) = i.checked_sub(dist) else {
-        return 0;
-    };
-    let (Some(ahead), Some(behind)) = (data.get(i..), data.get(start..)) else {
-        return 0;
-    };
-    let limit = ahead.len().min(MAX_MATCH);
-    let (Some(ahead), Some(behind)) = (ahead.get(..limit), behind.get(..limit)) else {
-        return 0;
-    };
+fn match_len(ahead: &[u8], behind: &[u8]) -> usize {
+    let (a8, _) = ahead.as_chunks::<8>();
+    let (b8, _) = behind.as_chunks::<8>();
     let mut n = 0;
-    for (a, b) in ahead.chunks_exact(8).zip(behind.chunks_exact(8)) {
-        let x = u64::from_le_bytes(a.try_into().unwrap_or([0; 8]))
-            ^ u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    for (a, b) in a8.iter().zip(b8) {
+        let x = u64::from_le_bytes(*a) ^ u64::from_le_bytes(*b);
         if x != 0 {
             return n + (x.trailing_zeros() / 8) as usize;
         }
         n += 8;
     }
-    let tail = ahead.iter().zip(behind).skip(n);
-    n + tail.take_while(|(a, b)| a == b).count()
+    let (Some(a), Some(b)) = (ahead.get(n..), behind.get(n..)) else {
+        return n;
+    };
+    n + a.iter().zip(b).take_while(|(a, b)| a == b).count()
 }
 
 // ---- DEFLATE's symbol tables (RFC 1951 §3.2.5) ------------------------------
@@ -135,13 +272,99 @@ const CL_ORDER: [usize; 19] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
-/// (code index, extra bits value) for a value in a base table.
-fn code_of(base: &[u16], value: u16) -> (usize, u16) {
-    let index = base.partition_point(|&b| b <= value).saturating_sub(1);
-    (
-        index,
-        value.saturating_sub(base.get(index).copied().unwrap_or(0)),
-    )
+/// A length or distance as DEFLATE codes it: a symbol, then `extra_bits`
+/// bits holding `extra` (the value minus the symbol's base).
+#[derive(Clone, Copy, Default)]
+struct Coded {
+    symbol: u8,
+    extra_bits: u8,
+    extra: u16,
+}
+
+/// [`Coded`] for every match length, indexed by length (0..=2 are unused).
+/// A table instead of a search: it is looked up twice per match.
+static LENGTH_CODES: [Coded; MAX_MATCH + 1] = length_codes();
+
+/// Distance symbols by `dist_slot`: 256 entries for distances 1..=256, then
+/// one per 128 for 257..=32768 (every symbol above 256 spans a multiple of 128).
+static DIST_SYMBOLS_BY_SLOT: [u8; 512] = dist_symbols();
+
+// Both tables are built at compile time, where an out-of-range index is a
+// build error rather than a panic.
+#[allow(clippy::indexing_slicing)]
+const fn length_codes() -> [Coded; MAX_MATCH + 1] {
+    let mut table = [Coded {
+        symbol: 0,
+        extra_bits: 0,
+        extra: 0,
+    }; MAX_MATCH + 1];
+    let mut symbol = 0;
+    while symbol < LENGTH_BASE.len() {
+        let base = LENGTH_BASE[symbol] as usize;
+        // Symbol 284 stops at 257: 258 has its own symbol, 285.
+        let end = if symbol + 1 < LENGTH_BASE.len() {
+            LENGTH_BASE[symbol + 1] as usize
+        } else {
+            MAX_MATCH + 1
+        };
+        let mut len = base;
+        while len < end {
+            table[len] = Coded {
+                symbol: symbol as u8,
+                extra_bits: LENGTH_EXTRA[symbol],
+                extra: (len - base) as u16,
+            };
+            len += 1;
+        }
+        symbol += 1;
+    }
+    table
+}
+
+#[allow(clippy::indexing_slicing)]
+const fn dist_symbols() -> [u8; 512] {
+    let mut table = [0u8; 512];
+    let mut symbol = 0;
+    while symbol < DIST_BASE.len() {
+        let base = DIST_BASE[symbol] as usize;
+        let end = if symbol + 1 < DIST_BASE.len() {
+            DIST_BASE[symbol + 1] as usize
+        } else {
+            MAX_DISTANCE + 1
+        };
+        let mut dist = base;
+        while dist < end {
+            table[dist_slot(dist)] = symbol as u8;
+            dist += 1;
+        }
+        symbol += 1;
+    }
+    table
+}
+
+/// Index into [`DIST_SYMBOLS_BY_SLOT`] for a distance in 1..=32768.
+const fn dist_slot(dist: usize) -> usize {
+    let d = dist.saturating_sub(1);
+    if d < 256 {
+        d
+    } else {
+        256 + (d >> 7)
+    }
+}
+
+/// [`Coded`] for a distance in 1..=32768.
+fn dist_code(dist: usize) -> Coded {
+    let symbol = DIST_SYMBOLS_BY_SLOT
+        .get(dist_slot(dist))
+        .copied()
+        .unwrap_or(0);
+    let i = usize::from(symbol);
+    let base = DIST_BASE.get(i).copied().map_or(0, usize::from);
+    Coded {
+        symbol,
+        extra_bits: DIST_EXTRA.get(i).copied().unwrap_or(0),
+        extra: dist.saturating_sub(base) as u16,
+    }
 }
 
 // ---- Huffman codes ------------------------------------------------------------
@@ -155,8 +378,8 @@ fn bump(freqs: &mut [u32], symbol: usize) {
 /// Code lengths for `freqs`, none longer than `limit` bits (0 for unused symbols).
 /// Over-long trees are rebuilt from flattened frequencies: always terminates,
 /// since equal frequencies give a balanced tree of depth ⌈log2 n⌉ ≤ 9.
-fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
-    let mut f: Vec<u32> = freqs.to_vec();
+fn code_lengths<const N: usize>(freqs: &[u32; N], limit: u8) -> [u8; N] {
+    let mut f = *freqs;
     loop {
         let lengths = huffman_lengths(&f);
         if lengths.iter().all(|&l| l <= limit) {
@@ -168,27 +391,28 @@ fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
     }
 }
 
-/// Unlimited Huffman code lengths (a symbol alone gets length 1).
-fn huffman_lengths(freqs: &[u32]) -> Vec<u8> {
-    let mut lengths = vec![0u8; freqs.len()];
-    // Nodes: leaves first, then internal nodes; parent links give depths.
-    let mut weight: Vec<u64> = Vec::new();
-    let mut parent: Vec<usize> = Vec::new();
-    let mut leaf_symbol: Vec<usize> = Vec::new();
-    for (symbol, &f) in freqs.iter().enumerate() {
-        if f > 0 {
-            weight.push(u64::from(f));
-            parent.push(usize::MAX);
-            leaf_symbol.push(symbol);
-        }
-    }
-    let leaves = weight.len();
-    match leaves {
-        0 => return lengths,
-        1 => {
+/// Unlimited Huffman code lengths (a symbol alone gets length 1). The tree
+/// lives in vectors sized to the symbols actually used (typically 20–60 of
+/// 288): zeroing fixed worst-case arrays cost more than building the tree.
+fn huffman_lengths<const N: usize>(freqs: &[u32; N]) -> [u8; N] {
+    let mut lengths = [0u8; N];
+    // Leaves sorted by (frequency, symbol), packed in one key so an unstable
+    // sort gives the one order the two-queue construction needs.
+    let mut keys: Vec<u64> = Vec::with_capacity(N);
+    keys.extend(
+        freqs
+            .iter()
+            .enumerate()
+            .filter(|(_, &f)| f > 0)
+            .map(|(symbol, &f)| u64::from(f) << 16 | symbol as u64),
+    );
+    let symbol_of = |key: u64| (key & 0xffff) as usize;
+    match keys.as_mut_slice() {
+        [] => return lengths,
+        [only] => {
             // A lone code of length 1 is an incomplete tree, which strict
             // inflaters reject: pair it with a neighbour that is never used.
-            let only = leaf_symbol.first().copied().unwrap_or(0);
+            let only = symbol_of(*only);
             let partner = if only == 0 { 1 } else { 0 };
             for s in [only, partner] {
                 if let Some(l) = lengths.get_mut(s) {
@@ -197,69 +421,83 @@ fn huffman_lengths(freqs: &[u32]) -> Vec<u8> {
             }
             return lengths;
         }
-        _ => {}
+        keys => keys.sort_unstable(),
     }
-    // Two-queue construction: sorted leaves, and internal nodes in creation order.
-    let mut order: Vec<usize> = (0..leaves).collect();
-    order.sort_by_key(|&n| (weight.get(n).copied().unwrap_or(0), n));
-    let (mut li, mut ni) = (0usize, leaves);
-    let mut pop = |weight: &Vec<u64>| -> usize {
-        let leaf = order.get(li).copied();
-        let node = if ni < weight.len() { Some(ni) } else { None };
+    let leaves = keys.len();
+    // Nodes as (weight, parent): the sorted leaves first, then internal nodes
+    // in creation order (which is also weight order).
+    let mut nodes: Vec<(u64, usize)> = Vec::with_capacity(2 * leaves);
+    nodes.extend(keys.iter().map(|&key| (key >> 16, 0)));
+    let (mut next_leaf, mut next_node) = (0, leaves);
+    // Takes the lighter queue head; a leaf wins ties.
+    let mut pop = |nodes: &[(u64, usize)]| -> usize {
+        let leaf = nodes.get(next_leaf).filter(|_| next_leaf < leaves);
+        let node = nodes.get(next_node);
         match (leaf, node) {
-            (Some(l), Some(n)) if weight.get(n) < weight.get(l) => {
-                ni += 1;
-                n
+            (Some(l), Some(n)) if n.0 < l.0 => {
+                next_node += 1;
+                next_node - 1
             }
-            (Some(l), _) => {
-                li += 1;
-                l
+            (Some(_), _) => {
+                next_leaf += 1;
+                next_leaf - 1
             }
             (None, _) => {
-                ni += 1;
-                ni - 1
+                next_node += 1;
+                next_node - 1
             }
         }
     };
     for _ in 1..leaves {
-        let a = pop(&weight);
-        let b = pop(&weight);
-        let w = weight.get(a).copied().unwrap_or(0) + weight.get(b).copied().unwrap_or(0);
-        let id = weight.len();
-        weight.push(w);
-        parent.push(usize::MAX);
+        let a = pop(&nodes);
+        let b = pop(&nodes);
+        let id = nodes.len();
+        let weight = |n: usize| nodes.get(n).map_or(0, |node| node.0);
+        nodes.push((weight(a) + weight(b), 0));
         for child in [a, b] {
-            if let Some(p) = parent.get_mut(child) {
-                *p = id;
+            if let Some(node) = nodes.get_mut(child) {
+                node.1 = id;
             }
         }
     }
-    // Depth of a node = depth of its parent + 1; parents come after children.
-    let mut depth = vec![0u8; weight.len()];
-    for n in (0..weight.len().saturating_sub(1)).rev() {
-        let p = parent.get(n).copied().unwrap_or(usize::MAX);
-        let d = depth.get(p).copied().unwrap_or(0).saturating_add(1);
-        if let Some(slot) = depth.get_mut(n) {
-            *slot = d;
+    // Weights are done with: turn each into its node's depth, the parent's
+    // plus one. Parents come after children, and the last node is the root.
+    if let Some(root) = nodes.last_mut() {
+        root.0 = 0;
+    }
+    for n in (0..nodes.len().saturating_sub(1)).rev() {
+        let p = nodes.get(n).map_or(0, |node| node.1);
+        let d = nodes.get(p).map_or(0, |node| node.0) + 1;
+        if let Some(node) = nodes.get_mut(n) {
+            node.0 = d;
         }
     }
-    for (leaf, &symbol) in leaf_symbol.iter().enumerate() {
-        if let (Some(l), Some(&d)) = (lengths.get_mut(symbol), depth.get(leaf)) {
-            *l = d;
+    for (&key, node) in keys.iter().zip(&nodes) {
+        if let Some(l) = lengths.get_mut(symbol_of(key)) {
+            *l = node.0.min(u64::from(u8::MAX)) as u8;
         }
     }
     lengths
 }
 
-/// Canonical codes (RFC 1951 §3.2.2), already bit-reversed for LSB-first output.
-fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
+/// A Huffman code ready to write: bits already reversed for LSB-first
+/// output, and its length. Length 0 for unused symbols.
+#[derive(Clone, Copy, Default)]
+struct Code {
+    bits: u32,
+    len: u32,
+}
+
+/// Canonical codes (RFC 1951 §3.2.2) for `lengths`.
+fn canonical_codes<const N: usize>(lengths: &[u8; N]) -> [Code; N] {
     let mut count = [0u16; 16];
-    for &l in lengths {
+    // Most symbols are unused (length 0): skipping them avoids a long chain
+    // of increments to one counter.
+    for &l in lengths.iter().filter(|&&l| l != 0) {
         if let Some(c) = count.get_mut(usize::from(l)) {
             *c += 1;
         }
     }
-    count[0] = 0;
     let mut next = [0u16; 16];
     let mut code = 0u16;
     for (slot, &previous) in next.iter_mut().skip(1).zip(&count) {
@@ -267,55 +505,110 @@ fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
         code = (code + previous) << 1;
         *slot = code;
     }
-    lengths
-        .iter()
-        .map(|&l| {
-            let Some(slot) = next.get_mut(usize::from(l)) else {
-                return 0;
-            };
-            if l == 0 {
-                return 0;
-            }
-            let c = *slot;
-            *slot += 1;
-            c.reverse_bits() >> (16 - u32::from(l))
-        })
-        .collect()
+    let mut codes = [Code::default(); N];
+    for (out, &l) in codes.iter_mut().zip(lengths) {
+        let Some(slot) = next.get_mut(usize::from(l)) else {
+            continue;
+        };
+        if l == 0 {
+            continue;
+        }
+        let c = *slot;
+        *slot += 1;
+        *out = Code {
+            bits: u32::from(reverse16(c) >> (16 - u32::from(l))),
+            len: u32::from(l),
+        };
+    }
+    codes
+}
+
+/// `x` with its 16 bits in reverse order, by two table lookups: targets
+/// without a bit-reverse instruction (x86, wasm) otherwise spend a dozen
+/// shift-and-mask steps per code.
+fn reverse16(x: u16) -> u16 {
+    let [lo, hi] = x.to_le_bytes();
+    let rev = |b: u8| u16::from(REVERSED_BYTES.get(usize::from(b)).copied().unwrap_or(0));
+    rev(lo) << 8 | rev(hi)
+}
+
+/// Each byte with its bits reversed.
+static REVERSED_BYTES: [u8; 256] = reversed_bytes();
+
+// Built at compile time, like the tables above.
+#[allow(clippy::indexing_slicing)]
+const fn reversed_bytes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).reverse_bits();
+        i += 1;
+    }
+    t
 }
 
 // ---- block writing --------------------------------------------------------------
 
-fn write_block(w: &mut BitWriter, tokens: &[Token]) {
-    let mut lit_freq = vec![0u32; 286];
-    let mut dist_freq = vec![0u32; 30];
-    for t in tokens {
-        match *t {
-            Token::Literal(b) => bump(&mut lit_freq, usize::from(b)),
-            Token::Match(len, dist) => {
-                bump(&mut lit_freq, 257 + code_of(&LENGTH_BASE, len).0);
-                bump(&mut dist_freq, code_of(&DIST_BASE, dist).0);
-            }
-        }
-    }
-    bump(&mut lit_freq, 256);
+/// Extra bits that follow each literal/length symbol: none for literals
+/// and end of block, [`LENGTH_EXTRA`] for lengths.
+const LIT_EXTRA: [u8; LIT_SYMBOLS] = lit_extra();
 
-    let lit_len = code_lengths(&lit_freq, MAX_CODE_BITS);
-    let mut dist_len = code_lengths(&dist_freq, MAX_CODE_BITS);
+// Built at compile time, like the tables above.
+#[allow(clippy::indexing_slicing)]
+const fn lit_extra() -> [u8; LIT_SYMBOLS] {
+    let mut t = [0u8; LIT_SYMBOLS];
+    let mut i = 0;
+    while i < LENGTH_EXTRA.len() {
+        t[257 + i] = LENGTH_EXTRA[i];
+        i += 1;
+    }
+    t
+}
+
+/// The fixed literal/length code lengths (RFC 1951 §3.2.6).
+const FIXED_LIT: [u8; LIT_SYMBOLS] = fixed_lit_lengths();
+
+// Built at compile time, like the tables above.
+#[allow(clippy::indexing_slicing)]
+const fn fixed_lit_lengths() -> [u8; LIT_SYMBOLS] {
+    let mut t = [8u8; LIT_SYMBOLS];
+    let mut s = 0;
+    while s < LIT_SYMBOLS {
+        t[s] = match s {
+            0..=143 => 8,
+            144..=255 => 9,
+            256..=279 => 7,
+            _ => 8,
+        };
+        s += 1;
+    }
+    t
+}
+const FIXED_DIST: [u8; DIST_SYMBOLS] = [5; DIST_SYMBOLS];
+
+fn write_block(w: &mut BitWriter, parse: &Parse) {
+    let Parse {
+        tokens,
+        lit_freq,
+        dist_freq,
+    } = parse;
+    let lit_len = code_lengths(lit_freq, MAX_CODE_BITS);
+    let mut dist_len = code_lengths(dist_freq, MAX_CODE_BITS);
     if dist_freq.iter().all(|&f| f == 0) {
         // At least one distance code must be described, even if unused;
         // two of length 1 make a complete tree.
-        dist_len = vec![1, 1];
+        dist_len = [0; DIST_SYMBOLS];
+        dist_len[0] = 1;
+        dist_len[1] = 1;
     }
     let header = DynamicHeader::new(&lit_len, &dist_len);
 
-    let fixed_lit = fixed_lit_lengths();
-    let fixed_dist = [5u8; 30];
-    let dynamic_bits = header.bits() + data_bits(&lit_freq, &dist_freq, &lit_len, &dist_len);
-    let fixed_bits = data_bits(&lit_freq, &dist_freq, &fixed_lit, &fixed_dist);
+    let dynamic_bits = header.bits() + data_bits(lit_freq, dist_freq, &lit_len, &dist_len);
+    let fixed_bits = data_bits(lit_freq, dist_freq, &FIXED_LIT, &FIXED_DIST);
 
     if fixed_bits <= dynamic_bits {
         w.bits(0b011, 3); // final block, fixed Huffman
-        write_tokens(w, tokens, &fixed_lit, &fixed_dist);
+        write_tokens(w, tokens, &FIXED_LIT, &FIXED_DIST);
     } else {
         w.bits(0b101, 3); // final block, dynamic Huffman
         header.write(w);
@@ -323,30 +616,17 @@ fn write_block(w: &mut BitWriter, tokens: &[Token]) {
     }
 }
 
-fn fixed_lit_lengths() -> Vec<u8> {
-    (0..288)
-        .map(|s| match s {
-            0..=143 => 8,
-            144..=255 => 9,
-            256..=279 => 7,
-            _ => 8,
-        })
-        .collect()
-}
-
-fn data_bits(lit_freq: &[u32], dist_freq: &[u32], lit_len: &[u8], dist_len: &[u8]) -> u64 {
+fn data_bits(
+    lit_freq: &[u32; LIT_SYMBOLS],
+    dist_freq: &[u32; DIST_SYMBOLS],
+    lit_len: &[u8; LIT_SYMBOLS],
+    dist_len: &[u8; DIST_SYMBOLS],
+) -> u64 {
     let lits: u64 = lit_freq
         .iter()
         .zip(lit_len)
-        .enumerate()
-        .map(|(s, (&f, &l))| {
-            let extra = s
-                .checked_sub(257)
-                .and_then(|i| LENGTH_EXTRA.get(i))
-                .copied()
-                .unwrap_or(0);
-            u64::from(f) * u64::from(l + extra)
-        })
+        .zip(&LIT_EXTRA)
+        .map(|((&f, &l), &e)| u64::from(f) * u64::from(l + e))
         .sum();
     let dists: u64 = dist_freq
         .iter()
@@ -357,29 +637,35 @@ fn data_bits(lit_freq: &[u32], dist_freq: &[u32], lit_len: &[u8], dist_len: &[u8
     lits + dists
 }
 
-fn write_tokens(w: &mut BitWriter, tokens: &[Token], lit_len: &[u8], dist_len: &[u8]) {
-    let lit_code = canonical_codes(lit_len);
-    let dist_code = canonical_codes(dist_len);
-    let put = |w: &mut BitWriter, codes: &[u16], lens: &[u8], s: usize| {
-        let (Some(&c), Some(&l)) = (codes.get(s), lens.get(s)) else {
-            return;
-        };
-        w.bits(u32::from(c), l);
-    };
-    for t in tokens {
-        match *t {
-            Token::Literal(b) => put(w, &lit_code, lit_len, usize::from(b)),
-            Token::Match(len, dist) => {
-                let (li, lx) = code_of(&LENGTH_BASE, len);
-                put(w, &lit_code, lit_len, 257 + li);
-                w.bits(u32::from(lx), LENGTH_EXTRA.get(li).copied().unwrap_or(0));
-                let (di, dx) = code_of(&DIST_BASE, dist);
-                put(w, &dist_code, dist_len, di);
-                w.bits(u32::from(dx), DIST_EXTRA.get(di).copied().unwrap_or(0));
-            }
-        }
+/// Writes the tokens and the end of block: per token the literal/length
+/// code with the length's extra bits (≤ 20 bits), then the distance code
+/// with its extra bits (≤ 28 bits; nothing for a literal).
+fn write_tokens(
+    w: &mut BitWriter,
+    tokens: &[Token],
+    lit_len: &[u8; LIT_SYMBOLS],
+    dist_len: &[u8; DIST_SYMBOLS],
+) {
+    let lit = canonical_codes(lit_len);
+    // The real distance codes, then NO_DISTANCE's empty one.
+    let mut dist = [Code::default(); DIST_SYMBOLS + 1];
+    for (slot, code) in dist.iter_mut().zip(canonical_codes(dist_len)) {
+        *slot = code;
     }
-    put(w, &lit_code, lit_len, 256);
+    for t in tokens {
+        let c = lit.get(usize::from(t.lit)).copied().unwrap_or_default();
+        w.put(
+            c.bits | u32::from(t.len_extra) << c.len,
+            c.len + u32::from(t.len_extra_bits),
+        );
+        let c = dist.get(usize::from(t.dist)).copied().unwrap_or_default();
+        w.put(
+            c.bits | u32::from(t.dist_extra) << c.len,
+            c.len + u32::from(t.dist_extra_bits),
+        );
+    }
+    let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
+    w.put(end.bits, end.len);
 }
 
 /// The dynamic block header: code lengths, run-length coded with the code-length code.
@@ -388,25 +674,26 @@ struct DynamicHeader {
     hdist: usize,
     /// (code-length symbol 0..=18, extra bits value)
     cl_symbols: Vec<(u8, u8)>,
-    cl_len: Vec<u8>,
+    cl_len: [u8; CL_SYMBOLS],
     hclen: usize,
 }
 
 impl DynamicHeader {
-    fn new(lit_len: &[u8], dist_len: &[u8]) -> DynamicHeader {
+    fn new(lit_len: &[u8; LIT_SYMBOLS], dist_len: &[u8; DIST_SYMBOLS]) -> DynamicHeader {
         let hlit = lit_len
             .iter()
             .rposition(|&l| l != 0)
             .map_or(257, |p| (p + 1).max(257));
         let hdist = dist_len.iter().rposition(|&l| l != 0).map_or(1, |p| p + 1);
-        let all: Vec<u8> = lit_len
-            .iter()
-            .take(hlit)
-            .chain(dist_len.iter().take(hdist))
-            .copied()
-            .collect();
-        let cl_symbols = run_length(&all);
-        let mut cl_freq = [0u32; 19];
+        let mut all = [0u8; LIT_SYMBOLS + DIST_SYMBOLS];
+        for (slot, &l) in all
+            .iter_mut()
+            .zip(lit_len.iter().take(hlit).chain(dist_len.iter().take(hdist)))
+        {
+            *slot = l;
+        }
+        let cl_symbols = run_length(all.get(..hlit + hdist).unwrap_or_default());
+        let mut cl_freq = [0u32; CL_SYMBOLS];
         for &(s, _) in &cl_symbols {
             bump(&mut cl_freq, usize::from(s));
         }
@@ -450,11 +737,8 @@ impl DynamicHeader {
         }
         let codes = canonical_codes(&self.cl_len);
         for &(s, extra) in &self.cl_symbols {
-            let s = usize::from(s);
-            w.bits(
-                u32::from(codes.get(s).copied().unwrap_or(0)),
-                self.cl_len.get(s).copied().unwrap_or(0),
-            );
+            let code = codes.get(usize::from(s)).copied().unwrap_or_default();
+            w.put(code.bits, code.len);
             match s {
                 16 => w.bits(u32::from(extra), 2),
                 17 => w.bits(u32::from(extra), 3),
@@ -468,14 +752,14 @@ impl DynamicHeader {
 /// Code lengths → code-length symbols: 16 repeats the previous 3–6 times,
 /// 17 and 18 are runs of 3–10 and 11–138 zeros.
 fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(64);
     let mut i = 0;
     // The length symbol 16 would repeat, if one was just sent.
     let mut previous: Option<u8> = None;
     while let Some(&l) = lengths.get(i) {
         let run = lengths
             .get(i..)
-            .map_or(1, |r| r.iter().take_while(|&&x| x == l).count());
+            .map_or(1, |r| r.iter().take(138).take_while(|&&x| x == l).count());
         if l == 0 && run >= 11 {
             let n = run.min(138);
             out.push((18, (n - 11) as u8));
@@ -498,60 +782,78 @@ fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
     out
 }
 
-/// Adler-32 (RFC 1950), in blocks of 5552 bytes so the sums never overflow.
+/// Adler-32 (RFC 1950). Sums 16 byte lanes side by side (which compilers
+/// vectorise), folding them into `a` and `b` and reducing modulo 65521 every
+/// 5552 bytes, the most that cannot overflow `u32` sums.
 pub fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65_521;
+    const BLOCK: usize = 5552; // = 16 × 347
     let (mut a, mut b) = (1u32, 0u32);
-    for chunk in data.chunks(5552) {
-        for &x in chunk {
-            a += u32::from(x);
-            b += a;
+    for block in data.chunks(BLOCK) {
+        let (lanes, tail) = block.as_chunks::<16>();
+        // After k chunks: sum[j] = Σ x[j] over them; prior[j] = Σ sum[j] as it
+        // stood before each chunk, so b gains 16·Σprior + Σ(16 - j)·sum[j].
+        let mut sum = [0u32; 16];
+        let mut prior = [0u32; 16];
+        for chunk in lanes {
+            for ((s, p), &x) in sum.iter_mut().zip(prior.iter_mut()).zip(chunk) {
+                *p += *s;
+                *s += u32::from(x);
+            }
         }
-        a %= MOD;
-        b %= MOD;
+        // In u64: 16·Σprior reaches about 2^32 for a full block.
+        let n = lanes.len() as u64;
+        let mut b64 = u64::from(b) + 16 * n * u64::from(a);
+        let mut a64 = u64::from(a);
+        for (j, (&s, &p)) in sum.iter().zip(&prior).enumerate() {
+            a64 += u64::from(s);
+            b64 += 16 * u64::from(p) + (16 - j as u64) * u64::from(s);
+        }
+        for &x in tail {
+            a64 += u64::from(x);
+            b64 += a64;
+        }
+        a = (a64 % u64::from(MOD)) as u32;
+        b = (b64 % u64::from(MOD)) as u32;
     }
     b << 16 | a
 }
 
-/// LSB-first bit packing, as DEFLATE wants.
-struct BitWriter {
-    out: Vec<u8>,
+/// LSB-first bit packing, as DEFLATE wants, into the caller's buffer. Bits
+/// gather in a 64-bit accumulator and leave four bytes at a time.
+/// Invariant: `n < 32` between calls.
+struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
     acc: u64,
     n: u32,
 }
 
-impl BitWriter {
-    fn with_capacity(capacity: usize) -> BitWriter {
-        BitWriter {
-            out: Vec::with_capacity(capacity),
-            acc: 0,
-            n: 0,
+impl BitWriter<'_> {
+    /// Appends the low `count` (≤ 32) bits of `value`; bits above `count`
+    /// must be zero (codes and extra values are, by construction).
+    fn put(&mut self, value: u32, count: u32) {
+        self.acc |= u64::from(value) << self.n;
+        self.n += count.min(32);
+        if self.n >= 32 {
+            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
+            self.acc >>= 32;
+            self.n -= 32;
         }
     }
 
-    /// Appends the low `count` (≤ 16) bits of `value`.
+    /// [`put`](Self::put) for header fields, masking `value` to `count` (≤ 16) bits.
     fn bits(&mut self, value: u32, count: u8) {
         let count = u32::from(count.min(16));
-        self.acc |= u64::from(value & ((1u32 << count) - 1)) << self.n;
-        self.n += count;
-        while self.n >= 8 {
+        self.put(value & ((1u32 << count) - 1), count);
+    }
+
+    /// Flushes the last partial bytes (the final byte zero-padded).
+    fn finish(mut self) {
+        while self.n > 0 {
             self.out.push(self.acc as u8);
             self.acc >>= 8;
-            self.n -= 8;
+            self.n = self.n.saturating_sub(8);
         }
-    }
-
-    fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.bits(u32::from(b), 8);
-        }
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        if self.n > 0 {
-            self.out.push(self.acc as u8);
-        }
-        self.out
     }
 }
 
@@ -613,19 +915,91 @@ mod tests {
     }
 
     #[test]
+    fn round_trips_every_match_length_and_far_distances() {
+        // Runs of every length around the symbol boundaries and the 258 cap,
+        // separated by a different byte, so each is one run match (or a
+        // maximal match and a remainder).
+        let mut data = Vec::new();
+        for (k, run) in (1..=300).chain([515, 516, 517, 1000]).enumerate() {
+            data.push(200 + (k % 50) as u8);
+            data.extend(std::iter::repeat_n((k % 7) as u8, run));
+        }
+        for stride in [1, 2, 64, 1025] {
+            assert_eq!(inflate(&zlib(&data, stride)), data, "stride {stride}");
+        }
+        // Rows that repeat the row above and the mirror row, with strides up
+        // to the 32 KiB window and beyond it (where only runs may be used).
+        let mut seed = 0x2545_F491_4F6C_DD1D;
+        for stride in [3usize, 257, 1025, 16_384, 32_768, 40_000] {
+            let rows = (200_000 / stride).clamp(2, 40);
+            let top: Vec<u8> = (0..stride * rows.div_ceil(2))
+                .map(|i| match xorshift(&mut seed) % 9 {
+                    0 => (xorshift(&mut seed) % 12) as u8,
+                    _ => (i / 97 % 3) as u8,
+                })
+                .collect();
+            let mut data = top.clone();
+            for r in (0..rows / 2).rev() {
+                data.extend_from_slice(&top[r * stride..(r + 1) * stride]);
+            }
+            assert_eq!(inflate(&zlib(&data, stride)), data, "stride {stride}");
+        }
+    }
+
+    #[test]
+    fn tables_agree_with_the_rfc() {
+        for (len, &c) in LENGTH_CODES.iter().enumerate().skip(MIN_MATCH) {
+            let s = usize::from(c.symbol);
+            assert_eq!(usize::from(LENGTH_BASE[s]) + usize::from(c.extra), len);
+            assert!(u32::from(c.extra) < 1 << LENGTH_EXTRA[s]);
+            assert_eq!(c.extra_bits, LENGTH_EXTRA[s]);
+        }
+        assert_eq!(LENGTH_CODES[258].symbol, 28);
+        assert_eq!(LENGTH_CODES[257].symbol, 27);
+        for dist in 1..=MAX_DISTANCE {
+            let c = dist_code(dist);
+            let s = usize::from(c.symbol);
+            assert_eq!(usize::from(DIST_BASE[s]) + usize::from(c.extra), dist);
+            assert!(u32::from(c.extra) < 1 << DIST_EXTRA[s], "distance {dist}");
+        }
+        for x in [0u16, 1, 0x8000, 0x1234, 0xffff, 0xa5c3] {
+            assert_eq!(reverse16(x), x.reverse_bits());
+        }
+    }
+
+    #[test]
     fn adler32_matches_the_rfc_example() {
         assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
         assert_eq!(adler32(b""), 1);
+        // The lane-wise sums against the byte-at-a-time definition, across
+        // the 16-byte lanes and the 5552-byte reduction blocks, worst case
+        // (all 0xff) included.
+        let simple = |data: &[u8]| {
+            let (mut a, mut b) = (1u32, 0u32);
+            for &x in data {
+                a = (a + u32::from(x)) % 65_521;
+                b = (b + a) % 65_521;
+            }
+            b << 16 | a
+        };
+        let mut seed = 7;
+        for len in [1, 15, 16, 17, 5551, 5552, 5553, 11_104, 11_120, 100_003] {
+            let noise: Vec<u8> = (0..len).map(|_| xorshift(&mut seed) as u8).collect();
+            assert_eq!(adler32(&noise), simple(&noise), "noise {len}");
+            let full = vec![0xff; len];
+            assert_eq!(adler32(&full), simple(&full), "0xff {len}");
+        }
     }
 
     #[test]
     fn huffman_lengths_are_optimal_and_limited() {
-        assert_eq!(huffman_lengths(&[5, 1, 1, 2, 3]), vec![1, 4, 4, 3, 2]);
+        assert_eq!(huffman_lengths(&[5, 1, 1, 2, 3]), [1, 4, 4, 3, 2]);
         // Fibonacci frequencies make the deepest possible tree; the limit holds.
         let mut fib = vec![1u32, 1];
         while fib.len() < 30 {
             fib.push(fib[fib.len() - 1] + fib[fib.len() - 2]);
         }
+        let fib: [u32; 30] = fib.try_into().unwrap();
         let lengths = code_lengths(&fib, 15);
         assert!(lengths.iter().all(|&l| (1..=15).contains(&l)));
         let kraft: f64 = lengths.iter().map(|&l| 0.5f64.powi(l as i32)).sum();

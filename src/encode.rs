@@ -8,58 +8,130 @@
 use crate::deflate;
 use crate::render::Image;
 
-/// Encodes `image` as a PNG. `None` only if the encoder fails, which it does
-/// not for a well-formed [`Image`] (the caller answers 500 if it ever does).
+/// The PNG file signature.
+const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
+/// Bytes around the chunk data: signature, and per chunk length + type + CRC
+/// for five chunks, plus IHDR, PLTE (≤ 16 entries) and tRNS data.
+const CONTAINER_BYTES: usize = 8 + 5 * 12 + 13 + 48 + 16;
+
+/// Encodes `image` as a PNG. `None` only for an image PNG cannot hold (zero
+/// or over 2^31 - 1 pixels wide), which [`Image`] never is (the caller
+/// answers 500 if it ever does).
+///
+/// The container is written here rather than by the png crate: the bytes
+/// are the same (signature, IHDR, PLTE, tRNS, IDAT, IEND), without its
+/// per-call set-up and copies.
 pub fn png(image: &Image) -> Option<Vec<u8>> {
-    let size = image.size as usize;
-    let scanlines = scanlines(&image.indices, size);
-    let idat = deflate::zlib(&scanlines, size.div_ceil(2).saturating_add(1));
-    let mut out = Vec::with_capacity(idat.len().saturating_add(160));
-    {
-        let mut enc = png::Encoder::new(&mut out, image.size, image.size);
-        enc.set_color(png::ColorType::Indexed);
-        enc.set_depth(png::BitDepth::Four);
-        let rgb: Vec<u8> = image
-            .palette
-            .iter()
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect();
-        enc.set_palette(rgb);
-        // tRNS may stop at the last non-opaque entry; the rest default to opaque.
-        let alpha: Vec<u8> = image.palette.iter().map(|p| p[3]).collect();
-        let used = alpha
-            .iter()
-            .rposition(|&a| a != 255)
-            .map_or(0, |p| p.saturating_add(1));
-        if used > 0 {
-            enc.set_trns(alpha.get(..used)?.to_vec());
-        }
-        let mut writer = enc.write_header().ok()?;
-        writer.write_chunk(png::chunk::IDAT, &idat).ok()?;
-        // Dropping the writer appends IEND (writing into a Vec cannot fail).
+    if image.size == 0 || image.size > i32::MAX as u32 {
+        return None;
     }
+    let size = usize::try_from(image.size).ok()?;
+    let scanlines = scanlines(&image.indices, size);
+    let stride = size.div_ceil(2).saturating_add(1);
+    let mut out = Vec::with_capacity(
+        (scanlines.len() / 8).saturating_add(CONTAINER_BYTES.saturating_add(128)),
+    );
+    out.extend_from_slice(&SIGNATURE);
+
+    let mut ihdr = [0u8; 13];
+    let (dims, format) = ihdr.split_at_mut(8);
+    let (width, height) = dims.split_at_mut(4);
+    width.copy_from_slice(&image.size.to_be_bytes());
+    height.copy_from_slice(&image.size.to_be_bytes());
+    // Bit depth 4, colour type 3 (indexed); compression, filter and
+    // interlace methods 0.
+    format.copy_from_slice(&[4, 3, 0, 0, 0]);
+    chunk(&mut out, *b"IHDR", |out| out.extend_from_slice(&ihdr))?;
+
+    chunk(&mut out, *b"PLTE", |out| {
+        out.extend(image.palette.iter().flat_map(|p| [p[0], p[1], p[2]]));
+    })?;
+    // tRNS may stop at the last non-opaque entry; the rest default to opaque.
+    let used = image
+        .palette
+        .iter()
+        .rposition(|p| p[3] != 255)
+        .map_or(0, |p| p.saturating_add(1));
+    if used > 0 {
+        chunk(&mut out, *b"tRNS", |out| {
+            out.extend(image.palette.iter().take(used).map(|p| p[3]));
+        })?;
+    }
+    chunk(&mut out, *b"IDAT", |out| {
+        deflate::zlib_into(out, &scanlines, stride);
+    })?;
+    chunk(&mut out, *b"IEND", |_| {})?;
     Some(out)
 }
 
-/// PNG scanlines: each row is filter type 0 (None) then the packed row. No
+/// Appends one chunk whose data `write` appends: length, type, data, and the
+/// CRC-32 of type and data. `None` if the data is too long for a chunk.
+fn chunk(out: &mut Vec<u8>, kind: [u8; 4], write: impl FnOnce(&mut Vec<u8>)) -> Option<()> {
+    let start = out.len();
+    // Length placeholder, filled in once the data is written.
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&kind);
+    write(out);
+    let data_len = out.len().checked_sub(start)?.checked_sub(8)?;
+    let len = u32::try_from(data_len)
+        .ok()
+        .filter(|&l| l <= i32::MAX as u32)?;
+    out.get_mut(start..start.checked_add(4)?)?
+        .copy_from_slice(&len.to_be_bytes());
+    let crc = crc32fast::hash(out.get(start.checked_add(4)?..)?);
+    out.extend_from_slice(&crc.to_be_bytes());
+    Some(())
+}
+
+/// PNG scanlines: each row is filter type 0 (None) then the packed row, two
+/// 4-bit indices a byte, high nibble first, an odd last pixel padded. No
 /// filter is needed: the deflate matcher finds the row above by itself.
 fn scanlines(indices: &[u8], size: usize) -> Vec<u8> {
-    let row_bytes = size.div_ceil(2);
-    let mut out = Vec::with_capacity(row_bytes.saturating_add(1).saturating_mul(size));
-    for row in indices.chunks_exact(size.max(1)) {
-        out.push(0);
-        out.extend(pack_nibbles(row));
+    let size = size.max(1);
+    let stride = size.div_ceil(2).saturating_add(1);
+    let rows = indices.len().checked_div(size).unwrap_or(0);
+    // Zeroed, so every row's filter byte (and the odd pixel's pad) is already 0.
+    let mut out = vec![0u8; stride.saturating_mul(rows)];
+    for (line, row) in out.chunks_exact_mut(stride).zip(indices.chunks_exact(size)) {
+        let Some((_filter, packed)) = line.split_first_mut() else {
+            continue;
+        };
+        // Eight pixels at a time through a u64, then the last few one pair at a time.
+        let (octets, _) = row.as_chunks::<8>();
+        let (quads, _) = packed.as_chunks_mut::<4>();
+        for (quad, octet) in quads.iter_mut().zip(octets) {
+            *quad = pack8(*octet);
+        }
+        let done = octets.len().min(quads.len());
+        let (Some(packed), Some(row)) = (
+            packed.get_mut(done.saturating_mul(4)..),
+            row.get(done.saturating_mul(8)..),
+        ) else {
+            continue;
+        };
+        let (pairs, odd) = row.as_chunks::<2>();
+        for (byte, &[high, low]) in packed.iter_mut().zip(pairs) {
+            *byte = high << 4 | (low & 0x0f);
+        }
+        if let (Some(&high), Some(last)) = (odd.first(), packed.last_mut()) {
+            *last = high << 4;
+        }
     }
     out
 }
 
-/// One row as two 4-bit indices a byte, high nibble first, padded to a whole byte.
-fn pack_nibbles(row: &[u8]) -> impl Iterator<Item = u8> + '_ {
-    let pairs = row.chunks_exact(2);
-    let odd = pairs.remainder().first().map(|a| a << 4);
-    pairs
-        .map(|p| p.first().map_or(0, |a| a << 4) | p.get(1).map_or(0, |b| b & 0x0f))
-        .chain(odd)
+/// Packs eight 4-bit indices into four bytes, high nibble first, with a few
+/// shifts on one `u64` instead of eight byte operations (the packing loop
+/// was a fifth of the encode time).
+fn pack8(pixels: [u8; 8]) -> [u8; 4] {
+    let x = u64::from_le_bytes(pixels) & 0x0f0f_0f0f_0f0f_0f0f;
+    // Each 16-bit lane holds a pixel pair (first in its low byte); make the
+    // low byte `first << 4 | second` and clear the high byte.
+    let pairs = (x << 4 | x >> 8) & 0x00ff_00ff_00ff_00ff;
+    // Gather the four low bytes together.
+    let halves = (pairs | pairs >> 8) & 0x0000_ffff_0000_ffff;
+    let packed = (halves | halves >> 16) & 0xffff_ffff;
+    (packed as u32).to_le_bytes()
 }
 
 #[cfg(test)]
@@ -100,10 +172,60 @@ mod tests {
     }
 
     #[test]
+    fn round_trips_tiny_odd_and_largest_images() {
+        // Synthetic images (no rendering) at sizes the renderer allows and
+        // beyond: a disc of index 5 on 0, with noise on its edge.
+        let mut seed = 0x9E37_79B9u32;
+        for size in [1u32, 2, 3, 5, 31, 63, 127, 129, 255, 511, 1023, 2048] {
+            let n = size as usize;
+            let c = n as i64;
+            let indices: Vec<u8> = (0..n * n)
+                .map(|p| {
+                    let (x, y) = ((p % n) as i64 * 2 - c, (p / n) as i64 * 2 - c);
+                    let d = x * x + y * y - c * c;
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    match d {
+                        _ if d.abs() < 4 * c => (seed % 12) as u8,
+                        _ if d < 0 => 5,
+                        _ => 0,
+                    }
+                })
+                .collect();
+            let mut palette = [[0u8; 4]; crate::render::PALETTE_LEN];
+            for (i, p) in palette.iter_mut().enumerate() {
+                *p = [i as u8 * 20, 255 - i as u8, 7, if i == 0 { 0 } else { 255 }];
+            }
+            let img = Image {
+                size,
+                palette,
+                indices,
+            };
+            let bytes = png(&img).unwrap();
+            let (w, h, rgba) = decode(&bytes);
+            assert_eq!((w, h), (size, size));
+            assert_eq!(rgba, img.to_rgba(), "size {size}");
+        }
+    }
+
+    #[test]
     fn packs_high_nibble_first_and_pads_odd_rows() {
         assert_eq!(
             scanlines(&[1, 2, 3, 4, 5, 6], 3),
             vec![0, 0x12, 0x30, 0, 0x45, 0x60]
         );
+        // Rows long enough for the eight-pixel path, with and without a tail.
+        for size in [8, 9, 16, 17, 23, 64] {
+            let indices: Vec<u8> = (0..size * 2).map(|i| (i * 7 % 12) as u8).collect();
+            let mut expected = Vec::new();
+            for row in indices.chunks(size) {
+                expected.push(0);
+                for p in row.chunks(2) {
+                    expected.push(p[0] << 4 | p.get(1).copied().unwrap_or(0));
+                }
+            }
+            assert_eq!(scanlines(&indices, size), expected, "size {size}");
+        }
     }
 }
