@@ -1,9 +1,10 @@
 """`make bench`: one run, everything side by side on the same Envoy build.
 
 1. Native render cost (examples/bench_render.rs, release mode).
-2. Through the real Envoy (--concurrency 2) with wrk, each scenario after a
-   warm-up, for a fixed duration, reported against the floor measured in the
-   same run:
+2. Through the real Envoy (--concurrency 2) with wrk: each scenario warmed
+   up, then BENCH_ROUNDS (3) rounds that visit every scenario in turn for
+   BENCH_SECONDS (3) each, so drift lands on all alike; the median round is
+   reported against the floor measured in the same run:
      a. uncached renders: every request a new name, on a listener whose
         filter has cache_bytes 0, so nothing can come from a cache;
      b. hot: the same 16 avatars again and again (cache on);
@@ -31,14 +32,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
 
-DURATION = os.environ.get("BENCH_SECONDS", "5")
+DURATION = os.environ.get("BENCH_SECONDS", "3")
 WARMUP = "1"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = "16"
 
 UNCACHED_LUA = r"""
 -- Every request a name never seen before: the counter is spelled in letters
 -- so the initials are two Latin capitals, like a real name.
-local n = 0
+local n = math.floor(os.time() % 100000) * 1000
 local letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 local function word(k)
   local s = ""
@@ -135,15 +137,10 @@ def rss_mb(pid):
     return float("nan")
 
 
-def wrk(url, script):
-    args = ["wrk", "-t1", f"-c{CONNECTIONS}", "--latency"]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(script)
-        lua = f.name
-    args += ["-s", lua]
-    subprocess.run(args + [f"-d{WARMUP}s", url], check=True, capture_output=True)
-    out = subprocess.run(args + [f"-d{DURATION}s", url], check=True, capture_output=True, text=True).stdout
-    os.unlink(lua)
+def wrk(url, lua, seconds):
+    """One wrk run; requests/s, p50 and p99 in ms, and non-2xx/3xx count."""
+    args = ["wrk", "-t1", f"-c{CONNECTIONS}", "--latency", "-s", lua, f"-d{seconds}s", url]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def pct(p):
@@ -153,6 +150,35 @@ def wrk(url, script):
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "bad": int(non2xx.group(1)) if non2xx else 0}
+
+
+def run_scenarios(scenarios):
+    """Each scenario warmed up once, then ROUNDS rounds that visit every
+    scenario in turn, so drift in the machine's speed lands on all of them
+    alike. Per scenario: the median round by requests/s, its latencies, the
+    spread of requests/s over the rounds, and all non-2xx/3xx."""
+    files = {}
+    try:
+        for name, (url, script) in scenarios.items():
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+                f.write(script)
+            files[name] = f.name
+            wrk(url, f.name, WARMUP)
+        runs = {name: [] for name in scenarios}
+        for _ in range(ROUNDS):
+            for name, (url, _script) in scenarios.items():
+                runs[name].append(wrk(url, files[name], DURATION))
+    finally:
+        for path in files.values():
+            os.unlink(path)
+    rows = {}
+    for name, rs in runs.items():
+        rs = sorted(rs, key=lambda r: r["rps"])
+        row = dict(rs[len(rs) // 2])
+        row["min"], row["max"] = rs[0]["rps"], rs[-1]["rps"]
+        row["bad"] = sum(r["bad"] for r in rs)
+        rows[name] = row
+    return rows
 
 
 def main():
@@ -166,21 +192,22 @@ def main():
         base = f"http://127.0.0.1:{main_port}"
         with urllib.request.urlopen(base + "/avatar/Ada%20Lovelace?size=128") as r:
             etag = r.headers["etag"]
-        rows = {}
-        sum0, count0 = render_time_totals(envoy)
-        rows["a. uncached render, 128 px"] = wrk(f"http://127.0.0.1:{nocache_port}/", UNCACHED_LUA)
         time.sleep(1.5)  # histograms reach the admin output at each stats flush (1 s here)
-        sum1, count1 = render_time_totals(envoy)
-        # Includes the warm-up run; only (a) renders, as b hits the cache.
-        wasm_render_us = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
+        sum0, count0 = render_time_totals(envoy)
         hot = [f"/avatar/{n}?size=128" for n in HOT_NAMES]
-        rows["b. hot avatars (cache)"] = wrk(base + "/", cycle_lua(hot))
-        rows["c. 304 revalidation"] = wrk(base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}))
-        rows["d. non-avatar route, filter listener"] = wrk(base + "/", cycle_lua(["/healthz"]))
-        rows["e. floor: same route, no wasm"] = wrk(f"http://127.0.0.1:{floor_port}/",
-                                                    cycle_lua(["/healthz"]))
-        rows["f. ceiling: a proxy-wasm filter that only replies"] = wrk(
-            f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot))
+        rows = run_scenarios({
+            "a. uncached render, 128 px": (f"http://127.0.0.1:{nocache_port}/", UNCACHED_LUA),
+            "b. hot avatars (cache)": (base + "/", cycle_lua(hot)),
+            "c. 304 revalidation": (base + "/", cycle_lua(hot[:1], {"If-None-Match": etag})),
+            "d. non-avatar route, filter listener": (base + "/", cycle_lua(["/healthz"])),
+            "e. floor: same route, no wasm": (f"http://127.0.0.1:{floor_port}/", cycle_lua(["/healthz"])),
+            "f. ceiling: a proxy-wasm filter that only replies": (
+                f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot)),
+        })
+        time.sleep(1.5)
+        sum1, count1 = render_time_totals(envoy)
+        # Only (a) renders: b's 16 avatars are drawn once, then come from the cache.
+        wasm_render_us = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
         rss_end = rss_mb(envoy.proc.pid)
         failures = {k: v for k, v in envoy.stats("wasm").items() if "fail" in k and v != "0"}
     finally:
@@ -194,20 +221,21 @@ def main():
     lines.append(f"# monogram benchmark\n")
     lines.append(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
                  f"{os.cpu_count()} cores, Envoy `{envoy_version()}` with `--concurrency 2`, "
-                 f"wrk -t1 -c{CONNECTIONS} -d{DURATION}s after a {WARMUP}s warm-up, on the same cores. "
+                 f"wrk -t1 -c{CONNECTIONS}, {ROUNDS} interleaved rounds of {DURATION}s per scenario after a "
+                 f"{WARMUP}s warm-up (the median round is shown), on the same cores. "
                  f"Command: `make bench`.\n")
     lines.append("## Native render cost (one core, release build)\n")
     lines.append(native.strip() + "\n")
     lines.append("## Through Envoy\n")
-    lines.append("| scenario | requests/s | × floor | target | p50 ms | p99 ms | non-2xx/3xx |")
-    lines.append("|---|---|---|---|---|---|---|")
+    lines.append("| scenario | requests/s | × floor | target | p50 ms | p99 ms | rounds' requests/s | non-2xx/3xx |")
+    lines.append("|---|---|---|---|---|---|---|---|")
     for name, r in rows.items():
         key = name[0]
         ratio = r["rps"] / floor
         target = f"≥ {targets[key]:.2f}" if key in targets else "1.00" if key == "e" else "—"
         ok = "" if key not in targets or ratio >= targets[key] else " ✗"
         lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.2f}{ok} | {target} | "
-                     f"{r['p50']:.2f} | {r['p99']:.2f} | {r['bad']} |")
+                     f"{r['p50']:.2f} | {r['p99']:.2f} | {r['min']:,.0f}–{r['max']:,.0f} | {r['bad']} |")
     lines.append("")
     lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
                  f"on average (the filter's `monogram_render_time_us` histogram: sum / count), "
