@@ -782,33 +782,37 @@ fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
     out
 }
 
-/// Adler-32 (RFC 1950). Sums 16 byte lanes side by side (which compilers
-/// vectorise), folding them into `a` and `b` and reducing modulo 65521 every
-/// 5552 bytes, the most that cannot overflow `u32` sums.
+/// Adler-32 (RFC 1950). Sums 4 byte lanes side by side, folding them into
+/// `a` and `b` and reducing modulo 65521 every 5552 bytes, the most that
+/// cannot overflow `u32` sums (a lane's prior sum stays under 2^29).
+/// Four lanes, not sixteen: in wasm (no SIMD) sixteen spill to memory and
+/// ran 2.4× slower than four under V8 (11.1 against 4.6 µs for 8,320
+/// bytes); natively the two are within half a microsecond.
 pub fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65_521;
-    const BLOCK: usize = 5552; // = 16 × 347
+    const BLOCK: usize = 5552; // = 4 × 1388
     let (mut a, mut b) = (1u32, 0u32);
     for block in data.chunks(BLOCK) {
-        let (lanes, tail) = block.as_chunks::<16>();
-        // After k chunks: sum[j] = Σ x[j] over them; prior[j] = Σ sum[j] as it
-        // stood before each chunk, so b gains 16·Σprior + Σ(16 - j)·sum[j].
-        let mut sum = [0u32; 16];
-        let mut prior = [0u32; 16];
-        for chunk in lanes {
-            for ((s, p), &x) in sum.iter_mut().zip(prior.iter_mut()).zip(chunk) {
-                *p += *s;
-                *s += u32::from(x);
-            }
+        let (lanes, tail) = block.as_chunks::<4>();
+        // After k chunks: s[j] = Σ x[j] over them; p[j] = Σ s[j] as it stood
+        // before each chunk, so b gains 4·Σp + Σ(4 - j)·s[j].
+        let (mut s0, mut s1, mut s2, mut s3) = (0u32, 0u32, 0u32, 0u32);
+        let (mut p0, mut p1, mut p2, mut p3) = (0u32, 0u32, 0u32, 0u32);
+        for &[x0, x1, x2, x3] in lanes {
+            p0 += s0;
+            p1 += s1;
+            p2 += s2;
+            p3 += s3;
+            s0 += u32::from(x0);
+            s1 += u32::from(x1);
+            s2 += u32::from(x2);
+            s3 += u32::from(x3);
         }
-        // In u64: 16·Σprior reaches about 2^32 for a full block.
         let n = lanes.len() as u64;
-        let mut b64 = u64::from(b) + 16 * n * u64::from(a);
-        let mut a64 = u64::from(a);
-        for (j, (&s, &p)) in sum.iter().zip(&prior).enumerate() {
-            a64 += u64::from(s);
-            b64 += 16 * u64::from(p) + (16 - j as u64) * u64::from(s);
-        }
+        let prior = u64::from(p0) + u64::from(p1) + u64::from(p2) + u64::from(p3);
+        let weighted = 4 * u64::from(s0) + 3 * u64::from(s1) + 2 * u64::from(s2) + u64::from(s3);
+        let mut b64 = u64::from(b) + 4 * n * u64::from(a) + 4 * prior + weighted;
+        let mut a64 = u64::from(a) + u64::from(s0) + u64::from(s1) + u64::from(s2) + u64::from(s3);
         for &x in tail {
             a64 += u64::from(x);
             b64 += a64;
@@ -972,7 +976,7 @@ mod tests {
         assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
         assert_eq!(adler32(b""), 1);
         // The lane-wise sums against the byte-at-a-time definition, across
-        // the 16-byte lanes and the 5552-byte reduction blocks, worst case
+        // the 4-byte lanes and the 5552-byte reduction blocks, worst case
         // (all 0xff) included.
         let simple = |data: &[u8]| {
             let (mut a, mut b) = (1u32, 0u32);
@@ -983,7 +987,7 @@ mod tests {
             b << 16 | a
         };
         let mut seed = 7;
-        for len in [1, 15, 16, 17, 5551, 5552, 5553, 11_104, 11_120, 100_003] {
+        for len in [1, 3, 4, 5, 15, 16, 17, 5551, 5552, 5553, 11_104, 11_120, 100_003] {
             let noise: Vec<u8> = (0..len).map(|_| xorshift(&mut seed) as u8).collect();
             assert_eq!(adler32(&noise), simple(&noise), "noise {len}");
             let full = vec![0xff; len];
