@@ -204,12 +204,17 @@ fn best_match(data: &[u8], i: usize, mirror: usize, stride: usize) -> (usize, us
     // Most calls are at literals (about 60% of tokens): when no candidate
     // shares the next three bytes, no match is possible and nothing below
     // can change that, so skip the full comparisons.
-    let head = ahead.get(..MIN_MATCH);
-    let starts_match = |dist: usize| behind(dist).and_then(|b| b.get(..MIN_MATCH)) == head;
-    if head.is_none()
-        || !(starts_match(1)
-            || far && (starts_match(stride) || mirror != 0 && starts_match(mirror)))
-    {
+    // Fixed-size arrays, not slices: a slice comparison is a call to memcmp
+    // in wasm, and this test runs at every literal.
+    let first3 = |at: usize| {
+        data.get(at..)
+            .and_then(|b| b.first_chunk::<MIN_MATCH>().copied())
+    };
+    let Some(head) = first3(i) else {
+        return (0, 1);
+    };
+    let starts_match = |dist: usize| i.checked_sub(dist).and_then(first3) == Some(head);
+    if !(starts_match(1) || far && (starts_match(stride) || mirror != 0 && starts_match(mirror))) {
         return (0, 1);
     }
     let len_at = |dist: usize| behind(dist).map_or(0, |b| match_len(ahead, b));
@@ -987,7 +992,9 @@ mod tests {
             b << 16 | a
         };
         let mut seed = 7;
-        for len in [1, 3, 4, 5, 15, 16, 17, 5551, 5552, 5553, 11_104, 11_120, 100_003] {
+        for len in [
+            1, 3, 4, 5, 15, 16, 17, 5551, 5552, 5553, 11_104, 11_120, 100_003,
+        ] {
             let noise: Vec<u8> = (0..len).map(|_| xorshift(&mut seed) as u8).collect();
             assert_eq!(adler32(&noise), simple(&noise), "noise {len}");
             let full = vec![0xff; len];
