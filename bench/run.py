@@ -5,14 +5,16 @@
    up, then BENCH_ROUNDS (9) rounds that visit every scenario in turn for
    BENCH_SECONDS (1) each, so drift lands on all alike; each round's
    requests/s is divided by the floor's in the same round, and the median
-   of those ratios is reported ((d) and (e) get BENCH_PAIRED_ROUNDS (16)
-   more rounds, as (d)'s target is finer than one round's noise):
+   of those ratios is reported ((d), (e) and (e2) get BENCH_PAIRED_ROUNDS
+   (16) more rounds, as (d)'s target is finer than one round's noise):
      a. uncached renders: every request a new name, on a listener whose
         filter has cache_bytes 0, so nothing can come from a cache;
      b. hot: the same 16 avatars again and again (cache on);
      c. revalidation: If-None-Match answered 304;
      d. a non-avatar route through the listener that has the filter;
      e. the floor: the same route on a listener with no wasm filter at all;
+     e2. the control: an identical copy of the floor listener, whose ratio
+        to the floor shows how far the measurement itself wanders;
      f. the ceiling: bench/ceiling, a proxy-wasm filter that makes the host
         calls of a cached avatar and does no work, on a copy of the avatar
         listener: the most any proxy-wasm answer reaches on this Envoy.
@@ -94,9 +96,10 @@ end
 CEILING_WASM = ROOT / "target/ceiling/wasm32-wasip1/release/monogram_ceiling.wasm"
 
 
-def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port):
+def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, control_port):
     """envoy.yaml's listener, plus a no-cache copy, a copy with no wasm filter,
-    and a copy whose filter is bench/ceiling (replies, does no work)."""
+    a second copy of that (the control), and a copy whose filter is
+    bench/ceiling (replies, does no work)."""
     base = render_config(main_port, admin_port)
     listener_start = base.index("  - name: main")
     listener_end = base.index("          - name: envoy.filters.http.router")
@@ -124,7 +127,9 @@ def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port):
     # render-time histogram right after (a).
     base = "stats_flush_interval: 1s\n" + base
     listener_start = base.index("  - name: main")
-    return base[:listener_start] + main_listener + nocache + floor + ceiling
+    control = floor.replace("name: floor", "name: control").replace(
+        f"port_value: {floor_port}", f"port_value: {control_port}")
+    return base[:listener_start] + main_listener + nocache + floor + control + ceiling
 
 
 def render_time_totals(envoy):
@@ -160,6 +165,8 @@ def wrk(url, lua, seconds, connections=None):
 
 FLOOR = "e. floor: same route, no wasm"
 NON_AVATAR = "d. non-avatar route, filter listener"
+# The floor's twin: its ratio to the floor is the measurement's own noise.
+CONTROL = "e2. control: an identical copy of the floor listener"
 PAIRED_ROUNDS = int(os.environ.get("BENCH_PAIRED_ROUNDS", "16"))
 
 
@@ -183,7 +190,7 @@ def run_scenarios(scenarios):
         # (d)'s target is within 3% of the floor, finer than one round's
         # noise here (±15%): more paired rounds of just (d) and the floor.
         for _ in range(PAIRED_ROUNDS):
-            for name in (NON_AVATAR, FLOOR):
+            for name in (NON_AVATAR, FLOOR, CONTROL):
                 url, _script, conns = scenarios[name]
                 runs[name].append(wrk(url, files[name], DURATION, conns))
     finally:
@@ -205,9 +212,10 @@ def run_scenarios(scenarios):
 
 
 def main():
-    nocache_port, floor_port, ceiling_port = free_port(), free_port(), free_port()
+    nocache_port, floor_port, ceiling_port, control_port = (free_port() for _ in range(4))
     started = time.monotonic()
-    envoy = Envoy(config_text=lambda p, a: bench_config(p, nocache_port, floor_port, a, ceiling_port))
+    envoy = Envoy(config_text=lambda p, a: bench_config(
+        p, nocache_port, floor_port, a, ceiling_port, control_port))
     ready_s = time.monotonic() - started
     main_port = envoy.port
     try:
@@ -226,6 +234,8 @@ def main():
             NON_AVATAR: (base + "/", cycle_lua(["/healthz"]), None),
             FLOOR: (
                 f"http://127.0.0.1:{floor_port}/", cycle_lua(["/healthz"]), None),
+            CONTROL: (
+                f"http://127.0.0.1:{control_port}/", cycle_lua(["/healthz"]), None),
             "f. ceiling: a proxy-wasm filter that only replies": (
                 f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot), None),
             "a16. uncached render, 128 px, 16 connections": (nocache, UNCACHED_LUA, "16"),
@@ -263,13 +273,13 @@ def main():
     for name, r in rows.items():
         key = name.split(".")[0]
         ratio = r["ratio"]
-        target = f"≥ {targets[key]:.2f}" if key in targets else "1.00" if key == "e" else "—"
+        target = f"≥ {targets[key]:.2f}" if key in targets else "1.00" if key in ("e", "e2") else "—"
         ok = "" if key not in targets or ratio >= targets[key] else " ✗"
         # (a)'s latency target: p99 under 3 ms.
         p99_ok = " ✗" if key == "a" and r["p99"] >= 3.0 else ""
         if key == "a":
             target += ", p99 < 3 ms"
-        lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.2f}{ok} | {target} | "
+        lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.3f}{ok} | {target} | "
                      f"{r['p50']:.2f} | {r['p99']:.2f}{p99_ok} | {r['ratio_min']:.2f}–{r['ratio_max']:.2f} | {r['bad']} |")
     lines.append("")
     lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
