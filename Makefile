@@ -76,6 +76,8 @@ lint: wasm-target
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-wasip1 -- -D warnings
+	cargo fmt --manifest-path bench/ceiling/Cargo.toml -- --check
+	CARGO_TARGET_DIR=target/ceiling cargo clippy --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
 
 unit:
 	cargo test --release $(CARGO_FLAGS)
