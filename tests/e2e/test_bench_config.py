@@ -1,0 +1,53 @@
+"""`make bench` builds its Envoy config from envoy.yaml with text surgery; this
+keeps that from rotting when envoy.yaml changes: the generated config must
+pass Envoy's own validation and have the listeners the scenarios need."""
+import os
+import subprocess
+import sys
+
+from envoy_harness import ROOT, render_config
+
+sys.path.insert(0, str(ROOT / "bench"))
+import run as bench  # noqa: E402
+
+
+def ceiling_wasm():
+    """Envoy's validation opens every wasm file, so build bench/ceiling once."""
+    if not bench.CEILING_WASM.exists():
+        env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target/ceiling"))
+        subprocess.run(["cargo", "build", "--release", "--target", "wasm32-wasip1",
+                        "--manifest-path", str(ROOT / "bench/ceiling/Cargo.toml")],
+                       check=True, capture_output=True, env=env)
+    return bench.CEILING_WASM
+
+
+def test_the_bench_config_is_valid_and_has_every_listener(tmp_path):
+    ceiling_wasm()
+    ports = dict(main=20001, nocache=20002, floor=20003, admin=20004, ceiling=20005, control=20006)
+    text = bench.bench_config(ports["main"], ports["nocache"], ports["floor"], ports["admin"],
+                              ports["ceiling"], ports["control"])
+    assert text == bench.bench_config(*ports.values()), "deterministic"
+    listeners = text.split("\n  - name: ")[1:]
+    by_name = {chunk.split("\n", 1)[0]: chunk for chunk in listeners}
+    assert set(by_name) == {"main", "nocache", "floor", "control", "ceiling"}
+    assert '"cache_bytes": 0' in by_name["nocache"] and "vm_id: monogram" in by_name["nocache"]
+    for plain in ("floor", "control"):
+        assert "wasm" not in by_name[plain] and "/healthz" in by_name[plain]
+    assert str(bench.CEILING_WASM) in by_name["ceiling"] and "vm_id: ceiling" in by_name["ceiling"]
+    # Everything else is envoy.yaml as users run it.
+    assert by_name["main"].split("\n", 3)[3] in render_config(ports["main"], ports["admin"])
+    config = tmp_path / "bench.yaml"
+    config.write_text(text)
+    envoy = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
+    r = subprocess.run([envoy, "--mode", "validate", "-c", str(config), "--log-level", "warn"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_client_scripts_send_what_the_scenarios_say():
+    hot = bench.cycle_lua(["/avatar/A?size=128", "/avatar/B?size=128"], {"If-None-Match": '"x"'})
+    assert '"/avatar/A?size=128", "/avatar/B?size=128"' in hot
+    assert """["If-None-Match"] = '"x"'""" in hot
+    assert "init = function" in hot and "request = function" in hot
+    # (a) starts each run from a different counter, so rounds never repeat names.
+    assert "os.time()" in bench.UNCACHED_LUA
