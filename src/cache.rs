@@ -40,23 +40,11 @@ pub const ENTRY_OVERHEAD: usize = 160;
 const NIL: usize = usize::MAX;
 
 struct Node {
-    key: Rc<str>,
-    entry: Rc<Entry>,
+    /// `None` once evicted: the slot waits on the free list for the next insert.
+    item: Option<(Rc<str>, Rc<Entry>)>,
     cost: usize,
     prev: usize,
     next: usize,
-}
-
-impl Entry {
-    fn empty() -> Entry {
-        Entry {
-            body: Vec::new(),
-            etag: String::new(),
-            content_type: "",
-            outcome: RequestOutcome::Rendered,
-            script: None,
-        }
-    }
 }
 
 /// The cache. `capacity` 0 disables it.
@@ -111,7 +99,10 @@ impl Cache {
         self.hits = self.hits.saturating_add(1);
         self.unlink(index);
         self.push_front(index);
-        self.nodes.get(index).map(|n| Rc::clone(&n.entry))
+        self.nodes
+            .get(index)
+            .and_then(|n| n.item.as_ref())
+            .map(|(_, entry)| Rc::clone(entry))
     }
 
     /// Stores `entry` under `key`, evicting least recently used entries to stay within capacity.
@@ -129,8 +120,7 @@ impl Cache {
         }
         let key: Rc<str> = Rc::from(key);
         let node = Node {
-            key: Rc::clone(&key),
-            entry,
+            item: Some((Rc::clone(&key), entry)),
             cost,
             prev: NIL,
             next: NIL,
@@ -156,11 +146,11 @@ impl Cache {
         let index = self.tail;
         self.unlink(index);
         if let Some(node) = self.nodes.get_mut(index) {
-            self.map.remove(&node.key);
-            self.bytes = self.bytes.saturating_sub(node.cost);
             // Release the body now; the slot is reused by the next insert.
-            node.entry = Rc::new(Entry::empty());
-            node.key = Rc::from("");
+            if let Some((key, _)) = node.item.take() {
+                self.map.remove(&key);
+            }
+            self.bytes = self.bytes.saturating_sub(node.cost);
             self.free.push(index);
         }
     }
@@ -206,7 +196,10 @@ mod tests {
     fn body(n: usize) -> Rc<Entry> {
         Rc::new(Entry {
             body: vec![7u8; n],
-            ..Entry::empty()
+            etag: String::new(),
+            content_type: "image/png",
+            outcome: RequestOutcome::Rendered,
+            script: None,
         })
     }
 

@@ -77,14 +77,9 @@ impl Token {
     }
 }
 
-/// Compresses `data` (filtered PNG scanlines of `stride` bytes each) into a zlib stream.
-pub fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    zlib_into(&mut out, data, stride);
-    out
-}
-
-/// [`zlib`], appending to `out` (so a PNG writer can put it straight into its `IDAT` chunk).
+/// Compresses `data` (filtered PNG scanlines of `stride` bytes each) into a
+/// zlib stream appended to `out`, so a PNG writer can put it straight into
+/// its `IDAT` chunk.
 pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
     let parse = tokenize(data, stride);
     // Avatars compress about 8:1; reserving an eighth (plus the header and
@@ -870,6 +865,12 @@ impl BitWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        zlib_into(&mut out, data, stride);
+        out
+    }
 
     fn inflate(z: &[u8]) -> Vec<u8> {
         let mut d = fdeflate::Decompressor::new();

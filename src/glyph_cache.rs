@@ -65,14 +65,17 @@ pub fn rasterize(fonts: &Fonts, c: char, body_px: f32) -> Rc<Glyph> {
     glyph
 }
 
-/// Bytes and glyphs held by this thread's store.
-pub fn usage() -> (usize, usize) {
-    STORE.with(|s| s.try_borrow().map_or((0, 0), |s| (s.bytes, s.glyphs.len())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bytes and glyphs held by this thread's store.
+    fn usage() -> (usize, usize) {
+        STORE.with(|s| {
+            let s = s.borrow();
+            (s.bytes, s.glyphs.len())
+        })
+    }
 
     #[test]
     fn cached_glyphs_are_the_rasterised_ones_and_the_store_stays_bounded() {

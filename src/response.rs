@@ -100,15 +100,10 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
     let resolved = resolve(config, &parsed, fonts);
     let etag = format!(
         "\"{:016x}\"",
-        colour::fnv1a(cache_key(&resolved).as_bytes())
+        colour::fnv1a(fingerprint(&resolved).as_bytes())
     );
     if req.if_none_match.is_some_and(|h| etag_matches(h, &etag)) {
-        return Ok(Response {
-            status: 304,
-            headers: validator_headers(config, etag),
-            body: Vec::new(),
-            report: Report::new(RequestOutcome::NotModified),
-        });
+        return Ok(not_modified(config, etag));
     }
     let started = Instant::now();
     let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
@@ -139,26 +134,29 @@ fn serve(
     if_none_match: Option<&str>,
     lookup: CacheLookup,
 ) -> Response {
-    let headers = validator_headers(config, entry.etag.clone());
     if if_none_match.is_some_and(|h| etag_matches(h, &entry.etag)) {
-        return Response {
-            status: 304,
-            headers,
-            body: Vec::new(),
-            report: Report::new(RequestOutcome::NotModified),
-        };
+        return not_modified(config, entry.etag.clone());
     }
-    let mut all = Vec::with_capacity(headers.len().saturating_add(1));
-    all.push(("content-type", entry.content_type.to_string()));
-    all.extend(headers);
+    let mut headers = vec![("content-type", entry.content_type.to_string())];
+    headers.extend(validator_headers(config, entry.etag.clone()));
     let mut report = Report::new(entry.outcome);
     report.script = entry.script;
     report.cache = (config.cache_bytes > 0).then_some(lookup);
     Response {
         status: 200,
-        headers: all,
+        headers,
         body: entry.body.clone(),
         report,
+    }
+}
+
+/// 304 for a representation whose ETag is `etag`: no body, never a render.
+fn not_modified(config: &Config, etag: String) -> Response {
+    Response {
+        status: 304,
+        headers: validator_headers(config, etag),
+        body: Vec::new(),
+        report: Report::new(RequestOutcome::NotModified),
     }
 }
 
@@ -208,9 +206,9 @@ pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved 
     }
 }
 
-/// Everything that determines the bytes, as one string: the cache key, and
-/// what the ETag hashes.
-pub fn cache_key(r: &Resolved) -> String {
+/// Everything that determines the bytes, as one string: what the ETag
+/// hashes. (The cache is keyed by the request path instead; see `cache.rs`.)
+pub fn fingerprint(r: &Resolved) -> String {
     format!(
         "{RENDER_VERSION}\0{}\0{}\0{}\0{}\0{}\0{:?}",
         r.text,
