@@ -8,8 +8,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::metrics::{self, Kind, Update};
 use crate::report::Report;
-use crate::request::text_from_host;
-use crate::response::{handle, HttpRequest, Outcome};
+use crate::response::{handle, HostRequest, Outcome};
 use log::{error, info, warn};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
@@ -144,12 +143,7 @@ impl HttpContext for MonogramFilter {
             .get_http_request_header_bytes(":path")
             .unwrap_or_default();
         let if_none_match = self.get_http_request_header_bytes("if-none-match");
-        let if_none_match = if_none_match.as_deref().map(text_from_host);
-        let request = HttpRequest {
-            method: &text_from_host(&method),
-            path: &text_from_host(&path),
-            if_none_match: if_none_match.as_deref(),
-        };
+        let host = HostRequest::new(&method, &path, if_none_match.as_deref());
         // Never contended (one request at a time per VM); if it ever were,
         // serve this request uncached rather than panic.
         let mut spare = Cache::new(0);
@@ -158,7 +152,7 @@ impl HttpContext for MonogramFilter {
             Ok(cache) => cache,
             Err(_) => &mut spare,
         };
-        match handle(&self.config, cache, &request) {
+        match handle(&self.config, cache, &host.request()) {
             Outcome::PassThrough => Action::Continue,
             Outcome::Respond(response) => {
                 self.record(&response.report);

@@ -15,6 +15,7 @@ use crate::request::{self, AvatarRequest, Format};
 use crate::script::Script;
 use crate::signing;
 use crate::svg;
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -29,6 +30,34 @@ pub struct HttpRequest<'a> {
     /// `:path`, query included.
     pub path: &'a str,
     pub if_none_match: Option<&'a str>,
+}
+
+/// The request as the host hands it over: header values in bytes (HTTP
+/// allows any), made text once by [`request::text_from_host`]. The glue, the
+/// fuzzer and the property tests all build requests through this, so they
+/// see exactly the same conversion.
+pub struct HostRequest<'a> {
+    method: Cow<'a, str>,
+    path: Cow<'a, str>,
+    if_none_match: Option<Cow<'a, str>>,
+}
+
+impl<'a> HostRequest<'a> {
+    pub fn new(method: &'a [u8], path: &'a [u8], if_none_match: Option<&'a [u8]>) -> Self {
+        HostRequest {
+            method: request::text_from_host(method),
+            path: request::text_from_host(path),
+            if_none_match: if_none_match.map(request::text_from_host),
+        }
+    }
+
+    pub fn request(&self) -> HttpRequest<'_> {
+        HttpRequest {
+            method: &self.method,
+            path: &self.path,
+            if_none_match: self.if_none_match.as_deref(),
+        }
+    }
 }
 
 /// A complete response for the host to send, and what it was.

@@ -6,7 +6,7 @@
 use monogram::cache::Cache;
 use monogram::config::{Config, MIN_SIZE};
 use monogram::request::{text_from_host, MAX_NAME_BYTES};
-use monogram::response::{handle, HttpRequest, Outcome, Response};
+use monogram::response::{handle, HostRequest, Outcome, Response};
 use monogram::signing::{self, SigningKey};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, RngSeed};
@@ -23,14 +23,8 @@ fn runner(cases: u32) -> RunnerConfig {
 /// Sends raw host bytes through the same conversion as src/filter.rs, twice
 /// with one cache: the second answer (a cache hit for a 200) must be the same.
 fn send(config: &Config, method: &[u8], path: &[u8], inm: Option<&[u8]>) -> Option<Response> {
-    let method = text_from_host(method);
-    let path = text_from_host(path);
-    let inm = inm.map(text_from_host);
-    let req = HttpRequest {
-        method: &method,
-        path: &path,
-        if_none_match: inm.as_deref(),
-    };
+    let host = HostRequest::new(method, path, inm);
+    let req = host.request();
     let mut cache = Cache::new(1 << 20);
     let first = handle(config, &mut cache, &req);
     let again = handle(config, &mut cache, &req);

@@ -8,8 +8,7 @@
 use libfuzzer_sys::fuzz_target;
 use monogram::cache::Cache;
 use monogram::config::Config;
-use monogram::request::text_from_host;
-use monogram::response::{handle, HttpRequest, Outcome};
+use monogram::response::{handle, HostRequest, Outcome};
 use std::sync::OnceLock;
 
 fn configs() -> &'static [Config; 2] {
@@ -29,14 +28,8 @@ fuzz_target!(|data: &[u8]| {
     let path = parts.next().unwrap_or_default();
     let inm = parts.next();
     // Exactly what src/filter.rs does with the host's bytes.
-    let method = text_from_host(method);
-    let path = text_from_host(path);
-    let inm = inm.map(text_from_host);
-    let req = HttpRequest {
-        method: &method,
-        path: &path,
-        if_none_match: inm.as_deref(),
-    };
+    let host = HostRequest::new(method, path, inm);
+    let req = host.request();
     for (n, config) in configs().iter().enumerate() {
         // Twice through one small cache: a hit must answer what a render did.
         let mut cache = Cache::new(4096);
@@ -50,18 +43,19 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!(cache.bytes() <= 4096);
         let Outcome::Respond(r) = outcome else {
-            assert!(!path.starts_with(config.path_prefix.as_str()));
+            assert!(!req.path.starts_with(config.path_prefix.as_str()));
             continue;
         };
         let signed = n == 1;
         match r.status {
             200 => {
-                assert!(!signed, "an unsigned URL was rendered: {path}");
-                assert!(method == "GET" || method == "HEAD");
+                assert!(!signed, "an unsigned URL was rendered: {}", req.path);
+                assert!(req.method == "GET" || req.method == "HEAD");
                 let edge = match r.header("content-type") {
                     Some("image/png") => {
-                        let mut decoder =
-                            png::Decoder::new(std::io::Cursor::new(&r.body)).read_info().unwrap();
+                        let mut decoder = png::Decoder::new(std::io::Cursor::new(&r.body))
+                            .read_info()
+                            .unwrap();
                         let (w, h) = (decoder.info().width, decoder.info().height);
                         assert_eq!(w, h);
                         let mut buf = vec![0; decoder.output_buffer_size().unwrap()];
@@ -88,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(text.ends_with('\n') && !text.trim_end().contains('\n'));
                 assert_eq!(r.header("cache-control"), Some("no-store"));
             }
-            other => panic!("status {other} for {path:?}"),
+            other => panic!("status {other} for {:?}", req.path),
         }
     }
 });
