@@ -6,6 +6,9 @@
 //! `tests/scripts.txt`. Each name is drawn at 128 px with its slug below, and
 //! again at 32 px in a strip underneath. `--guides` draws the centre lines
 //! and the 128 px body height band over each avatar, to judge centring.
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::response::{handle, HttpRequest, Outcome};
@@ -105,20 +108,12 @@ impl Sheet {
     }
 }
 
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn avatar(name: &str, query: &str, size: u32) -> Vec<u8> {
     let sep = if query.is_empty() { "" } else { "&" };
-    let path = format!("/avatar/{}?size={size}{sep}{query}", percent_encode(name));
+    let path = format!(
+        "/avatar/{}?size={size}{sep}{query}",
+        support::percent_encode(name)
+    );
     let req = HttpRequest {
         method: "GET",
         path: &path,
@@ -139,14 +134,9 @@ fn main() {
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(list).expect("names file");
-    let names: Vec<(&str, &str, &str)> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut f = l.split('\t');
-            let slug = f.next().unwrap_or_default();
-            (slug, f.next().unwrap_or(slug), f.next().unwrap_or(""))
-        })
+    let names: Vec<(&str, &str, &str)> = support::script_cases(&text)
+        .into_iter()
+        .map(|c| (c.slug, c.name, c.query))
         .collect();
     let n = names.len() as u32;
     let rows = n.div_ceil(COLUMNS);

@@ -6,6 +6,8 @@
 //! Besides the fixed cases, every name of `tests/scripts.txt` (the contact
 //! sheet's names, one or more per script) is a case `script-SLUG`, at 128 px.
 
+mod support;
+
 use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::response::{handle, HttpRequest, Outcome};
@@ -66,31 +68,20 @@ fn write_rgba(path: &Path, w: u32, h: u32, rgba: &[u8]) {
     enc.write_header().unwrap().write_image_data(rgba).unwrap();
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// (file stem, request path) of every name in `tests/scripts.txt`.
 fn script_cases(root: &Path) -> Vec<(String, String)> {
     let list = std::fs::read_to_string(root.join("tests/scripts.txt")).unwrap();
-    list.lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut fields = l.split('\t');
-            let slug = fields.next().unwrap();
-            let name = fields.next().unwrap_or_else(|| panic!("no name: {l:?}"));
-            let query = fields.next().map(|q| format!("?{q}")).unwrap_or_default();
+    support::script_cases(&list)
+        .into_iter()
+        .map(|c| {
+            let query = if c.query.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", c.query)
+            };
             (
-                format!("script-{slug}"),
-                format!("/avatar/{}{query}", percent_encode(name)),
+                format!("script-{}", c.slug),
+                format!("/avatar/{}{query}", support::percent_encode(c.name)),
             )
         })
         .collect()
