@@ -3,6 +3,18 @@
 //! `If-None-Match` to [`crate::response::handle`], sends what it returns, and
 //! turns the response's [`Report`] into metric updates and one log line per
 //! error.
+//!
+//! Two hosts, one difference that matters: Envoy's `:path` is the request
+//! target as sent, while ngx_wasm_module's `:path` is Nginx's decoded and
+//! normalised URI (`%2F` already a `/`, `%25` already a `%`, `./` removed),
+//! so a name would be decoded twice. Its `request.path` property is the raw
+//! request target, and the filter reads that on Nginx. The host is learnt
+//! from the first request of each VM ([`Host`]).
+//!
+//! ngx_wasm_module also appends `\n` to every non-empty local response body
+//! (and counts it in `Content-Length`), so one ETag would name two byte
+//! sequences. On Nginx the filter cuts that byte off again in the response
+//! phase ([`Trim`]): the client gets exactly the bytes Envoy sends.
 
 use crate::cache::Cache;
 use crate::config::Config;
@@ -12,8 +24,8 @@ use crate::response::{handle, HostRequest, Outcome};
 use log::{error, info, warn};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel, MetricType};
-use std::cell::RefCell;
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 proxy_wasm::main! {{
@@ -23,9 +35,31 @@ proxy_wasm::main! {{
             config: Rc::new(Config::default()),
             cache: Rc::new(RefCell::new(Cache::new(0))),
             metrics: None,
+            host: Rc::new(Cell::new(Host::Unknown)),
         })
     });
 }}
+
+/// The proxy this VM runs in. A root context cannot tell: ngx_wasm_module
+/// refuses request-scoped properties outside a request (with an error log
+/// line), so the first request asks and every later one reuses the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Host {
+    Unknown,
+    Envoy,
+    /// Nginx with ngx_wasm_module: it answers `ngx.*` properties (Nginx
+    /// variables); Envoy has none.
+    Nginx,
+}
+
+impl Host {
+    fn detect() -> Host {
+        match hostcalls::get_property(vec!["ngx", "nginx_version"]) {
+            Ok(Some(_)) => Host::Nginx,
+            _ => Host::Envoy,
+        }
+    }
+}
 
 /// One per plugin configuration per VM: holds the parsed configuration, the
 /// VM's cache of encoded avatars and the host's ids of the metrics.
@@ -35,6 +69,7 @@ struct MonogramRoot {
     /// Host metric ids, parallel to [`metrics::catalogue`]; `None` when
     /// metrics are off.
     metrics: Option<Rc<Vec<u32>>>,
+    host: Rc<Cell<Host>>,
 }
 
 /// Defines every metric with the host. Defining an existing name returns its
@@ -86,6 +121,8 @@ impl RootContext for MonogramRoot {
             config: Rc::clone(&self.config),
             cache: Rc::clone(&self.cache),
             metrics: self.metrics.clone(),
+            host: Rc::clone(&self.host),
+            trim: None,
         }))
     }
 
@@ -100,9 +137,43 @@ struct MonogramFilter {
     config: Rc<Config>,
     cache: Rc<RefCell<Cache>>,
     metrics: Option<Rc<Vec<u32>>>,
+    host: Rc<Cell<Host>>,
+    /// Set when this request's answer needs Nginx's `\n` removed.
+    trim: Option<Trim>,
+}
+
+/// Nginx only: a local response whose body Nginx extends by one `\n`.
+#[derive(Debug, Clone, Copy)]
+struct Trim {
+    /// The body's length as the filter sent it, in bytes.
+    len: usize,
+    /// A HEAD request: no body goes out, only `Content-Length` needs fixing.
+    head: bool,
 }
 
 impl MonogramFilter {
+    fn host(&self) -> Host {
+        let mut host = self.host.get();
+        if host == Host::Unknown {
+            host = Host::detect();
+            self.host.set(host);
+        }
+        host
+    }
+
+    /// The request target as the client sent it: on Nginx the raw
+    /// `request.path` (`$request_uri`), on Envoy `:path` (the same bytes).
+    fn raw_path(&self, host: Host) -> Vec<u8> {
+        let raw = match host {
+            Host::Nginx => hostcalls::get_property(vec!["request", "path"])
+                .ok()
+                .flatten(),
+            _ => None,
+        };
+        raw.or_else(|| self.get_http_request_header_bytes(":path"))
+            .unwrap_or_default()
+    }
+
     fn record(&self, report: &Report) {
         let Some(ids) = &self.metrics else { return };
         for update in metrics::updates(report) {
@@ -119,10 +190,17 @@ impl MonogramFilter {
     /// One line per failed request, with the context id to correlate it
     /// with the host's own logs. Never the name or the path: they are
     /// personal data, and the error's text never contains them.
-    fn log(&self, status: u16, report: &Report) {
+    ///
+    /// Nginx appends the request line (so the name) to every line a filter
+    /// logs during a request: there the line goes out at debug level, which
+    /// Nginx writes only when its error log is set to `debug`.
+    fn log(&self, host: Host, status: u16, report: &Report) {
         let Some(e) = &report.error else { return };
         let outcome = report.outcome.name();
-        if status >= 500 {
+        if host == Host::Nginx {
+            let line = format!("[ctx {}] {status} {outcome}: {e}", self.context_id);
+            let _ = hostcalls::log(LogLevel::Debug, &line);
+        } else if status >= 500 {
             error!("[ctx {}] {status} {outcome}: {e}", self.context_id);
         } else {
             info!("[ctx {}] {status} {outcome}: {e}", self.context_id);
@@ -139,11 +217,10 @@ impl HttpContext for MonogramFilter {
         let method = self
             .get_http_request_header_bytes(":method")
             .unwrap_or_default();
-        let path = self
-            .get_http_request_header_bytes(":path")
-            .unwrap_or_default();
+        let host = self.host();
+        let path = self.raw_path(host);
         let if_none_match = self.get_http_request_header_bytes("if-none-match");
-        let host = HostRequest::new(&method, &path, if_none_match.as_deref());
+        let request = HostRequest::new(&method, &path, if_none_match.as_deref());
         // Never contended (one request at a time per VM); if it ever were,
         // serve this request uncached rather than panic.
         let mut spare = Cache::new(0);
@@ -152,20 +229,52 @@ impl HttpContext for MonogramFilter {
             Ok(cache) => cache,
             Err(_) => &mut spare,
         };
-        match handle(&self.config, cache, &host.request()) {
+        match handle(&self.config, cache, &request.request()) {
             Outcome::PassThrough => Action::Continue,
             Outcome::Respond(response) => {
                 self.record(&response.report);
-                self.log(response.status, &response.report);
+                self.log(host, response.status, &response.report);
                 let headers: Vec<(&str, &str)> = response
                     .headers
                     .iter()
                     .map(|(n, v)| (*n, v.as_str()))
                     .collect();
+                if host == Host::Nginx && !response.body.is_empty() {
+                    self.trim = Some(Trim {
+                        len: response.body.len(),
+                        head: method == b"HEAD",
+                    });
+                }
                 self.send_http_response(u32::from(response.status), headers, Some(&response.body));
                 // The reply is sent; stop the request here.
                 Action::Pause
             }
         }
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if let Some(trim) = self.trim {
+            // GET: no Content-Length, so Nginx frames the body (chunked)
+            // and takes the shorter one without a per-response warning (it
+            // warns when a body changes under a Content-Length already sent).
+            // HEAD: no body, so the length the body would have.
+            let length = trim.head.then(|| trim.len.to_string());
+            let _ = hostcalls::set_map_value(
+                MapType::HttpResponseHeaders,
+                "content-length",
+                length.as_deref(),
+            );
+        }
+        Action::Continue
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if let Some(trim) = self.trim {
+            // The whole local body comes in one piece: ours plus the `\n`.
+            if end_of_stream && !trim.head && Some(body_size) == trim.len.checked_add(1) {
+                let _ = hostcalls::set_buffer(BufferType::HttpResponseBody, trim.len, 1, b"");
+            }
+        }
+        Action::Continue
     }
 }

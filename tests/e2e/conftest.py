@@ -6,7 +6,29 @@ import os
 import pytest
 from PIL import Image
 
-from envoy_harness import Envoy, ROOT
+from envoy_harness import Envoy, ROOT, render_config
+from nginx_harness import Nginx, missing_message, nginx_binary
+
+# The HTTP tests run against every host: Envoy always, Nginx (with
+# ngx_wasm_module) whenever its build is present.
+HOSTS = ["envoy", "nginx"]
+
+
+def skip_without_nginx():
+    if nginx_binary() is None:
+        pytest.skip(missing_message())
+
+
+def start_host(kind, plugin_json=None, workers=2):
+    """A fresh host with the project's own config, optionally another plugin
+    configuration (JSON) and worker count. Stop it with .stop()."""
+    if kind == "nginx":
+        skip_without_nginx()
+        return Nginx(plugin_json=plugin_json, workers=workers)
+    if plugin_json is None:
+        return Envoy(concurrency=workers)
+    return Envoy(config_text=lambda port, admin: render_config(port, admin, extra_json=plugin_json),
+                 concurrency=workers)
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +38,28 @@ def envoy():
         yield e
     finally:
         e.stop()
+
+
+@pytest.fixture(scope="session")
+def nginx_host():
+    skip_without_nginx()
+    n = Nginx()
+    try:
+        yield n
+    finally:
+        n.stop()
+
+
+@pytest.fixture(scope="session", params=HOSTS)
+def host(request):
+    """The session's Envoy, then the session's Nginx."""
+    return request.getfixturevalue("envoy" if request.param == "envoy" else "nginx_host")
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The one line that says the Nginx half did not run, and why.
+    if nginx_binary() is None:
+        terminalreporter.write_line(missing_message())
 
 
 class Reply:
@@ -44,6 +88,24 @@ def request(envoy, path, method="GET", headers=None):
         return Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, body)
     finally:
         conn.close()
+
+
+def assert_framed(host, r):
+    """The body's framing: Envoy sends Content-Length; Nginx's GET answers
+    are chunked (the filter drops Nginx's Content-Length when it cuts the
+    `\n` Nginx appends; see src/filter.rs)."""
+    if host.name == "nginx":
+        assert r.header("content-length") is None and r.header("transfer-encoding") == "chunked"
+    else:
+        assert int(r.header("content-length")) == len(r.body)
+
+
+def is_nginx_own_400(r):
+    """Nginx's own HTML 400, sent before any filter runs (for a `%` not
+    followed by two hex digits, or an encoded NUL, anywhere in the path)."""
+    return (r.status == 400 and r.header("content-type") == "text/html"
+            and b"<center><h1>400 Bad Request</h1></center>" in r.body
+            and r.header("cache-control") is None)
 
 
 def native_render(path):

@@ -38,6 +38,8 @@ def render_config(listen_port, admin_port, source=ROOT / "envoy.yaml", extra_jso
 
 
 class Envoy:
+    name = "envoy"
+
     def __init__(self, config_text=None, concurrency=2):
         self.port = free_port()
         self.admin_port = free_port()
@@ -92,13 +94,19 @@ class Envoy:
             return ""
 
     def stop(self):
-        if self.proc.poll() is None:
+        stop_session(self.proc)
+
+
+def stop_session(proc):
+    """SIGTERM to the session a server was started in (by its PID), then
+    SIGKILL if it has not gone in 20 s."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait()
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
