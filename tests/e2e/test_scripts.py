@@ -1,5 +1,6 @@
-"""Names in every script through the real Envoy: 200, the same bytes as the
-native renderer, and real initials (not the placeholder)."""
+"""Names in every script through the real hosts (Envoy, and Nginx when
+built): 200, the same bytes as the native renderer, and real initials (not
+the placeholder)."""
 import urllib.parse
 
 import pytest
@@ -23,14 +24,14 @@ def avatar_path(name, query=""):
 
 
 @pytest.fixture(scope="module")
-def placeholder(envoy):
-    return request(envoy, "/avatar/").body
+def placeholder(host):
+    return request(host, "/avatar/").body
 
 
 @pytest.mark.parametrize("slug,name,query", script_names())
-def test_every_script_matches_the_native_renderer(envoy, placeholder, slug, name, query):
+def test_every_script_matches_the_native_renderer(host, placeholder, slug, name, query):
     path = avatar_path(name, query)
-    r = request(envoy, path)
+    r = request(host, path)
     assert r.status == 200, r.body
     assert r.header("content-type") == "image/png"
     assert r.body == native_render(path)
@@ -46,29 +47,29 @@ def test_every_script_matches_the_native_renderer(envoy, placeholder, slug, name
     avatar_path("x", "?initials=" + urllib.parse.quote("E\u0301\u00d1")),
     avatar_path("ｼﾞｮﾝ"),
 ])
-def test_sizes_and_overrides_match_the_native_renderer(envoy, path):
-    r = request(envoy, path)
+def test_sizes_and_overrides_match_the_native_renderer(host, path):
+    r = request(host, path)
     assert r.status == 200, r.body
     assert r.body == native_render(path)
 
 
-def test_composed_and_decomposed_names_are_the_same_image(envoy):
-    composed = request(envoy, avatar_path("\u00c9lodie \u00d1\u00fa\u00f1ez"))
-    decomposed = request(envoy, avatar_path("E\u0301lodie N\u0303u\u0301n\u0303ez"))
+def test_composed_and_decomposed_names_are_the_same_image(host):
+    composed = request(host, avatar_path("\u00c9lodie \u00d1\u00fa\u00f1ez"))
+    decomposed = request(host, avatar_path("E\u0301lodie N\u0303u\u0301n\u0303ez"))
     assert composed.status == decomposed.status == 200
     assert composed.body == decomposed.body
 
 
-def test_override_counts_user_perceived_characters(envoy):
+def test_override_counts_user_perceived_characters(host):
     # Three grapheme clusters, five code points: accepted.
-    assert request(envoy, avatar_path("x", "?initials=" + urllib.parse.quote("E\u0301N\u0303Z"))).status == 200
+    assert request(host, avatar_path("x", "?initials=" + urllib.parse.quote("E\u0301N\u0303Z"))).status == 200
     # A family emoji is one character: accepted (drawn as the placeholder: no emoji font).
-    assert request(envoy, avatar_path("x", "?initials=" + urllib.parse.quote("👩‍👩‍👧‍👦"))).status == 200
-    assert request(envoy, avatar_path("x", "?initials=" + urllib.parse.quote("王小明李"))).status == 400
+    assert request(host, avatar_path("x", "?initials=" + urllib.parse.quote("👩‍👩‍👧‍👦"))).status == 200
+    assert request(host, avatar_path("x", "?initials=" + urllib.parse.quote("王小明李"))).status == 400
 
 
 @pytest.mark.parametrize("name", ["😀", "👩‍💻", "🇯🇵", "★☆", "١٢٣", "(Sales)"])
-def test_names_without_letters_get_the_placeholder(envoy, placeholder, name):
-    r = request(envoy, avatar_path(name))
+def test_names_without_letters_get_the_placeholder(host, placeholder, name):
+    r = request(host, avatar_path(name))
     assert r.status == 200
     assert r.body == placeholder
