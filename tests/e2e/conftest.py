@@ -100,11 +100,12 @@ def assert_framed(host, r):
         assert int(r.header("content-length")) == len(r.body)
 
 
-def is_nginx_own_400(r):
-    """Nginx's own HTML 400, sent before any filter runs (for a `%` not
-    followed by two hex digits, or an encoded NUL, anywhere in the path)."""
-    return (r.status == 400 and r.header("content-type") == "text/html"
-            and b"<center><h1>400 Bad Request</h1></center>" in r.body
+def is_nginx_own(r, status=400):
+    """Nginx's own HTML error page, sent before any filter runs (400 for a
+    `%` not followed by two hex digits or an encoded NUL in the path, 414 for
+    a request line over its 8 KB header buffer, 405 for TRACE)."""
+    return (r.status == status and r.header("content-type") == "text/html"
+            and f"<center><h1>{status} ".encode() in r.body
             and r.header("cache-control") is None)
 
 

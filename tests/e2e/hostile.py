@@ -43,13 +43,35 @@ def http1(port, data, timeout=10):
             k, _, v = line.partition(b":")
             headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
         bodyless = data.startswith(b"HEAD ") or status in (204, 304)
-        want = 0 if bodyless else int(headers.get("content-length", -1))
-        while want < 0 or len(body) < want:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            body += chunk
+        chunked = not bodyless and headers.get("transfer-encoding") == "chunked"
+        if chunked:
+            # Nginx frames the filter's GET answers in chunks.
+            while not body.endswith(b"0\r\n\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+            body = dechunk(body)
+        else:
+            want = 0 if bodyless else int(headers.get("content-length", -1))
+            while want < 0 or len(body) < want:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
     return Raw(status, headers, body)
+
+
+def dechunk(data):
+    """The payload of a chunked body (no trailers)."""
+    out = b""
+    while data:
+        size_line, _, data = data.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        out, data = out + data[:size], data[size + 2:]
+    return out
 
 
 def request_line(target, method=b"GET", version=b"HTTP/1.1", headers=b""):
