@@ -1,3 +1,4 @@
+import contextlib
 import http.client
 import io
 import subprocess
@@ -31,23 +32,26 @@ def start_host(kind, plugin_json=None, workers=2):
                  concurrency=workers)
 
 
+@contextlib.contextmanager
+def running(kind, plugin_json=None, workers=2):
+    """start_host() for the length of a `with` block."""
+    h = start_host(kind, plugin_json, workers)
+    try:
+        yield h
+    finally:
+        h.stop()
+
+
 @pytest.fixture(scope="session")
 def envoy():
-    e = Envoy()
-    try:
+    with running("envoy") as e:
         yield e
-    finally:
-        e.stop()
 
 
 @pytest.fixture(scope="session")
 def nginx_host():
-    skip_without_nginx()
-    n = Nginx()
-    try:
+    with running("nginx") as n:
         yield n
-    finally:
-        n.stop()
 
 
 @pytest.fixture(scope="session", params=HOSTS)

@@ -10,31 +10,22 @@ import urllib.parse
 import pytest
 from PIL import Image
 
-from conftest import HOSTS, is_nginx_own, native_render, skip_without_nginx
-from envoy_harness import Envoy
+from conftest import HOSTS, is_nginx_own, native_render, running
 from hostile import h2c, http1, request_line
-from nginx_harness import Nginx
 
 
 @pytest.fixture(scope="module")
 def envoy():
-    e = Envoy()
-    try:
+    with running("envoy") as e:
         e.baseline = e.stats("wasm.")
         yield e
-    finally:
-        e.stop()
 
 
 @pytest.fixture(scope="module")
 def nginx_host():
-    skip_without_nginx()
-    n = Nginx()
-    try:
+    with running("nginx") as n:
         n.baseline = n.worker_pids()
         yield n
-    finally:
-        n.stop()
 
 
 @pytest.fixture(scope="module", params=HOSTS)

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import HOSTS, native_render, request, start_host
+from conftest import HOSTS, native_render, request, running
 from envoy_harness import ROOT
 from test_parity import TRICKY_NAMES
 from test_scripts import script_names
@@ -19,8 +19,8 @@ OLD = "old-key-0f1e2d3c4b5a6978"
 GONE = "gone-key-aa55aa55aa55aa55"
 
 
-def signing_host(kind, keys):
-    return start_host(kind, json.dumps({"max_size": 512, "signing_keys": keys}))
+def signing_config(keys):
+    return json.dumps({"max_size": 512, "signing_keys": keys})
 
 
 @pytest.fixture(scope="module", params=HOSTS)
@@ -31,21 +31,15 @@ def kind(request):
 @pytest.fixture(scope="module")
 def rotating(kind):
     """Accepts the new key and, while it is rotated out, the old one."""
-    e = signing_host(kind, [NEW, OLD])
-    try:
-        yield e
-    finally:
-        e.stop()
+    with running(kind, signing_config([NEW, OLD])) as h:
+        yield h
 
 
 @pytest.fixture(scope="module")
 def rotated(kind):
     """After the rotation: only the new key."""
-    e = signing_host(kind, [NEW])
-    try:
-        yield e
-    finally:
-        e.stop()
+    with running(kind, signing_config([NEW])) as h:
+        yield h
 
 
 def readme_snippet(name):
