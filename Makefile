@@ -14,11 +14,19 @@ BROWSER_DEPS := tests/browser/node_modules/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CARGO_FLAGS ?=
+# Nginx with Kong's ngx_wasm_module and Wasmtime, built outside the
+# repository (its build is not part of monogram): `make run-nginx`, the
+# Nginx half of `make test` and the Nginx rows of `make bench` use
+# $(NGINX_PREFIX)/sbin/nginx when it is there.
+NGINX_PREFIX ?= $(HOME)/.cache/monogram/nginx
+NGINX   ?= $(NGINX_PREFIX)/sbin/nginx
+NGINX_PORT ?= 10080
 
-.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure
+.PHONY: help run run-nginx test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
+	@echo "make run-nginx    Nginx (ngx_wasm_module) with the filter on 127.0.0.1:$(NGINX_PORT), from deploy/nginx/nginx.conf"
 	@echo "make demo         the same in the official Envoy image: docker compose up (needs a Docker engine)"
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
 	@echo "make lint         cargo fmt --check and clippy (native and wasm32-wasip1)"
@@ -65,6 +73,16 @@ run: setup build
 	@echo "monogram: http://127.0.0.1:10000/avatar/Ada%20Lovelace  (admin http://127.0.0.1:9901)"
 	exec $(ENVOY) -c envoy.yaml --concurrency 2 --log-level info
 
+# deploy/nginx/nginx.conf with the port, module path and demo root rewritten
+# (tests/e2e/nginx_harness.py), checked, then served in the foreground.
+run-nginx: setup build $(CHECK_CONFIG)
+	@[ -x "$(NGINX)" ] || { echo "make run-nginx: no Nginx with ngx_wasm_module at $(NGINX); build one (see README, Nginx) or set NGINX_PREFIX"; exit 1; }
+	$(PYTHON) tests/e2e/nginx_harness.py --port $(NGINX_PORT) --dir target/nginx
+	$(CHECK_CONFIG) --nginx target/nginx/conf/nginx.conf
+	"$(NGINX)" -p $(CURDIR)/target/nginx -c conf/nginx.conf -t
+	@echo "monogram: http://127.0.0.1:$(NGINX_PORT)/avatar/Ada%20Lovelace  (logs in target/nginx/logs)"
+	exec "$(NGINX)" -p $(CURDIR)/target/nginx -c conf/nginx.conf -g 'daemon off;'
+
 # docker-compose.yaml mounts envoy.yaml and the built module into the official
 # Envoy image. No test can run this (CI has no Docker engine);
 # tests/e2e/test_compose.py checks the mounts and validates the command's config.
@@ -85,7 +103,7 @@ unit:
 e2e: setup build $(RENDER) $(CHECK_CONFIG) browser-setup
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
-	  $(VENV)/bin/pytest -q tests/e2e
+	  MONOGRAM_NGINX=$(NGINX) $(VENV)/bin/pytest -q tests/e2e
 
 test: lint unit e2e
 
@@ -100,7 +118,7 @@ bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
 	cargo build --release --example bench_render
 	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_NGINX=$(NGINX) $(PYTHON) bench/run.py
 
 # ---- hardening ----------------------------------------------------------------
 SECONDS ?= 60
