@@ -20,10 +20,16 @@
         listener: the most any proxy-wasm answer reaches on this Envoy.
    Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
    in init, sent round-robin), so each pays the same client cost.
-3. Response bytes for a fixed list of names.
+3. Through Nginx with ngx_wasm_module (2 workers), when its build is present
+   (MONOGRAM_NGINX, default ~/.cache/monogram/nginx/sbin/nginx), by the same
+   method after Envoy has stopped: (a) uncached on a copy of the server with
+   cache_bytes 0, (b) hot, (c) 304, each over the floor (e): Nginx's
+   /healthz, a location without the filter, in the same rounds.
+4. Response bytes for a fixed list of names.
 Prints a table and writes bench/results.md. Loopback only; stops by itself.
 """
 import datetime
+import json
 import os
 import re
 import subprocess
@@ -35,6 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
+from nginx_harness import Nginx, deploy_plugin_config, nginx_binary  # noqa: E402
 
 DURATION = os.environ.get("BENCH_SECONDS", "1")
 WARMUP = "1"
@@ -170,11 +177,12 @@ CONTROL = "e2. control: an identical copy of the floor listener"
 PAIRED_ROUNDS = int(os.environ.get("BENCH_PAIRED_ROUNDS", "16"))
 
 
-def run_scenarios(scenarios):
+def run_scenarios(scenarios, paired=(NON_AVATAR, FLOOR, CONTROL), floor=FLOOR):
     """Each scenario warmed up once, then ROUNDS rounds that visit every
     scenario in turn, so drift in the machine's speed lands on all of them
-    alike. Per scenario: the median round by requests/s and its latencies,
-    the median and range of its per-round ratio to the floor, and all
+    alike, then PAIRED_ROUNDS more of just `paired`. Per scenario: the
+    median round by requests/s and its latencies, the median and range of
+    its per-round ratio to the floor (the scenario named FLOOR), and all
     non-2xx/3xx."""
     files = {}
     try:
@@ -189,15 +197,15 @@ def run_scenarios(scenarios):
                 runs[name].append(wrk(url, files[name], DURATION, conns))
         # (d)'s target is within 3% of the floor, finer than one round's
         # noise here (±15%): more paired rounds of just (d) and the floor.
-        for _ in range(PAIRED_ROUNDS):
-            for name in (NON_AVATAR, FLOOR, CONTROL):
+        for _ in range(PAIRED_ROUNDS if paired else 0):
+            for name in paired:
                 url, _script, conns = scenarios[name]
                 runs[name].append(wrk(url, files[name], DURATION, conns))
     finally:
         for path in files.values():
             os.unlink(path)
     rows = {}
-    floor_runs = runs[FLOOR]
+    floor_runs = runs[floor]
     for name, rs in runs.items():
         # Each round's requests/s over the floor's in the same round: the
         # pairing cancels drift between rounds; the median round is shown.
@@ -271,8 +279,24 @@ def main():
     lines.append("## Native render cost (one core, release build; the fastest of five runs)\n")
     lines.append(native.strip() + "\n")
     lines.append("## Through Envoy\n")
-    lines.append("| scenario | requests/s | × floor | target | p50 ms | p99 ms | × floor, each round | non-2xx/3xx |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+    lines += lines_for_rows(rows, targets)
+    lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
+                 f"on average (the filter's `monogram_render_time_us` histogram: sum / count), "
+                 f"against the native figures above.\n")
+    lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
+                 f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
+                 f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
+    lines += nginx_section(lines_for_rows, targets)
+    text = "\n".join(lines)
+    print(text)
+    (ROOT / "bench/results.md").write_text(text)
+
+
+def lines_for_rows(rows, targets):
+    """The results table: one row per scenario, its ratio to the floor
+    checked against `targets` (by the scenario's letter)."""
+    lines = ["| scenario | requests/s | × floor | target | p50 ms | p99 ms | × floor, each round | non-2xx/3xx |",
+             "|---|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
         key = name.split(".")[0]
         ratio = r["ratio"]
@@ -285,15 +309,52 @@ def main():
         lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.3f}{ok} | {target} | "
                      f"{r['p50']:.2f} | {r['p99']:.2f}{p99_ok} | {r['ratio_min']:.2f}–{r['ratio_max']:.2f} | {r['bad']} |")
     lines.append("")
-    lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
-                 f"on average (the filter's `monogram_render_time_us` histogram: sum / count), "
-                 f"against the native figures above.\n")
-    lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
-                 f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
-                 f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
-    text = "\n".join(lines)
-    print(text)
-    (ROOT / "bench/results.md").write_text(text)
+    return lines
+
+
+def nginx_rss_mb(nginx):
+    """VmRSS of Nginx's master and workers together."""
+    return rss_mb(nginx.proc.pid) + sum(rss_mb(pid) for pid in nginx.worker_pids())
+
+
+NGINX_FLOOR = "e. floor: /healthz, a location without the filter"
+
+
+def nginx_section(format_rows, targets):
+    """The same scenarios through Nginx + ngx_wasm_module, when built."""
+    if nginx_binary() is None:
+        return ["## Through Nginx\n", "Not measured: no Nginx build with ngx_wasm_module "
+                f"(MONOGRAM_NGINX or {Path.home()}/.cache/monogram/nginx/sbin/nginx).\n"]
+    nocache_port = free_port()
+    config = deploy_plugin_config()
+    config["cache_bytes"] = 0
+    started = time.monotonic()
+    nginx = Nginx(servers=[(nocache_port, json.dumps(config))])
+    ready_s = time.monotonic() - started
+    try:
+        rss_start = nginx_rss_mb(nginx)
+        base = nginx.base
+        with urllib.request.urlopen(base + "/avatar/Ada%20Lovelace?size=128") as r:
+            etag = r.headers["etag"]
+        hot = [f"/avatar/{n}?size=128" for n in HOT_NAMES]
+        rows = run_scenarios({
+            "a. uncached render, 128 px": (f"http://127.0.0.1:{nocache_port}/", UNCACHED_LUA, None),
+            "b. hot avatars (cache)": (base + "/", cycle_lua(hot), None),
+            "c. 304 revalidation": (base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}), None),
+            NGINX_FLOOR: (base + "/", cycle_lua(["/healthz"]), None),
+        }, paired=(), floor=NGINX_FLOOR)
+        rss_end = nginx_rss_mb(nginx)
+        workers = nginx.worker_pids()
+    finally:
+        nginx.stop()
+    version = subprocess.run([str(nginx.binary), "-v"], capture_output=True, text=True).stderr.strip()
+    return ["## Through Nginx\n",
+            f"`{version}` with ngx_wasm_module (Wasmtime), 2 workers, `deploy/nginx/nginx.conf`; the "
+            f"same wrk scripts, rounds and ratios, after Envoy has stopped. The floor is Nginx's own.\n",
+            *format_rows(rows, {k: v for k, v in targets.items() if k in "abc"}),
+            f"Nginx ready in {ready_s:.2f} s (spawn to the first answer, each worker compiling the "
+            f"module); resident memory of the master and {len(workers)} workers {rss_start:.0f} MB "
+            f"after start, {rss_end:.0f} MB after the benchmark.\n"]
 
 
 def envoy_version():

@@ -12,6 +12,7 @@ stopped by PID.
 writes target/nginx/conf/nginx.conf for `make run-nginx`.
 """
 import argparse
+import json
 import os
 import re
 import socket
@@ -36,6 +37,15 @@ def missing_message():
     where = os.environ.get("MONOGRAM_NGINX") or NGINX_DEFAULT
     return (f"Nginx half skipped: no Nginx build with ngx_wasm_module at {where} "
             f"(set MONOGRAM_NGINX or NGINX_PREFIX to another build)")
+
+
+PROXY_WASM = re.compile(r"proxy_wasm monogram '((?:[^'\\]|\\.)*)';")
+
+
+def deploy_plugin_config():
+    """The plugin configuration of deploy/nginx/nginx.conf, as a dict."""
+    m = PROXY_WASM.search(SOURCE.read_text())
+    return json.loads(re.sub(r"\\(.)", r"\1", m.group(1)))
 
 
 def quote(config_json):
@@ -70,8 +80,7 @@ def render_config(port, wasm=None, plugin_json=None, workers=2, servers=(), demo
         s, n = re.subn(r"listen 8080;", f"listen 127.0.0.1:{listen};", template)
         assert n == 1
         if config is not None:
-            s, n = re.subn(r"proxy_wasm monogram '(?:[^'\\]|\\.)*';",
-                           lambda _: f"proxy_wasm monogram {quote(config)};", s)
+            s, n = PROXY_WASM.subn(lambda _: f"proxy_wasm monogram {quote(config)};", s)
             assert n == 1
         return s
 

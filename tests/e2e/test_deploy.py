@@ -1,8 +1,9 @@
-"""The configurations for other hosts (deploy/): no Istio cluster or
-ngx_wasm_module build runs here, so these check what can be checked without
-one: the files parse, use only fields the host defines, and carry a plugin
+"""The configurations for other hosts (deploy/), checked without running the
+host: the files parse, use only fields the host defines, and carry a plugin
 configuration the filter's own parser accepts (examples/check_config.rs, the
-code on_configure runs)."""
+code on_configure runs). No Istio cluster runs here; Nginx with
+ngx_wasm_module serves deploy/nginx/nginx.conf in the rest of the suite
+whenever its build is present (nginx_harness.py)."""
 import json
 import os
 import re
@@ -132,8 +133,8 @@ def test_nginx_runs_the_filter_in_the_avatar_location_with_a_content_handler(ngi
 # Host functions ngx_wasm_module registers (its proxy-wasm and WASI host
 # function tables). A module importing anything else does not load there.
 # Some are registered as "not yet implemented" and trap when called; the
-# filter calls none of those but the metric functions on releases before
-# ngx_wasm_module's metrics support (hence the "metrics" key).
+# filter calls none of those with the release the tests run (see README,
+# Nginx).
 NGX_WASM_MODULE_IMPORTS = {
     "env": {
         "proxy_log", "proxy_get_log_level", "proxy_set_effective_context", "proxy_done",
