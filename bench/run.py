@@ -42,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
 from nginx_harness import Nginx, deploy_plugin_config, nginx_binary  # noqa: E402
+from nginx_harness import render_config as render_nginx_config  # noqa: E402
 
 DURATION = os.environ.get("BENCH_SECONDS", "1")
 WARMUP = "1"
@@ -320,16 +321,22 @@ def nginx_rss_mb(nginx):
 NGINX_FLOOR = "e. floor: /healthz, a location without the filter"
 
 
+def nginx_bench_config(port, nocache_port):
+    """deploy/nginx/nginx.conf on `port`, plus a copy of its server on
+    `nocache_port` whose filter has cache_bytes 0."""
+    config = deploy_plugin_config()
+    config["cache_bytes"] = 0
+    return render_nginx_config(port, servers=[(nocache_port, json.dumps(config))])
+
+
 def nginx_section(format_rows, targets):
     """The same scenarios through Nginx + ngx_wasm_module, when built."""
     if nginx_binary() is None:
         return ["## Through Nginx\n", "Not measured: no Nginx build with ngx_wasm_module "
                 f"(MONOGRAM_NGINX or {Path.home()}/.cache/monogram/nginx/sbin/nginx).\n"]
     nocache_port = free_port()
-    config = deploy_plugin_config()
-    config["cache_bytes"] = 0
     started = time.monotonic()
-    nginx = Nginx(servers=[(nocache_port, json.dumps(config))])
+    nginx = Nginx(config_text=lambda port: nginx_bench_config(port, nocache_port))
     ready_s = time.monotonic() - started
     try:
         rss_start = nginx_rss_mb(nginx)

@@ -5,7 +5,10 @@ import os
 import subprocess
 import sys
 
+from conftest import skip_without_nginx
 from envoy_harness import ROOT, render_config
+from nginx_harness import nginx_binary, prepare_prefix
+from test_deploy import CHECK_CONFIG
 
 sys.path.insert(0, str(ROOT / "bench"))
 import run as bench  # noqa: E402
@@ -51,3 +54,20 @@ def test_the_client_scripts_send_what_the_scenarios_say():
     assert "init = function" in hot and "request = function" in hot
     # (a) starts each run from a different counter, so rounds never repeat names.
     assert "os.time()" in bench.UNCACHED_LUA
+
+
+def test_the_nginx_bench_config_passes_nginx_t_and_the_filter(tmp_path):
+    """The same for the Nginx rows: the generated config is accepted by
+    `nginx -t` and by the filter's parser, and its second server has no cache."""
+    skip_without_nginx()
+    text = bench.nginx_bench_config(20011, 20012)
+    assert "listen 127.0.0.1:20011;" in text and "listen 127.0.0.1:20012;" in text
+    prefix = prepare_prefix(tmp_path)
+    conf = prefix / "conf/nginx.conf"
+    conf.write_text(text)
+    check = subprocess.run([CHECK_CONFIG, "--nginx", str(conf)], capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.count(": ok") == 2, check.stdout
+    assert '\\"cache_bytes\\": 0' not in text and '"cache_bytes": 0' in text
+    t = subprocess.run([str(nginx_binary()), "-p", str(prefix), "-c", str(conf), "-t"],
+                       capture_output=True, text=True)
+    assert t.returncode == 0, t.stderr
