@@ -9,7 +9,6 @@
 //! (layout, shape, compositing) with glyphs from the per-VM glyph cache, as in
 //! a running proxy; the two totals bracket a render with and without that cache.
 use monogram::avatar::{Avatar, Content};
-use monogram::cache::Cache;
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
 use monogram::config::Config;
 use monogram::encode;
@@ -17,7 +16,7 @@ use monogram::fonts::Fonts;
 use monogram::http::{HttpRequest, Outcome};
 use monogram::layout::font_px;
 use monogram::render::{render, Image};
-use monogram::response::handle;
+use monogram::response::handle_once;
 use monogram::shape::Shape;
 use std::hint::black_box;
 use std::time::Instant;
@@ -112,7 +111,7 @@ fn response_bytes(name: &str, size: u32) -> usize {
         path: &path,
         if_none_match: None,
     };
-    match handle(&Config::default(), &mut Cache::new(0), &req) {
+    match handle_once(&Config::default(), &req) {
         Outcome::Respond(r) => r.body.len(),
         Outcome::PassThrough => 0,
     }

@@ -28,8 +28,12 @@ use std::fmt;
 pub const TAG_BYTES: usize = 16;
 /// Length of `sig`: base64 of [`TAG_BYTES`] without padding.
 pub const SIG_CHARS: usize = 22;
-/// Shortest key accepted: below this a key is guessable offline from one URL.
-pub const MIN_KEY_BYTES: usize = 16;
+/// Shortest key accepted: 32 bytes, the size of the MAC's own output; a
+/// shorter key is the weakest link, guessable offline from one signed URL.
+pub const MIN_KEY_BYTES: usize = 32;
+/// Fewest distinct bytes in a key: rejects keys like 32 spaces or one
+/// character repeated, which pass a length check and guard nothing.
+pub const MIN_DISTINCT_BYTES: usize = 8;
 /// Most keys at once: the current one and a few being rotated out, each
 /// costing one MAC per request that fails to verify.
 pub const MAX_KEYS: usize = 8;
@@ -39,9 +43,18 @@ pub const MAX_KEYS: usize = 8;
 pub struct SigningKey(Vec<u8>);
 
 impl SigningKey {
-    /// `None` if the key is shorter than [`MIN_KEY_BYTES`].
+    /// `None` if the key is shorter than [`MIN_KEY_BYTES`] or has fewer
+    /// than [`MIN_DISTINCT_BYTES`] distinct bytes.
     pub fn new(key: &str) -> Option<SigningKey> {
-        (key.len() >= MIN_KEY_BYTES).then(|| SigningKey(key.as_bytes().to_vec()))
+        let mut seen = [false; 256];
+        for b in key.bytes() {
+            if let Some(s) = seen.get_mut(usize::from(b)) {
+                *s = true;
+            }
+        }
+        let distinct = seen.iter().filter(|&&s| s).count();
+        (key.len() >= MIN_KEY_BYTES && distinct >= MIN_DISTINCT_BYTES)
+            .then(|| SigningKey(key.as_bytes().to_vec()))
     }
 }
 
@@ -216,8 +229,8 @@ mod tests {
 
     #[test]
     fn verifies_with_any_configured_key() {
-        let old = key("old-key-0123456789");
-        let new = key("new-key-0123456789");
+        let old = key("old-key-0123456789abcdefghijklmnop");
+        let new = key("new-key-0123456789abcdefghijklmnop");
         let message = "/avatar/Ada\nsize=64";
         let sig = sign(&old, message);
         let keys = [new.clone(), old.clone()];
@@ -246,9 +259,15 @@ mod tests {
     }
 
     #[test]
-    fn short_keys_are_refused_and_never_printed() {
+    fn short_or_uniform_keys_are_refused_and_never_printed() {
         assert!(SigningKey::new("too-short").is_none());
-        let k = key("a-perfectly-fine-key");
+        assert!(SigningKey::new(&"x".repeat(31)).is_none());
+        assert!(SigningKey::new(&" ".repeat(64)).is_none());
+        assert!(
+            SigningKey::new(&"abcdefg".repeat(10)).is_none(),
+            "7 distinct bytes"
+        );
+        let k = key("a-perfectly-fine-key-of-32-bytes");
         assert_eq!(format!("{k:?}"), "SigningKey(..)");
     }
 }

@@ -11,9 +11,9 @@ import pytest
 from conftest import native_render, request
 from envoy_harness import ROOT, Envoy, render_config
 
-NEW = "new-key-b2d1f0c9a8e7d6c5"
-OLD = "old-key-0f1e2d3c4b5a6978"
-GONE = "gone-key-aa55aa55aa55aa55"
+NEW = "new-key-b2d1f0c9a8e7d6c5-4f3e2d1c0b9a"
+OLD = "old-key-0f1e2d3c4b5a6978-9a8b7c6d5e4f"
+GONE = "gone-key-aa55aa55aa55aa55-0123456789ab"
 
 
 def signing_envoy(keys):
