@@ -3,19 +3,23 @@ configuration names a variable (`signing_keys_env`), Envoy passes its own
 process environment's variable into the VM (`vm_config.environment_variables
 .host_env_keys`), and the key never appears in the configuration, so not in
 the admin `/config_dump` either."""
-import json
+import yaml
 
 from conftest import native_render, request
 from envoy_harness import Envoy, render_config
-from test_signing import NEW, OLD, avatar_url  # noqa: F401 - the README's signer fixture
+from test_signing import NEW, OLD, avatar_url, readme_snippet  # noqa: F401 - fixture
 
 
 def env_config(port, admin):
-    text = render_config(port, admin, extra_json=json.dumps({"signing_keys_env": "MONOGRAM_SIGNING_KEYS"}))
+    """envoy.yaml with the configuration and environment of the README's snippet."""
+    snippet = yaml.safe_load(readme_snippet("keys-env"))
+    env = snippet["vm_config"]["environment_variables"]
+    assert env == {"host_env_keys": ["MONOGRAM_SIGNING_KEYS"]}
+    text = render_config(port, admin, extra_json=snippet["configuration"]["value"])
     text = text.replace("                  vm_id: monogram\n",
                         "                  vm_id: monogram\n"
                         "                  environment_variables:\n"
-                        "                    host_env_keys: [MONOGRAM_SIGNING_KEYS]\n", 1)
+                        f"                    host_env_keys: {env['host_env_keys']}\n", 1)
     assert "host_env_keys" in text
     return text
 

@@ -1,5 +1,6 @@
 """Signed URLs through the real Envoy, using the README's own signing snippets
 (Python and shell + openssl, extracted verbatim), with a rotated key."""
+import hashlib
 import json
 import os
 import subprocess
@@ -55,6 +56,9 @@ def shell_signed(key):
 
 CASES = [
     ("Ada Lovelace", {"size": "64"}),
+    ("logo.png", {}),
+    ("vector.svg", {"size": "96"}),
+    ("x%2Esvg", {}),
     ("Élodie Núñez", {}),
     ("jane.doe@example.com", {"shape": "rounded", "bg": "#ffeb3b", "length": "1"}),
     ("a/b & c=d?e#f+g%h", {"size": "9999", "fg": "000"}),
@@ -125,9 +129,12 @@ def test_privacy_friendly_form(rotating):
     namespace = {}
     exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own README
     namespace["key"] = NEW
+    namespace["SEED_KEY"] = b"a secret of the backend, not a signing key"
     exec(readme_snippet("privacy"), namespace)  # noqa: S102 - our own README
     seed, url = namespace["seed"], namespace["url"]
     assert "Di" not in url and url.startswith("/avatar/?")
+    # Not the plain hash of the id, which anyone can recompute.
+    assert seed != hashlib.sha256(b"user-42").hexdigest()[:16]
     r = request(rotating, url)
     assert r.status == 200
     assert r.body == native_render(f"/avatar/Di%20Wu?seed={seed}")
