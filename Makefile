@@ -7,8 +7,12 @@ VENV    := venv
 ENVOY   := $(VENV)/bin/envoy
 PYTHON  := $(VENV)/bin/python
 WASM    := target/wasm32-wasip1/release/monogram.wasm
-RENDER  := target/release/examples/render
-CHECK_CONFIG := target/release/examples/check_config
+# The examples the end-to-end tests run get their own target directory:
+# `cargo test --release` builds the crate with panic=unwind and the release
+# examples with panic=abort, and in one directory each build would undo the other.
+TOOLS   := target/tools
+RENDER  := $(TOOLS)/release/examples/render
+CHECK_CONFIG := $(TOOLS)/release/examples/check_config
 CHROMIUM := /usr/bin/chromium
 BROWSER_DEPS := tests/browser/node_modules/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -57,7 +61,7 @@ build: wasm-target
 	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
 
 $(RENDER) $(CHECK_CONFIG) &: FORCE
-	cargo build --release --example render --example check_config $(CARGO_FLAGS)
+	CARGO_TARGET_DIR=$(TOOLS) cargo build --release --example render --example check_config $(CARGO_FLAGS)
 FORCE:
 
 # ---- run ------------------------------------------------------------------

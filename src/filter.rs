@@ -20,7 +20,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 proxy_wasm::main! {{
-    proxy_wasm::set_log_level(LogLevel::Info);
+    // Debug, so that client errors (logged at debug) reach the host, which
+    // drops them unless its own level for wasm is debug.
+    proxy_wasm::set_log_level(LogLevel::Debug);
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> {
         Box::new(MonogramRoot {
             state: Rc::new(RefCell::new(State::new(&Config::default()))),

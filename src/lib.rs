@@ -19,9 +19,9 @@
 //! render [`budget`].
 //!
 //! Modules import only modules listed before them in that flow's layers:
-//! error, script, shape, colour, signing, config, initials, request, fonts,
-//! raster, glyph_cache, layout, avatar, render, svg, deflate, encode, draw,
-//! etag, http, headers, report, cache, budget, state, metrics, response,
+//! error, script, shape, colour, signing, config, initials, request, raster,
+//! fonts, glyph_cache, layout, avatar, render, svg, deflate, encode, draw,
+//! etag, report, http, headers, cache, budget, state, metrics, response,
 //! filter.
 #![cfg_attr(
     not(test),

@@ -49,7 +49,7 @@ def request(envoy, path, method="GET", headers=None):
 
 def native_render(path):
     """The same avatar from the native renderer (examples/render.rs)."""
-    exe = os.environ.get("MONOGRAM_RENDER", str(ROOT / "target/release/examples/render"))
+    exe = os.environ.get("MONOGRAM_RENDER", str(ROOT / "target/tools/release/examples/render"))
     out = subprocess.run([exe, path, "/dev/stdout"], check=True, capture_output=True)
     return out.stdout
 

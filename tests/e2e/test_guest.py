@@ -111,7 +111,7 @@ def rss_kb(e):
 
 
 def test_cache_memory_stays_within_its_budget_at_the_largest_size():
-    budget = 8 << 20
+    budget = 4 << 20
     e = envoy_with({"max_size": 2048, "cache_bytes": budget, "sizes": "any",
                     "render_budget_ms_per_s": 0}, concurrency=1)
     try:

@@ -29,13 +29,14 @@ from envoy_harness import Envoy, ROOT
 ENVOY = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
 WASM = Path(os.environ.get("MONOGRAM_WASM", ROOT / "target/wasm32-wasip1/release/monogram.wasm")).resolve()
 CHECK_CONFIG = os.environ.get("MONOGRAM_CHECK_CONFIG",
-                              str(ROOT / "target/release/examples/check_config"))
+                              str(ROOT / "target/tools/release/examples/check_config"))
 
 
 def snippets():
     text = (ROOT / "README.md").read_text()
     found = dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```yaml\n(.*?)```", text, re.S))
-    assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster"}, set(found)
+    # keys-env is run by test_keys_env.py.
+    assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster", "keys-env"}, set(found)
     return {k: yaml.safe_load(v) for k, v in found.items()}
 
 
