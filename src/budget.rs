@@ -76,7 +76,13 @@ impl Budget {
     pub fn retry_after_s(&self) -> u64 {
         let rate = i64::from(self.rate_ms_per_s.max(1));
         // ns of wall clock to earn the debt back: debt * 1000 / rate.
-        let wait_ns = self.tokens_ns.saturating_neg().max(0).saturating_mul(1000) / rate;
+        let wait_ns = self
+            .tokens_ns
+            .saturating_neg()
+            .max(0)
+            .saturating_mul(1000)
+            .checked_div(rate)
+            .unwrap_or(0);
         u64::try_from(wait_ns / 1_000_000_000)
             .unwrap_or(0)
             .saturating_add(1)
