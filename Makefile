@@ -23,7 +23,7 @@ help:
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
 	@echo "make lint         cargo fmt --check and clippy (native and wasm32-wasip1)"
 	@echo "make golden       accept the current renders as the golden reference images"
-	@echo "make bench        native render cost and wrk through Envoy; writes bench/results.md"
+	@echo "make bench        native render cost, hand-written pieces against crates, wrk through Envoy; writes bench/results.md"
 	@echo "make fuzz         cargo-fuzz the request path for SECONDS (default 60), growing fuzz/corpus"
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
@@ -78,6 +78,8 @@ lint: wasm-target
 	cargo clippy --all-targets --target wasm32-wasip1 -- -D warnings
 	cargo fmt --manifest-path bench/ceiling/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/ceiling cargo clippy --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
+	cargo fmt --manifest-path bench/wasm-size/Cargo.toml -- --check
+	CARGO_TARGET_DIR=target/wasm-size cargo clippy --release --target wasm32-wasip1 --manifest-path bench/wasm-size/Cargo.toml --features baseline -- -D warnings
 
 unit:
 	cargo test --release $(CARGO_FLAGS)
@@ -98,7 +100,8 @@ golden:
 # ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
-	cargo build --release --example bench_render
+	cargo build --release --example bench_render --example bench_crates
+	cargo build --release --target wasm32-wasip1 --example bench_crates
 	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
 

@@ -104,7 +104,8 @@ fn mac(key: &SigningKey, message: &str) -> Option<Hmac<Sha256>> {
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-fn encode_base64url(bytes: &[u8]) -> String {
+#[doc(hidden)]
+pub fn encode_base64url(bytes: &[u8]) -> String {
     let mut out = String::new();
     let mut acc = 0u32;
     let mut bits = 0u32;
@@ -131,7 +132,8 @@ fn sextet(v: u32) -> char {
 /// Decodes exactly [`SIG_CHARS`] characters of unpadded URL-safe base64 into
 /// [`TAG_BYTES`] bytes. The 4 bits left over must be zero, so each tag has one
 /// spelling (no free variants of a signed URL to bust caches with).
-fn decode_sig(sig: &str) -> Option<[u8; TAG_BYTES]> {
+#[doc(hidden)]
+pub fn decode_sig(sig: &str) -> Option<[u8; TAG_BYTES]> {
     if sig.len() != SIG_CHARS {
         return None;
     }
