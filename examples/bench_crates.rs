@@ -2,8 +2,8 @@
 //! it, time and bytes measured in one run: the PNG encoder (src/encode.rs +
 //! src/deflate.rs) against the png crate and miniz_oxide, the glyph
 //! rasteriser (src/raster.rs) against tiny-skia and ab_glyph_rasterizer on
-//! the same outlines, the avatar cache against `lru`, and the `sig` base64
-//! against `base64` and `base64ct`.
+//! the same outlines; and the crates in use where a crate was as good: the
+//! avatar cache (`lru`) and the `sig` base64 (`base64ct`, beside `base64`).
 //!
 //! Run by `make bench` natively and, built for wasm32-wasip1, under node's V8
 //! (the engine Envoy runs the filter in); bench/run.py adds each piece's wasm
@@ -34,8 +34,6 @@ use std::time::Instant;
 
 #[path = "../bench/wasm-size/src/alternatives.rs"]
 mod alternatives;
-#[path = "../bench/wasm-size/src/lru_bytes.rs"]
-mod lru_bytes;
 /// What alternatives.rs calls ours.
 mod raster {
     pub use monogram::raster::Canvas;
@@ -75,7 +73,6 @@ type Contender<'a> = Named<'a, Box<dyn FnMut(usize) + 'a>>;
 type Encoder<'a> = Box<dyn Fn(usize) -> Vec<u8> + 'a>;
 /// A rasteriser: coverage bytes of a placed outline.
 type Fill = fn(&Placed) -> Vec<u8>;
-type MakeCache = fn() -> Box<dyn AvatarCache>;
 
 /// Microseconds per call of each contender: the fastest of 15 batches of
 /// `batch` calls, the contenders taking turns batch by batch.
@@ -346,118 +343,65 @@ fn entry(i: usize) -> Rc<Entry> {
     })
 }
 
-fn cost(key: &str, e: &Entry) -> usize {
-    key.len() + e.body.len() + e.etag.len() + monogram::cache::ENTRY_OVERHEAD
-}
-
-/// The two caches behind one face.
-trait AvatarCache {
-    fn get(&mut self, key: &str) -> Option<Rc<Entry>>;
-    fn insert(&mut self, key: &str, e: Rc<Entry>);
-}
-
-impl AvatarCache for Cache {
-    fn get(&mut self, key: &str) -> Option<Rc<Entry>> {
-        Cache::get(self, key)
-    }
-    fn insert(&mut self, key: &str, e: Rc<Entry>) {
-        Cache::insert(self, key, e)
-    }
-}
-
-impl AvatarCache for lru_bytes::ByteLru<Entry> {
-    fn get(&mut self, key: &str) -> Option<Rc<Entry>> {
-        lru_bytes::ByteLru::get(self, key)
-    }
-    fn insert(&mut self, key: &str, e: Rc<Entry>) {
-        let c = cost(key, &e);
-        lru_bytes::ByteLru::insert(self, key, e, c)
-    }
-}
-
+/// The avatar cache in use (the `lru` crate with a byte budget): time per hit
+/// and per miss that inserts, and its own heap per entry.
 fn caches() {
-    let fits = CACHE_BYTES / cost("/avatar/ABCD%20EFGH?size=128", &entry(0));
+    let cost = "/avatar/ABCD%20EFGH?size=128".len() + BODY + 18 + monogram::cache::ENTRY_OVERHEAD;
+    let fits = CACHE_BYTES / cost;
     let keys: Vec<String> = (0..2 * fits)
         .map(|i| format!("/avatar/{:04X}%20{:04X}?size=128", i * 7919 % 65536, i))
         .collect();
     let entries: Vec<Rc<Entry>> = (0..keys.len()).map(entry).collect();
-    let makers: [Named<MakeCache>; 2] = [
-        ("monogram (src/cache.rs)", "ours-cache", || {
-            Box::new(Cache::new(CACHE_BYTES))
-        }),
-        (
-            "lru 0.19 (std SipHash map), bounded in bytes by the caller",
-            "lru",
-            || Box::new(lru_bytes::ByteLru::<Entry>::new(CACHE_BYTES)),
-        ),
-    ];
+    let label = "monogram (src/cache.rs: lru 0.19 over std's SipHash map, bounded in bytes)";
     // The cache's own heap per entry (its key copy, map and list), the
     // entries themselves being allocated beforehand.
-    let mut heap = Vec::new();
-    let mut full = Vec::new();
-    for (_, _, make) in &makers {
-        let before = LIVE.load(Ordering::Relaxed);
-        let mut c = make();
-        for (k, e) in keys.iter().zip(&entries).take(fits) {
-            c.insert(k, Rc::clone(e));
-        }
-        heap.push((LIVE.load(Ordering::Relaxed) - before) as f64 / fits as f64);
-        for k in keys.iter().take(fits) {
-            assert!(c.get(k).is_some(), "all {fits} entries fit");
-        }
-        full.push(c);
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut cache = Cache::new(CACHE_BYTES);
+    for (k, e) in keys.iter().zip(&entries).take(fits) {
+        cache.insert(k, Rc::clone(e));
     }
-    let case_hit = format!("hit: get among {fits} entries (4 MiB of 1 KB avatars)");
-    let hit_times = race(
-        &mut makers
-            .iter()
-            .zip(full.iter_mut())
-            .map(|((label, wasm, _), c)| -> Contender {
-                let keys = &keys;
-                (
-                    label,
-                    wasm,
-                    Box::new(move |i| drop(black_box(c.get(&keys[i * 4099 % fits])))),
-                )
-            })
-            .collect::<Vec<_>>(),
+    let heap = (LIVE.load(Ordering::Relaxed) - before) as f64 / fits as f64;
+    assert_eq!(cache.len(), fits, "all {fits} entries fit");
+    let hit = race(
+        &mut [(
+            label,
+            "ours-cache",
+            Box::new(|i: usize| drop(black_box(cache.get(&keys[i * 4099 % fits]))))
+                as Box<dyn FnMut(usize)>,
+        )],
         2000,
+    );
+    emit(
+        "cache",
+        &format!("hit: get among {fits} entries (4 MiB of 1 KB avatars)"),
+        label,
+        "ours-cache",
+        hit[0],
+        json!({"heap": heap}),
     );
     // A flood of new names: each a miss, then an insert that evicts the least
     // recently used (2 × `fits` keys in turn, so none is still there).
-    let flood_times = race(
-        &mut makers
-            .iter()
-            .zip(full.iter_mut())
-            .map(|((label, wasm, _), c)| -> Contender {
-                let (keys, entries) = (&keys, &entries);
-                (
-                    label,
-                    wasm,
-                    Box::new(move |i| {
-                        let k = (fits + i) % keys.len();
-                        if c.get(&keys[k]).is_none() {
-                            c.insert(&keys[k], Rc::clone(&entries[k]));
-                        }
-                    }),
-                )
-            })
-            .collect::<Vec<_>>(),
+    let flood = race(
+        &mut [(
+            label,
+            "ours-cache",
+            Box::new(|i: usize| {
+                let k = (fits + i) % keys.len();
+                if cache.get(&keys[k]).is_none() {
+                    cache.insert(&keys[k], Rc::clone(&entries[k]));
+                }
+            }) as Box<dyn FnMut(usize)>,
+        )],
         2000,
     );
-    for (((label, wasm, _), us), h) in makers.iter().zip(&hit_times).zip(&heap) {
-        emit("cache", &case_hit, label, wasm, *us, json!({"heap": h}));
-    }
-    for ((label, wasm, _), us) in makers.iter().zip(&flood_times) {
-        emit(
-            "cache",
-            "miss, then insert evicting the least recently used",
-            label,
-            wasm,
-            *us,
-            json!({}),
-        );
-    }
+    emit(
+        "cache",
+        "miss, then insert evicting the least recently used",
+        label,
+        "ours-cache",
+        flood[0],
+        json!({}),
+    );
 }
 
 // ---- base64 ----------------------------------------------------------------------
@@ -468,63 +412,51 @@ fn base64s() {
             std::array::from_fn(|j| (i.wrapping_mul(2654435761) >> (j % 4 * 8)) as u8 ^ j as u8)
         })
         .collect();
-    let sigs: Vec<String> = tags.iter().map(|t| signing::encode_base64url(t)).collect();
+    let sigs: Vec<String> = tags
+        .iter()
+        .map(|t| alternatives::encode_base64ct(t))
+        .collect();
     let n = tags.len();
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     for (t, s) in tags.iter().zip(&sigs) {
         assert_eq!(&alternatives::encode_base64(t), s);
-        assert_eq!(&alternatives::encode_base64ct(t), s);
-    }
-    let (decode_base64, decode_base64ct) =
-        (alternatives::decode_base64, alternatives::decode_base64ct);
-    // Strict alike: one spelling per tag (the 4 leftover bits must be zero).
-    for (t, s) in tags.iter().zip(&sigs) {
-        const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        // Strict alike: one spelling per tag (the 4 leftover bits must be zero).
         let mut loose = s.clone();
         let last = loose.pop().and_then(|c| ALPHABET.find(c)).expect("base64");
         loose.push(char::from(ALPHABET.as_bytes()[last ^ 1]));
-        for decode in [signing::decode_sig, decode_base64, decode_base64ct] {
+        for decode in [alternatives::decode_base64ct, alternatives::decode_base64] {
             assert_eq!(decode(s).as_ref(), Some(t));
             assert_eq!(decode(&loose), None, "{loose}");
         }
     }
+    let in_use = "base64ct 1, Base64UrlUnpadded (in use: src/signing.rs)";
+    let other = "base64 0.23, URL_SAFE_NO_PAD";
     let mut enc: Vec<Contender> = vec![
         (
-            "monogram (src/signing.rs)",
-            "",
-            Box::new(|i| drop(black_box(signing::encode_base64url(&tags[i % n])))),
-        ),
-        (
-            "base64 0.23, URL_SAFE_NO_PAD",
-            "base64",
-            Box::new(|i| drop(black_box(alternatives::encode_base64(&tags[i % n])))),
-        ),
-        (
-            "base64ct 1, Base64UrlUnpadded",
+            in_use,
             "base64ct",
             Box::new(|i| drop(black_box(alternatives::encode_base64ct(&tags[i % n])))),
+        ),
+        (
+            other,
+            "base64",
+            Box::new(|i| drop(black_box(alternatives::encode_base64(&tags[i % n])))),
         ),
     ];
     let enc_times = race(&mut enc, 5000);
     let mut dec: Vec<Contender> = vec![
         (
-            "monogram (src/signing.rs)",
-            "",
-            Box::new(|i| {
-                black_box(signing::decode_sig(&sigs[i % n]));
-            }),
-        ),
-        (
-            "base64 0.23, URL_SAFE_NO_PAD",
-            "base64",
-            Box::new(|i| {
-                black_box(decode_base64(&sigs[i % n]));
-            }),
-        ),
-        (
-            "base64ct 1, Base64UrlUnpadded",
+            in_use,
             "base64ct",
             Box::new(|i| {
-                black_box(decode_base64ct(&sigs[i % n]));
+                black_box(alternatives::decode_base64ct(&sigs[i % n]));
+            }),
+        ),
+        (
+            other,
+            "base64",
+            Box::new(|i| {
+                black_box(alternatives::decode_base64(&sigs[i % n]));
             }),
         ),
     ];

@@ -26,8 +26,6 @@ use base64 as run;
 use base64ct as run;
 #[cfg(feature = "baseline")]
 use baseline as run;
-#[cfg(feature = "lru")]
-use lru as run;
 #[cfg(feature = "miniz-oxide")]
 use miniz_oxide as run;
 #[cfg(feature = "ours-cache")]
@@ -63,8 +61,6 @@ mod script {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Script {}
 }
-#[path = "lru_bytes.rs"]
-mod lru_bytes;
 
 fn main() {
     let mut input = Vec::new();
@@ -139,27 +135,6 @@ fn requests(input: &[u8]) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// Gets each key, inserting it on a miss; the bodies' lengths on hits.
-fn serve<V>(
-    input: &[u8],
-    mut get: impl FnMut(&str) -> Option<Rc<V>>,
-    mut insert: impl FnMut(&str, Vec<u8>),
-    len: impl Fn(&V) -> usize,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (key, n) in requests(input) {
-        match get(&key) {
-            Some(v) => out.push(len(&v) as u8),
-            None => insert(&key, vec![1; n]),
-        }
-    }
-    out
-}
-
-fn capacity(input: &[u8]) -> usize {
-    usize::from(input.first().copied().unwrap_or(0)) << 12
-}
-
 fn baseline(input: &[u8]) -> Vec<u8> {
     input.to_vec()
 }
@@ -200,43 +175,26 @@ fn ab_glyph_rasterizer(input: &[u8]) -> Vec<u8> {
     alternatives::fill_ab_glyph(side, side, &steps)
 }
 
+/// Gets each key, inserting it on a miss; the bodies' lengths on hits.
 fn ours_cache(input: &[u8]) -> Vec<u8> {
-    let cache = std::cell::RefCell::new(cache::Cache::new(capacity(input)));
-    serve(
-        input,
-        |key| cache.borrow_mut().get(key),
-        |key, body| {
-            let entry = cache::Entry {
-                body,
-                etag: key.to_string(),
-                content_type: "image/png",
-                outcome: report::RequestOutcome::Rendered,
-                script: None,
-            };
-            cache.borrow_mut().insert(key, Rc::new(entry));
-        },
-        |e| e.body.len(),
-    )
-}
-
-fn lru(input: &[u8]) -> Vec<u8> {
-    let cache = std::cell::RefCell::new(lru_bytes::ByteLru::new(capacity(input)));
-    serve(
-        input,
-        |key| cache.borrow_mut().get(key),
-        |key, body| {
-            let entry = cache::Entry {
-                body,
-                etag: key.to_string(),
-                content_type: "image/png",
-                outcome: report::RequestOutcome::Rendered,
-                script: None,
-            };
-            let cost = key.len() + entry.body.len() + entry.etag.len() + cache::ENTRY_OVERHEAD;
-            cache.borrow_mut().insert(key, Rc::new(entry), cost);
-        },
-        |e| e.body.len(),
-    )
+    let mut cache = cache::Cache::new(usize::from(input.first().copied().unwrap_or(0)) << 12);
+    let mut out = Vec::new();
+    for (key, n) in requests(input) {
+        match cache.get(&key) {
+            Some(e) => out.push(e.body.len() as u8),
+            None => {
+                let entry = cache::Entry {
+                    body: vec![1; n],
+                    etag: key.clone(),
+                    content_type: "image/png",
+                    outcome: report::RequestOutcome::Rendered,
+                    script: None,
+                };
+                cache.insert(&key, Rc::new(entry));
+            }
+        }
+    }
+    out
 }
 
 /// Encodes the input, then decodes it back 22 characters at a time.
