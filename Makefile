@@ -21,8 +21,8 @@ help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
 	@echo "make demo         the same in the official Envoy image: docker compose up (needs a Docker engine)"
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
-	@echo "make lint         cargo fmt --check and clippy (native and wasm32-wasip1)"
-	@echo "make golden       accept the current renders as the golden reference images"
+	@echo "make lint         cargo fmt --check and clippy (native, wasm32-wasip1, the bench ceiling, the wasm-size probe and fuzz/)"
+	@echo "make golden       accept the current renders as the golden images and record their bytes"
 	@echo "make bench        native render cost, hand-written pieces against crates, wrk through Envoy; writes bench/results.md"
 	@echo "make fuzz         cargo-fuzz the request path for SECONDS (default 60), growing fuzz/corpus"
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
@@ -80,6 +80,8 @@ lint: wasm-target
 	CARGO_TARGET_DIR=target/ceiling cargo clippy --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
 	cargo fmt --manifest-path bench/wasm-size/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/wasm-size cargo clippy --release --target wasm32-wasip1 --manifest-path bench/wasm-size/Cargo.toml --features baseline -- -D warnings
+	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+	CARGO_TARGET_DIR=target/fuzz cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
 unit:
 	cargo test --release $(CARGO_FLAGS)
@@ -95,7 +97,7 @@ measure: setup build
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py 4000
 
 golden:
-	MONOGRAM_BLESS=1 cargo test --release --test golden
+	MONOGRAM_BLESS=1 cargo test --release --test golden --test render_bytes
 
 # ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
 bench: setup build

@@ -18,12 +18,15 @@
 //! Every alternative's output is checked against ours (same pixels, same
 //! text) before it is timed.
 use alternatives::{Indexed, Step};
+use monogram::avatar::{Avatar, Content};
 use monogram::cache::{Cache, Entry};
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
 use monogram::encode;
 use monogram::fonts::{Fonts, Segment};
-use monogram::render::{font_px, render, Avatar, Content, Shape};
+use monogram::layout::font_px;
+use monogram::render::render;
 use monogram::report::RequestOutcome;
+use monogram::shape::Shape;
 use monogram::signing;
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};

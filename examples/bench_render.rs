@@ -9,13 +9,17 @@
 //! (layout, shape, compositing) with glyphs from the per-VM glyph cache, as in
 //! a running proxy; the two totals bracket a render with and without that cache.
 //! The encoder against the crates it replaces: examples/bench_crates.rs.
+use monogram::avatar::{Avatar, Content};
 use monogram::cache::Cache;
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
 use monogram::config::Config;
 use monogram::encode;
 use monogram::fonts::Fonts;
-use monogram::render::{font_px, render, Avatar, Content, Shape};
-use monogram::response::{handle, HttpRequest, Outcome};
+use monogram::http::{HttpRequest, Outcome};
+use monogram::layout::font_px;
+use monogram::render::render;
+use monogram::response::handle;
+use monogram::shape::Shape;
 use std::hint::black_box;
 use std::time::Instant;
 

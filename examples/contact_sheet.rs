@@ -11,7 +11,8 @@ mod support;
 
 use monogram::cache::Cache;
 use monogram::config::Config;
-use monogram::response::{handle, HttpRequest, Outcome};
+use monogram::http::{HttpRequest, Outcome};
+use monogram::response::handle;
 
 const BIG: u32 = 128;
 const SMALL: u32 = 32;
@@ -134,7 +135,7 @@ fn main() {
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(list).expect("names file");
-    let names: Vec<(&str, &str, &str)> = support::script_cases(&text)
+    let names: Vec<(&str, &str, &str)> = support::parse_script_list(&text)
         .into_iter()
         .map(|c| (c.slug, c.name, c.query))
         .collect();

@@ -2,7 +2,8 @@
 //! `cargo run --release --example render -- '/avatar/Ada%20Lovelace?size=256' out.png`
 use monogram::cache::Cache;
 use monogram::config::Config;
-use monogram::response::{handle, HttpRequest, Outcome};
+use monogram::http::{HttpRequest, Outcome};
+use monogram::response::handle;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -4,7 +4,7 @@
 //! the host refuses the configuration instead of serving surprises.
 
 use crate::colour::{Rgb, DEFAULT_PALETTE};
-use crate::render::Shape;
+use crate::shape::Shape;
 use crate::signing::{SigningKey, MAX_KEYS, MIN_KEY_BYTES};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -26,6 +26,9 @@ pub struct Config {
     pub max_size: u32,
     /// `cache-control: max-age` of a rendered avatar, in seconds.
     pub max_age: u32,
+    /// The `cache-control` value of every image answer, made once from
+    /// `max_age` rather than on every request.
+    pub cache_control: String,
     /// Background colours, picked by a stable hash of the colour key. Never empty.
     pub palette: Vec<Rgb>,
     /// Shape when the request has no `shape`.
@@ -48,6 +51,7 @@ impl Default for Config {
             default_size: 128,
             max_size: 512,
             max_age: 31_536_000,
+            cache_control: cache_control(31_536_000),
             palette: DEFAULT_PALETTE.to_vec(),
             shape: Shape::Circle,
             length: 2,
@@ -56,6 +60,10 @@ impl Default for Config {
             signing_keys: Vec::new(),
         }
     }
+}
+
+fn cache_control(max_age: u32) -> String {
+    format!("public, max-age={max_age}, immutable")
 }
 
 /// Largest `cache_bytes` a configuration may set: 256 MiB per VM.
@@ -205,11 +213,13 @@ impl Config {
                     .collect::<Result<Vec<_>, _>>()?
             }
         };
+        let max_age = raw.max_age.unwrap_or(defaults.max_age);
         Ok(Config {
             path_prefix,
             default_size,
             max_size,
-            max_age: raw.max_age.unwrap_or(defaults.max_age),
+            max_age,
+            cache_control: cache_control(max_age),
             palette,
             shape,
             length,
@@ -240,6 +250,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.path_prefix, "/a/");
         assert_eq!((c.default_size, c.max_size, c.max_age), (64, 256, 60));
+        assert_eq!(c.cache_control, "public, max-age=60, immutable");
         assert_eq!(c.palette, vec![Rgb(0, 0, 0), Rgb(0x12, 0x34, 0x56)]);
         assert_eq!((c.shape, c.length, c.cache_bytes), (Shape::Square, 1, 0));
         assert!(!c.metrics);

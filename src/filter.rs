@@ -6,9 +6,10 @@
 
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::http::{HostRequest, Outcome};
 use crate::metrics::{self, Kind, Update};
 use crate::report::Report;
-use crate::response::{handle, HostRequest, Outcome};
+use crate::response::handle;
 use log::{error, info, warn};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};

@@ -1,103 +1,23 @@
-//! The whole host-free request path: from method, `:path` and
-//! `If-None-Match` to the response the proxy sends (or "not ours"). This is
-//! the one place that maps an [`Error`] to an HTTP status.
+//! The request path, host-free: from method, `:path` and `If-None-Match`
+//! to the response the proxy sends (or "not ours"). The flow:
+//! method → cache by path → [`request::parse`] → [`signing::verify`] →
+//! [`avatar::resolve`] → [`etag`] (a 304 ends here) → [`draw`] → cache → 200.
 
+use crate::avatar;
 use crate::cache::{Cache, Entry};
-use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
 use crate::config::Config;
-use crate::encode;
+use crate::draw::draw;
 use crate::error::Error;
+use crate::etag;
 use crate::fonts::Fonts;
-use crate::initials;
-use crate::render::{self, Avatar, Content, Shape};
+use crate::headers;
+use crate::http::{HttpRequest, Outcome, Response};
 use crate::report::{CacheLookup, Report, RequestOutcome};
-use crate::request::{self, AvatarRequest, Format};
+use crate::request;
 use crate::script::Script;
 use crate::signing;
-use crate::svg;
-use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::Instant;
-
-/// Bumped whenever the same request could render different pixels, so
-/// ETags (and caches keyed on them) never outlive the renderer that made them.
-pub const RENDER_VERSION: &str = "monogram-2";
-
-/// What the filter needs from the request headers.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpRequest<'a> {
-    pub method: &'a str,
-    /// `:path`, query included.
-    pub path: &'a str,
-    pub if_none_match: Option<&'a str>,
-}
-
-/// The request as the host hands it over: header values in bytes (HTTP
-/// allows any), made text once by [`request::text_from_host`]. The glue, the
-/// fuzzer and the property tests all build requests through this, so they
-/// see exactly the same conversion.
-pub struct HostRequest<'a> {
-    method: Cow<'a, str>,
-    path: Cow<'a, str>,
-    if_none_match: Option<Cow<'a, str>>,
-}
-
-impl<'a> HostRequest<'a> {
-    pub fn new(method: &'a [u8], path: &'a [u8], if_none_match: Option<&'a [u8]>) -> Self {
-        HostRequest {
-            method: request::text_from_host(method),
-            path: request::text_from_host(path),
-            if_none_match: if_none_match.map(request::text_from_host),
-        }
-    }
-
-    pub fn request(&self) -> HttpRequest<'_> {
-        HttpRequest {
-            method: &self.method,
-            path: &self.path,
-            if_none_match: self.if_none_match.as_deref(),
-        }
-    }
-}
-
-/// A complete response for the host to send, and what it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
-    /// For the glue's metrics and logs; never sent.
-    pub report: Report,
-}
-
-impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// The filter's decision for one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Not under the avatar prefix: let the request continue to its route.
-    PassThrough,
-    Respond(Response),
-}
-
-/// What will be drawn, fully resolved: the ETag is a hash of exactly this.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    /// The text to draw; empty means the placeholder.
-    pub text: String,
-    pub bg: Rgb,
-    pub fg: Rgb,
-    pub size: u32,
-    pub shape: Shape,
-    pub format: Format,
-}
 
 /// Handles one request. `cache` holds encoded avatars between requests.
 pub fn handle(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Outcome {
@@ -122,25 +42,21 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
     let parsed = request::parse(config, req.path)?;
     // Before the 304 and any rendering: an unsigned URL gets nothing, not even
     // confirmation that its ETag is current.
-    signing::verify(&config.signing_keys, &config.path_prefix, &parsed)?;
-    let Some(fonts) = Fonts::get() else {
-        return Err(Error::EncodeFailed);
-    };
-    let resolved = resolve(config, &parsed, fonts);
-    let etag = format!(
-        "\"{:016x}\"",
-        colour::fnv1a(fingerprint(&resolved).as_bytes())
-    );
-    if req.if_none_match.is_some_and(|h| etag_matches(h, &etag)) {
+    let message = signing::canonical(&config.path_prefix, &parsed.name, &parsed.given);
+    signing::verify(&config.signing_keys, &message, parsed.sig.as_deref())?;
+    let fonts = Fonts::get().ok_or(Error::FontsUnavailable)?;
+    let resolved = avatar::resolve(config, &parsed, fonts);
+    let etag = etag::etag(&resolved);
+    if req.if_none_match.is_some_and(|h| etag::matches(h, &etag)) {
         return Ok(not_modified(config, etag));
     }
     let started = Instant::now();
-    let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
+    let body = draw(&resolved, fonts)?;
     let render_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let entry = Rc::new(Entry {
         body,
         etag,
-        content_type: content_type(resolved.format),
+        content_type: resolved.format.content_type(),
         outcome: if resolved.text.is_empty() {
             RequestOutcome::Placeholder
         } else {
@@ -163,11 +79,11 @@ fn serve(
     if_none_match: Option<&str>,
     lookup: CacheLookup,
 ) -> Response {
-    if if_none_match.is_some_and(|h| etag_matches(h, &entry.etag)) {
+    if if_none_match.is_some_and(|h| etag::matches(h, &entry.etag)) {
         return not_modified(config, entry.etag.clone());
     }
     let mut headers = vec![("content-type", entry.content_type.to_string())];
-    headers.extend(validator_headers(config, entry.etag.clone()));
+    headers.extend(headers::validators(config, entry.etag.clone()));
     let mut report = Report::new(entry.outcome);
     report.script = entry.script;
     report.cache = (config.cache_bytes > 0).then_some(lookup);
@@ -183,141 +99,18 @@ fn serve(
 fn not_modified(config: &Config, etag: String) -> Response {
     Response {
         status: 304,
-        headers: validator_headers(config, etag),
+        headers: headers::validators(config, etag),
         body: Vec::new(),
         report: Report::new(RequestOutcome::NotModified),
     }
 }
 
-/// The headers a 200 and its 304 share (RFC 9110 §15.4.5: a 304 carries the
-/// validator and caching headers the 200 would have).
-fn validator_headers(config: &Config, etag: String) -> Vec<(&'static str, String)> {
-    vec![
-        ("etag", etag),
-        (
-            "cache-control",
-            format!("public, max-age={}, immutable", config.max_age),
-        ),
-        ("access-control-allow-origin", "*".to_string()),
-        ("x-content-type-options", "nosniff".to_string()),
-    ]
-}
-
-/// Decides text and colours. Text whose characters are not all in the
-/// embedded fonts becomes the placeholder rather than missing-glyph boxes.
-pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved {
-    let text = match &req.initials {
-        Some(text) => text.clone(),
-        None => initials::initials_drawable(&req.name, req.length, |c| fonts.has_glyph(c)),
-    };
-    let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
-    let (text, default_bg) = if drawable {
-        let key = match &req.seed {
-            Some(seed) => seed.clone(),
-            None => initials::normalise(&req.name),
-        };
-        (text, colour::pick(&config.palette, &key))
-    } else {
-        (String::new(), PLACEHOLDER_BG)
-    };
-    let bg = req.bg.unwrap_or(default_bg);
-    let fg = req.fg.unwrap_or(match (drawable, req.bg) {
-        (false, None) => PLACEHOLDER_FG,
-        _ => colour::text_colour_for(bg),
-    });
-    Resolved {
-        text,
-        bg,
-        fg,
-        size: req.size,
-        shape: req.shape,
-        format: req.format,
-    }
-}
-
-/// Everything that determines the bytes, as one string: what the ETag
-/// hashes. (The cache is keyed by the request path instead; see `cache.rs`.)
-pub fn fingerprint(r: &Resolved) -> String {
-    format!(
-        "{RENDER_VERSION}\0{}\0{}\0{}\0{}\0{}\0{:?}",
-        r.text,
-        r.bg.hex(),
-        r.fg.hex(),
-        r.size,
-        r.shape.name(),
-        r.format
-    )
-}
-
-/// `If-None-Match` semantics (RFC 9110 §13.1.2): `*`, or any listed tag equal
-/// under weak comparison. Garbage in the header simply does not match.
-pub fn etag_matches(header: &str, etag: &str) -> bool {
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-}
-
-fn content_type(format: Format) -> &'static str {
-    match format {
-        Format::Png => "image/png",
-        Format::Svg => "image/svg+xml",
-    }
-}
-
-/// Renders and encodes.
-pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
-    let content = if r.text.is_empty() {
-        Content::Placeholder
-    } else {
-        Content::Text(&r.text)
-    };
-    let avatar = Avatar {
-        size: r.size,
-        shape: r.shape,
-        bg: r.bg,
-        fg: r.fg,
-        content,
-    };
-    match r.format {
-        Format::Png => encode::png(&render::render(&avatar, fonts)),
-        Format::Svg => svg::svg(&avatar, fonts).map(String::into_bytes),
-    }
-}
-
-/// The HTTP status of each error: the only place this mapping lives.
-pub fn status(e: &Error) -> u16 {
-    match e {
-        Error::MethodNotAllowed => 405,
-        Error::SignatureMissing | Error::SignatureMalformed | Error::SignatureMismatch => 403,
-        Error::EncodeFailed => 500,
-        Error::BadPercentEncoding { .. }
-        | Error::InvalidUtf8 { .. }
-        | Error::ControlCharacter { .. }
-        | Error::NameTooLong { .. }
-        | Error::ExtraPathSegment
-        | Error::QueryTooLong { .. }
-        | Error::TooManyParameters { .. }
-        | Error::DuplicateParameter { .. }
-        | Error::BadParameter { .. } => 400,
-    }
-}
-
 fn error_response(e: &Error) -> Response {
-    let mut headers = vec![
-        ("content-type", "text/plain; charset=utf-8".to_string()),
-        ("cache-control", "no-store".to_string()),
-        ("x-content-type-options", "nosniff".to_string()),
-        ("access-control-allow-origin", "*".to_string()),
-    ];
-    if *e == Error::MethodNotAllowed {
-        headers.push(("allow", "GET, HEAD".to_string()));
-    }
-    let mut report = Report::new(RequestOutcome::of_error_status(status(e)));
+    let mut report = Report::new(RequestOutcome::of_error_status(e.status()));
     report.error = Some(e.clone());
     Response {
-        status: status(e),
-        headers,
+        status: e.status(),
+        headers: headers::error(e),
         body: format!("{e}\n").into_bytes(),
         report,
     }
@@ -326,6 +119,7 @@ fn error_response(e: &Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::HostRequest;
 
     fn get(path: &str) -> Response {
         req("GET", path, None)
@@ -373,7 +167,7 @@ mod tests {
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
         let etag = r.header("etag").unwrap();
-        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 18);
+        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34);
         assert!(r.body.starts_with(b"\x89PNG\r\n\x1a\n"));
     }
 
@@ -620,7 +414,7 @@ mod tests {
             let parsed = request::parse(&config, path).unwrap();
             signing::sign(
                 &signing::SigningKey::new(key).unwrap(),
-                &signing::canonical("/avatar/", &parsed),
+                &signing::canonical("/avatar/", &parsed.name, &parsed.given),
             )
         };
         for key in ["0123456789abcdef-new", "0123456789abcdef-old"] {
@@ -663,10 +457,37 @@ mod tests {
     }
 
     #[test]
-    fn bg_alone_gets_a_contrasting_text_colour() {
+    fn the_signature_covers_meaning_not_spelling() {
         let c = Config::default();
-        let fonts = Fonts::get().unwrap();
-        let parsed = request::parse(&c, "/avatar/Ada?bg=ffff00").unwrap();
-        assert_eq!(resolve(&c, &parsed, fonts).fg, colour::INK);
+        let canonical = |path: &str| {
+            let r = request::parse(&c, path).unwrap();
+            signing::canonical("/avatar/", &r.name, &r.given)
+        };
+        let a = canonical("/avatar/Ada%20Lovelace.png?size=64&bg=%23ABC&utm=x&sig=zz");
+        assert_eq!(a, "/avatar/Ada Lovelace\nbg=#ABC\nsize=64");
+        assert_eq!(
+            a,
+            canonical("/avatar/Ada+Lovelace?bg=%23ABC&size=%36%34&fg=")
+        );
+        assert_eq!(canonical("/avatar/Ada%2Epng"), "/avatar/Ada.png");
+        assert_eq!(
+            canonical("/avatar/?size=9&shape=square&seed=s&length=1&initials=X&fg=000&bg=fff"),
+            "/avatar/\nbg=fff\nfg=000\ninitials=X\nlength=1\nseed=s\nshape=square\nsize=9"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_from_the_host_is_a_400_or_ignored() {
+        let send = |path: &[u8]| {
+            let host = HostRequest::new(b"GET", path, None);
+            match handle(&Config::default(), &mut Cache::new(0), &host.request()) {
+                Outcome::Respond(r) => r,
+                Outcome::PassThrough => panic!(),
+            }
+        };
+        let bad = send(b"/avatar/\xff");
+        assert_eq!(bad.status, 400);
+        assert_eq!(bad.report.error, Some(Error::InvalidUtf8 { part: "name" }));
+        assert_eq!(send(b"/avatar/x?utm=\xff").body, get("/avatar/x").body);
     }
 }

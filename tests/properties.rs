@@ -5,8 +5,9 @@
 
 use monogram::cache::Cache;
 use monogram::config::{Config, MIN_SIZE};
-use monogram::request::{text_from_host, MAX_NAME_BYTES};
-use monogram::response::{handle, HostRequest, Outcome, Response};
+use monogram::http::{text_from_host, HostRequest, Outcome, Response};
+use monogram::request::MAX_NAME_BYTES;
+use monogram::response::handle;
 use monogram::signing::{self, SigningKey};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, RngSeed};
@@ -257,7 +258,7 @@ proptest! {
             return Ok(()); // appending a second `sig` would be a 400
         }
         let key = SigningKey::new(keys[key_index]).expect("long enough");
-        let mut sig = signing::sign(&key, &signing::canonical(&config.path_prefix, &parsed));
+        let mut sig = signing::sign(&key, &signing::canonical(&config.path_prefix, &parsed.name, &parsed.given));
         if tamper {
             sig = sig.chars().rev().collect();
         }

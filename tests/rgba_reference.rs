@@ -7,8 +7,10 @@ use monogram::cache::Cache;
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
 use monogram::config::Config;
 use monogram::fonts::Fonts;
-use monogram::render::{text_coverage, Shape, ROUNDED_RADIUS};
-use monogram::response::{handle, HttpRequest, Outcome};
+use monogram::http::{HttpRequest, Outcome};
+use monogram::render::text_coverage;
+use monogram::response::handle;
+use monogram::shape::{Shape, ROUNDED_RADIUS};
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
 
 fn served_rgba(path: &str) -> (u32, Vec<u8>) {

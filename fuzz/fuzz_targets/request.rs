@@ -8,7 +8,8 @@
 use libfuzzer_sys::fuzz_target;
 use monogram::cache::Cache;
 use monogram::config::Config;
-use monogram::response::{handle, HostRequest, Outcome};
+use monogram::http::{HostRequest, Outcome};
+use monogram::response::handle;
 use std::sync::OnceLock;
 
 fn configs() -> &'static [Config; 2] {

@@ -5,7 +5,7 @@ import time
 from conftest import request
 from envoy_harness import Envoy
 
-OUTCOMES = ["rendered", "placeholder", "not_modified", "bad_request", "method_not_allowed", "error"]
+OUTCOMES = ["rendered", "placeholder", "not_modified", "bad_request", "method_not_allowed", "forbidden", "error"]
 SCRIPTS = ["latin", "greek", "cyrillic", "han", "hangul", "kana", "arabic", "hebrew", "other"]
 
 
@@ -62,7 +62,7 @@ def test_requests_are_counted_by_outcome_and_script():
         request(envoy, "/", method="GET")  # not ours: not counted
         p = prometheus(envoy)
         want = {"rendered": 4, "placeholder": 1, "not_modified": 1, "bad_request": 1,
-                "method_not_allowed": 1, "error": 0}
+                "method_not_allowed": 1, "forbidden": 0, "error": 0}
         for o, n in want.items():
             assert p[("monogram_requests", f'outcome="{o}"')] == n, o
         scripts = {"latin": 2, "greek": 1, "cyrillic": 1}
