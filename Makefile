@@ -25,9 +25,9 @@ help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
 	@echo "make demo         the same in the official Envoy image: docker compose up (needs a Docker engine)"
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
-	@echo "make lint         cargo fmt --check and clippy (native, wasm32-wasip1, the bench ceiling and fuzz/)"
+	@echo "make lint         cargo fmt --check and clippy (native, wasm32-wasip1, the bench ceiling, the wasm-size probe and fuzz/)"
 	@echo "make golden       accept the current renders as the golden images and record their bytes"
-	@echo "make bench        native render cost and wrk through Envoy; writes bench/results.md"
+	@echo "make bench        native render cost, hand-written pieces against crates, wrk through Envoy; writes bench/results.md"
 	@echo "make fuzz         cargo-fuzz the request path for SECONDS (default 60), growing fuzz/corpus"
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
@@ -82,6 +82,8 @@ lint: wasm-target
 	cargo clippy --all-targets --target wasm32-wasip1 -- -D warnings
 	cargo fmt --manifest-path bench/ceiling/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/ceiling cargo clippy --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
+	cargo fmt --manifest-path bench/wasm-size/Cargo.toml -- --check
+	CARGO_TARGET_DIR=target/wasm-size cargo clippy --release --target wasm32-wasip1 --manifest-path bench/wasm-size/Cargo.toml --features baseline -- -D warnings
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/fuzz cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
@@ -104,7 +106,12 @@ golden:
 # ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
+<<<<<<< HEAD
 	cargo build --release --example bench_render --example bench_worst
+=======
+	cargo build --release --example bench_render --example bench_crates
+	cargo build --release --target wasm32-wasip1 --example bench_crates
+>>>>>>> bench-crates
 	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
 

@@ -21,7 +21,9 @@
    Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
    in init, sent round-robin), so each pays the same client cost.
 3. Response bytes for a fixed list of names.
-Prints a table and writes bench/results.md. Loopback only; stops by itself.
+4. Each hand-written piece against the crates that could replace it: time
+   natively and under V8, bytes, and the wasm size each adds (bench/crates.py).
+Prints the tables and writes bench/results.md. Loopback only; stops by itself.
 """
 import datetime
 import os
@@ -34,8 +36,13 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
+<<<<<<< HEAD
 from guest import guest_rows  # noqa: E402
+=======
+import crates  # noqa: E402
+>>>>>>> bench-crates
 
 DURATION = os.environ.get("BENCH_SECONDS", "1")
 WARMUP = "1"
@@ -274,6 +281,7 @@ def main():
     native = min((subprocess.run([str(ROOT / "target/release/examples/bench_render")],
                                  check=True, capture_output=True, text=True).stdout
                   for _ in range(5)), key=total_128)
+    pieces = crates.section()
     targets = {"a": 0.25, "b": 0.80, "c": 0.80, "d": 0.97}
     lines = []
     lines.append(f"# monogram benchmark\n")
@@ -308,10 +316,14 @@ def main():
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
                  f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
                  f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
+<<<<<<< HEAD
     lines.append("(a) and (a16) run on a listener with the render budget off (`render_budget_ms_per_s: 0`), "
                  "so they measure render capacity; (a-budget) is the same load on the default "
                  "budget, where refused renders are 503s and count as non-2xx.\n")
     lines.extend(guest)
+=======
+    lines.append(pieces)
+>>>>>>> bench-crates
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench/results.md").write_text(text)

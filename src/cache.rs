@@ -22,10 +22,16 @@
 //! whole capacity is not stored. Sizes are in bytes and count what an entry
 //! really holds: the key, the body's and the ETag's allocated capacity and a
 //! fixed per-entry overhead.
+//!
+//! The recency list and map are the `lru` crate's, over std's SipHash map
+//! with random keys (the keys come from requests, so chosen collisions must
+//! not be cheap); this file adds the two kinds of key, the byte budget and
+//! the hit counts.
 
 use crate::report::RequestOutcome;
 use crate::script::Script;
-use std::collections::HashMap;
+use lru::LruCache;
+use std::collections::hash_map::RandomState;
 use std::rc::{Rc, Weak};
 
 /// One encoded avatar and everything its response needs, so a hit never
@@ -59,27 +65,15 @@ enum Slot {
     Alias(Weak<Entry>),
 }
 
-const NIL: usize = usize::MAX;
-
-struct Node {
-    /// `None` once evicted: the slot waits on the free list for the next insert.
-    item: Option<(Rc<str>, Slot)>,
-    cost: usize,
-    prev: usize,
-    next: usize,
-}
+/// Keys with what they hold and the bytes each is charged, most recently used first.
+type Entries = LruCache<Box<str>, (Slot, usize), RandomState>;
 
 /// The cache. `capacity` 0 disables it.
 pub struct Cache {
     capacity: usize,
     bytes: usize,
-    map: HashMap<Rc<str>, usize>,
-    nodes: Vec<Node>,
-    free: Vec<usize>,
-    /// Most recently used.
-    head: usize,
-    /// Least recently used: evicted first.
-    tail: usize,
+    /// Made at the first insert, so a disabled or unused cache allocates nothing.
+    entries: Option<Entries>,
     pub hits: u64,
     pub misses: u64,
 }
@@ -89,11 +83,7 @@ impl Cache {
         Cache {
             capacity,
             bytes: 0,
-            map: HashMap::new(),
-            nodes: Vec::new(),
-            free: Vec::new(),
-            head: NIL,
-            tail: NIL,
+            entries: None,
             hits: 0,
             misses: 0,
         }
@@ -105,31 +95,31 @@ impl Cache {
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.entries.as_ref().map_or(0, LruCache::len)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
 
     /// The image under `key` (an ETag or an aliased path), marking it most
     /// recently used; counts a hit when found. An alias whose image was
     /// evicted is dropped and finds nothing.
     pub fn get(&mut self, key: &str) -> Option<Rc<Entry>> {
-        let &index = self.map.get(key)?;
-        let entry = match self.nodes.get(index).and_then(|n| n.item.as_ref()) {
-            Some((_, Slot::Image(entry))) => Some(Rc::clone(entry)),
-            Some((_, Slot::Alias(weak))) => weak.upgrade(),
-            None => None,
+        let entries = self.entries.as_mut()?;
+        let found = match entries.get(key)? {
+            (Slot::Image(entry), _) => Some(Rc::clone(entry)),
+            (Slot::Alias(weak), _) => weak.upgrade(),
         };
-        self.unlink(index);
-        if entry.is_some() {
-            self.hits = self.hits.saturating_add(1);
-            self.push_front(index);
-        } else {
-            self.release(index);
+        match found {
+            Some(_) => self.hits = self.hits.saturating_add(1),
+            None => {
+                if let Some((_, (_, freed))) = entries.pop_entry(key) {
+                    self.bytes = self.bytes.saturating_sub(freed);
+                }
+            }
         }
-        entry
+        found
     }
 
     /// Counts a request that had to render.
@@ -140,8 +130,8 @@ impl Cache {
     /// Stores the image `entry` under its ETag.
     pub fn insert(&mut self, entry: Rc<Entry>) {
         let key = entry.etag.clone();
-        let cost = entry.heap_bytes();
-        self.store(&key, Slot::Image(entry), cost);
+        let heap = entry.heap_bytes();
+        self.store(&key, Slot::Image(entry), heap);
     }
 
     /// Makes `path` an alias of the stored image `entry`.
@@ -156,85 +146,23 @@ impl Cache {
             .len()
             .saturating_add(heap)
             .saturating_add(ENTRY_OVERHEAD);
-        if cost > self.capacity || self.map.contains_key(key) {
+        if cost > self.capacity {
             return;
         }
-        while self.bytes.saturating_add(cost) > self.capacity && self.tail != NIL {
-            self.evict_tail();
+        let entries = self
+            .entries
+            .get_or_insert_with(|| LruCache::unbounded_with_hasher(RandomState::new()));
+        if entries.contains(key) {
+            return;
         }
-        let key: Rc<str> = Rc::from(key);
-        let node = Node {
-            item: Some((Rc::clone(&key), slot)),
-            cost,
-            prev: NIL,
-            next: NIL,
-        };
-        let index = match self.free.pop() {
-            Some(i) => {
-                if let Some(slot) = self.nodes.get_mut(i) {
-                    *slot = node;
-                }
-                i
-            }
-            None => {
-                self.nodes.push(node);
-                self.nodes.len().saturating_sub(1)
-            }
-        };
-        self.map.insert(key, index);
+        while self.bytes.saturating_add(cost) > self.capacity {
+            let Some((_, (_, freed))) = entries.pop_lru() else {
+                break;
+            };
+            self.bytes = self.bytes.saturating_sub(freed);
+        }
+        entries.put(Box::from(key), (slot, cost));
         self.bytes = self.bytes.saturating_add(cost);
-        self.push_front(index);
-    }
-
-    fn evict_tail(&mut self) {
-        let index = self.tail;
-        self.unlink(index);
-        self.release(index);
-    }
-
-    /// Frees an unlinked node's slot for reuse.
-    fn release(&mut self, index: usize) {
-        if let Some(node) = self.nodes.get_mut(index) {
-            // Release the body now; the slot is reused by the next insert.
-            if let Some((key, _)) = node.item.take() {
-                self.map.remove(&key);
-            }
-            self.bytes = self.bytes.saturating_sub(node.cost);
-            self.free.push(index);
-        }
-    }
-
-    fn unlink(&mut self, index: usize) {
-        let Some((prev, next)) = self.nodes.get(index).map(|n| (n.prev, n.next)) else {
-            return;
-        };
-        match self.nodes.get_mut(prev) {
-            Some(p) => p.next = next,
-            None => self.head = next,
-        }
-        match self.nodes.get_mut(next) {
-            Some(n) => n.prev = prev,
-            None => self.tail = prev,
-        }
-        if let Some(n) = self.nodes.get_mut(index) {
-            n.prev = NIL;
-            n.next = NIL;
-        }
-    }
-
-    fn push_front(&mut self, index: usize) {
-        let old_head = self.head;
-        if let Some(n) = self.nodes.get_mut(index) {
-            n.prev = NIL;
-            n.next = old_head;
-        }
-        if let Some(h) = self.nodes.get_mut(old_head) {
-            h.prev = index;
-        }
-        self.head = index;
-        if self.tail == NIL {
-            self.tail = index;
-        }
     }
 }
 
@@ -347,8 +275,7 @@ mod tests {
             }
             assert!(c.bytes() <= 50_000);
         }
-        // Slots are reused: the node arena does not grow with the flood.
-        assert!(c.nodes.len() < 500, "{}", c.nodes.len());
-        assert_eq!(c.len(), c.map.len());
+        // Only what fits is held: every entry costs at least the overhead.
+        assert!(c.len() <= 50_000 / ENTRY_OVERHEAD, "{}", c.len());
     }
 }

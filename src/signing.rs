@@ -19,6 +19,7 @@
 //! URL-safe base64 without padding: 22 characters.
 
 use crate::error::Error;
+use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::fmt;
@@ -115,55 +116,21 @@ fn mac(key: &SigningKey, message: &str) -> Option<Hmac<Sha256>> {
     Some(m)
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 fn encode_base64url(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for &b in bytes {
-        acc = (acc << 8 | u32::from(b)) & 0xffff;
-        bits = bits.saturating_add(8);
-        while bits >= 6 {
-            bits = bits.saturating_sub(6);
-            out.push(sextet(acc >> bits));
-        }
-    }
-    if bits > 0 {
-        out.push(sextet(acc << 6u32.saturating_sub(bits)));
-    }
-    out
-}
-
-fn sextet(v: u32) -> char {
-    ALPHABET
-        .get((v & 63) as usize)
-        .map_or('A', |&c| char::from(c))
+    Base64UrlUnpadded::encode_string(bytes)
 }
 
 /// Decodes exactly [`SIG_CHARS`] characters of unpadded URL-safe base64 into
-/// [`TAG_BYTES`] bytes. The 4 bits left over must be zero, so each tag has one
-/// spelling (no free variants of a signed URL to bust caches with).
+/// [`TAG_BYTES`] bytes. The 4 bits left over must be zero (base64ct refuses
+/// any other spelling), so each tag has one spelling: no free variants of a
+/// signed URL to bust caches with.
 fn decode_sig(sig: &str) -> Option<[u8; TAG_BYTES]> {
     if sig.len() != SIG_CHARS {
         return None;
     }
     let mut out = [0u8; TAG_BYTES];
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    let mut n = 0usize;
-    for c in sig.bytes() {
-        let v = ALPHABET.iter().position(|&a| a == c)?;
-        acc = (acc << 6 | v as u32) & 0xfff;
-        bits = bits.saturating_add(6);
-        if bits >= 8 {
-            bits = bits.saturating_sub(8);
-            *out.get_mut(n)? = (acc >> bits) as u8;
-            n = n.saturating_add(1);
-        }
-    }
-    let leftover = acc & (1u32 << bits).saturating_sub(1);
-    (n == TAG_BYTES && leftover == 0).then_some(out)
+    let decoded = Base64UrlUnpadded::decode(sig, &mut out).ok()?.len();
+    (decoded == TAG_BYTES).then_some(out)
 }
 
 #[cfg(test)]
