@@ -106,12 +106,8 @@ golden:
 # ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
-<<<<<<< HEAD
-	cargo build --release --example bench_render --example bench_worst
-=======
-	cargo build --release --example bench_render --example bench_crates
+	cargo build --release --example bench_render --example bench_worst --example bench_crates
 	cargo build --release --target wasm32-wasip1 --example bench_crates
->>>>>>> bench-crates
 	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
 

@@ -38,11 +38,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
-<<<<<<< HEAD
 from guest import guest_rows  # noqa: E402
-=======
 import crates  # noqa: E402
->>>>>>> bench-crates
 
 DURATION = os.environ.get("BENCH_SECONDS", "1")
 WARMUP = "1"
@@ -316,14 +313,11 @@ def main():
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
                  f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
                  f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
-<<<<<<< HEAD
     lines.append("(a) and (a16) run on a listener with the render budget off (`render_budget_ms_per_s: 0`), "
                  "so they measure render capacity; (a-budget) is the same load on the default "
                  "budget, where refused renders are 503s and count as non-2xx.\n")
     lines.extend(guest)
-=======
     lines.append(pieces)
->>>>>>> bench-crates
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench/results.md").write_text(text)

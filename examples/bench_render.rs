@@ -16,13 +16,8 @@ use monogram::encode;
 use monogram::fonts::Fonts;
 use monogram::http::{HttpRequest, Outcome};
 use monogram::layout::font_px;
-<<<<<<< HEAD
-use monogram::render::{render, Image};
-use monogram::response::handle_once;
-=======
 use monogram::render::render;
-use monogram::response::handle;
->>>>>>> bench-crates
+use monogram::response::handle_once;
 use monogram::shape::Shape;
 use std::hint::black_box;
 use std::time::Instant;
