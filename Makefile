@@ -13,13 +13,16 @@ WASM    := target/wasm32-wasip1/release/monogram.wasm
 TOOLS   := target/tools
 RENDER  := $(TOOLS)/release/examples/render
 CHECK_CONFIG := $(TOOLS)/release/examples/check_config
+# Test-only module that traps on one path (feature trap-for-tests): its own
+# target directory, so it never overwrites the release module.
+TRAP_WASM := target/trap/wasm32-wasip1/release/monogram.wasm
 CHROMIUM := /usr/bin/chromium
 BROWSER_DEPS := tests/browser/node_modules/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CARGO_FLAGS ?=
 
-.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure
+.PHONY: help run test lint unit e2e build trap-build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure trap-measure
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
@@ -33,6 +36,7 @@ help:
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
 	@echo "make contact-sheet  render every name of tests/scripts.txt into target/contact-sheet.png"
 	@echo "make measure      Envoy --concurrency 2: ready time, RSS after start and under load"
+	@echo "make trap-measure a URL that traps every time, in a loop, at three reload backoffs (TRAP_SECONDS each, default 5)"
 
 # ---- set-up ---------------------------------------------------------------
 wasm-target:
@@ -60,6 +64,12 @@ browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
 build: wasm-target
 	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
 
+# Without LTO and with parallel codegen: it only has to trap, and it builds
+# in a fraction of the release module's time.
+trap-build: wasm-target
+	CARGO_TARGET_DIR=target/trap CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	  cargo build --release --target wasm32-wasip1 --features trap-for-tests
+
 $(RENDER) $(CHECK_CONFIG) &: FORCE
 	CARGO_TARGET_DIR=$(TOOLS) cargo build --release --example render --example check_config $(CARGO_FLAGS)
 FORCE:
@@ -80,6 +90,7 @@ lint: wasm-target
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-wasip1 -- -D warnings
+	cargo clippy --target wasm32-wasip1 --features trap-for-tests -- -D warnings
 	cargo fmt --manifest-path bench/ceiling/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/ceiling cargo clippy --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
 	cargo fmt --manifest-path bench/wasm-size/Cargo.toml -- --check
@@ -90,15 +101,20 @@ lint: wasm-target
 unit:
 	cargo test --release $(CARGO_FLAGS)
 
-e2e: setup build $(RENDER) $(CHECK_CONFIG) browser-setup
+e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
+	$(ENVOY) --mode validate -c deploy/envoy-dynamic/envoy.yaml --log-level warn
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
 	  $(VENV)/bin/pytest -q tests/e2e
 
 test: lint unit e2e
 
 measure: setup build
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py 4000
+
+TRAP_SECONDS ?= 5
+trap-measure: setup build trap-build
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) $(PYTHON) tests/e2e/trap_measure.py $(TRAP_SECONDS)
 
 golden:
 	MONOGRAM_BLESS=1 cargo test --release --test golden --test render_bytes

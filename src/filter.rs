@@ -138,6 +138,10 @@ impl MonogramFilter {
     }
 }
 
+/// The one path that traps the VM in the test-only `trap-for-tests` build.
+#[cfg(feature = "trap-for-tests")]
+const TRAP_PATH: &[u8] = b"/avatar/trap-for-tests";
+
 impl Context for MonogramFilter {}
 
 impl HttpContext for MonogramFilter {
@@ -150,6 +154,11 @@ impl HttpContext for MonogramFilter {
         let path = self
             .get_http_request_header_bytes(":path")
             .unwrap_or_default();
+        #[cfg(feature = "trap-for-tests")]
+        #[allow(clippy::panic)]
+        if path == TRAP_PATH {
+            panic!("trap-for-tests: a deliberate trap");
+        }
         let if_none_match = self.get_http_request_header_bytes("if-none-match");
         let host = HostRequest::new(&method, &path, if_none_match.as_deref());
         // Never contended (one request at a time per VM); if it ever were,
