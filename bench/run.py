@@ -23,10 +23,13 @@
 3. Through Nginx with ngx_wasm_module (2 workers), when its build is present
    (MONOGRAM_NGINX, default ~/.cache/monogram/nginx/sbin/nginx), by the same
    method after Envoy has stopped: (a) uncached on a copy of the server with
-   cache_bytes 0, (b) hot, (c) 304, each over the floor (e): Nginx's
+   cache_bytes 0 and the render budget off, (a-budget) the same on the
+   default budget, (b) hot, (c) 304, each over the floor (e): Nginx's
    /healthz, a location without the filter, in the same rounds.
 4. Response bytes for a fixed list of names.
-Prints a table and writes bench/results.md. Loopback only; stops by itself.
+5. Each hand-written piece against the crates that could replace it: time
+   natively and under V8, bytes, and the wasm size each adds (bench/crates.py).
+Prints the tables and writes bench/results.md. Loopback only; stops by itself.
 """
 import datetime
 import json
@@ -40,9 +43,12 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
 from nginx_harness import Nginx, deploy_plugin_config, nginx_binary  # noqa: E402
 from nginx_harness import render_config as render_nginx_config  # noqa: E402
+from guest import guest_rows  # noqa: E402
+import crates  # noqa: E402
 
 DURATION = os.environ.get("BENCH_SECONDS", "1")
 WARMUP = "1"
@@ -116,7 +122,10 @@ def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, 
     main_listener = base[listener_start:listener_end] + router
     nocache = (main_listener.replace("name: main", "name: nocache")
                .replace(f"port_value: {main_port}", f"port_value: {nocache_port}")
-               .replace('"cache_bytes": 4194304', '"cache_bytes": 0'))
+               .replace('"cache_bytes": 4194304', '"cache_bytes": 0')
+               .replace('"render_budget_ms_per_s": 200', '"render_budget_ms_per_s": 0'))
+    # (a) measures render capacity: its listener renders with the budget off.
+    assert '"render_budget_ms_per_s": 0' in nocache
     # Same vm_id and code: the no-cache plugin runs in the same VMs (its own
     # root context), so memory figures match a one-listener deployment.
     assert '"cache_bytes": 0' in nocache
@@ -147,6 +156,13 @@ def render_time_totals(envoy):
         m = re.search(rf"^\S*monogram_render_time_us_{suffix}(?:\{{[^}}]*\}})? ([\d.e+]+)$", text, re.M)
         return float(m.group(1)) if m else 0.0
     return total("sum"), total("count")
+
+
+def refused_total(envoy):
+    """Renders the budget refused so far, over every listener."""
+    text = envoy.admin("/stats/prometheus?filter=monogram_requests")
+    return sum(float(v) for v in re.findall(r'^monogram_requests\{[^}]*outcome="refused"[^}]*\} ([\d.e+]+)$',
+                                            text, re.M))
 
 
 def rss_mb(pid):
@@ -183,7 +199,7 @@ def run_scenarios(scenarios, paired=(NON_AVATAR, FLOOR, CONTROL), floor=FLOOR):
     scenario in turn, so drift in the machine's speed lands on all of them
     alike, then PAIRED_ROUNDS more of just `paired`. Per scenario: the
     median round by requests/s and its latencies, the median and range of
-    its per-round ratio to the floor (the scenario named FLOOR), and all
+    its per-round ratio to the floor (the scenario named `floor`), and all
     non-2xx/3xx."""
     files = {}
     try:
@@ -248,11 +264,13 @@ def main():
             "f. ceiling: a proxy-wasm filter that only replies": (
                 f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot), None),
             "a16. uncached render, 128 px, 16 connections": (nocache, UNCACHED_LUA, "16"),
+            "a-budget. uncached render, 128 px, default render budget": (base + "/", UNCACHED_LUA, None),
         })
         time.sleep(1.5)
         sum1, count1 = render_time_totals(envoy)
         # Only (a) renders: b's 16 avatars are drawn once, then come from the cache.
         wasm_render_us = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
+        guest = guest_rows(base, lambda: refused_total(envoy))
         rss_end = rss_mb(envoy.proc.pid)
         failures = {k: v for k, v in envoy.stats("wasm").items() if "fail" in k and v != "0"}
     finally:
@@ -265,9 +283,13 @@ def main():
     def total_128(out):
         m = re.search(r"^\| 128 \|(?:[^|]*\|){4}\s*([\d.]+)\s*\|", out, re.M)
         return float(m.group(1)) if m else float("inf")
+    worst = subprocess.run([str(ROOT / "target/release/examples/bench_worst")],
+                           check=True, capture_output=True, text=True).stdout
     native = min((subprocess.run([str(ROOT / "target/release/examples/bench_render")],
                                  check=True, capture_output=True, text=True).stdout
                   for _ in range(5)), key=total_128)
+    nginx_lines = nginx_section(targets)
+    pieces = crates.section()
     targets = {"a": 0.25, "b": 0.80, "c": 0.80, "d": 0.97}
     lines = []
     lines.append(f"# monogram benchmark\n")
@@ -279,6 +301,8 @@ def main():
                  f"Command: `make bench`.\n")
     lines.append("## Native render cost (one core, release build; the fastest of five runs)\n")
     lines.append(native.strip() + "\n")
+    lines.append("## Worst-case requests (native, whole request path, glyph cache warm)\n")
+    lines.append(worst.strip() + "\n")
     lines.append("## Through Envoy\n")
     lines += lines_for_rows(rows, targets)
     lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
@@ -287,7 +311,12 @@ def main():
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
                  f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
                  f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
-    lines += nginx_section(lines_for_rows, targets)
+    lines.append("(a) and (a16) run on a listener with the render budget off (`render_budget_ms_per_s: 0`), "
+                 "so they measure render capacity; (a-budget) is the same load on the default "
+                 "budget, where refused renders are 503s and count as non-2xx.\n")
+    lines.extend(guest)
+    lines += nginx_lines
+    lines.append(pieces)
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench/results.md").write_text(text)
@@ -323,13 +352,15 @@ NGINX_FLOOR = "e. floor: /healthz, a location without the filter"
 
 def nginx_bench_config(port, nocache_port):
     """deploy/nginx/nginx.conf on `port`, plus a copy of its server on
-    `nocache_port` whose filter has cache_bytes 0."""
+    `nocache_port` whose filter has cache_bytes 0 and the render budget off
+    (as Envoy's (a) listener)."""
     config = deploy_plugin_config()
     config["cache_bytes"] = 0
+    config["render_budget_ms_per_s"] = 0
     return render_nginx_config(port, servers=[(nocache_port, json.dumps(config))])
 
 
-def nginx_section(format_rows, targets):
+def nginx_section(targets):
     """The same scenarios through Nginx + ngx_wasm_module, when built."""
     if nginx_binary() is None:
         return ["## Through Nginx\n", "Not measured: no Nginx build with ngx_wasm_module "
@@ -349,6 +380,7 @@ def nginx_section(format_rows, targets):
             "b. hot avatars (cache)": (base + "/", cycle_lua(hot), None),
             "c. 304 revalidation": (base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}), None),
             NGINX_FLOOR: (base + "/", cycle_lua(["/healthz"]), None),
+            "a-budget. uncached render, 128 px, default render budget": (base + "/", UNCACHED_LUA, None),
         }, paired=(), floor=NGINX_FLOOR)
         rss_end = nginx_rss_mb(nginx)
         workers = nginx.worker_pids()
@@ -358,7 +390,7 @@ def nginx_section(format_rows, targets):
     return ["## Through Nginx\n",
             f"`{version}` with ngx_wasm_module (Wasmtime), 2 workers, `deploy/nginx/nginx.conf`; the "
             f"same wrk scripts, rounds and ratios, after Envoy has stopped. The floor is Nginx's own.\n",
-            *format_rows(rows, {k: v for k, v in targets.items() if k in "abc"}),
+            *lines_for_rows(rows, {k: v for k, v in targets.items() if k in "abc"}),
             f"Nginx ready in {ready_s:.2f} s (spawn to the first answer, each worker compiling the "
             f"module); resident memory of the master and {len(workers)} workers {rss_start:.0f} MB "
             f"after start, {rss_end:.0f} MB after the benchmark.\n"]

@@ -11,10 +11,9 @@ import urllib.parse
 
 import pytest
 
-from conftest import HOSTS, native_render, request, running, skip_without_nginx
+from conftest import HOSTS, native_render, readme_snippet, request, running, skip_without_nginx
 from envoy_harness import ROOT
 from nginx_harness import Nginx, render_config
-from test_signing import readme_snippet
 
 CHECK_CONFIG = os.environ.get("MONOGRAM_CHECK_CONFIG",
                               str(ROOT / "target/release/examples/check_config"))
