@@ -28,7 +28,7 @@ help:
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
 	@echo "make contact-sheet  render every name of tests/scripts.txt into target/contact-sheet.png"
-	@echo "make measure      Envoy --concurrency 2: ready time, RSS after start and under load"
+	@echo "make measure      Envoy RSS at 1, 2, 4, 8 workers after start and after a load; per-worker increments; bench/results.md"
 
 # ---- set-up ---------------------------------------------------------------
 wasm-target:
@@ -92,7 +92,8 @@ e2e: setup build $(RENDER) $(CHECK_CONFIG) browser-setup
 test: lint unit e2e
 
 measure: setup build
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py 4000
+	cargo run --release --example memory $(CARGO_FLAGS)
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py --write bench/results.md
 
 golden:
 	MONOGRAM_BLESS=1 cargo test --release --test golden --test render_bytes

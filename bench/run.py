@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
+from measure import BEGIN as MEASURE_BEGIN, END as MEASURE_END  # noqa: E402
 
 DURATION = os.environ.get("BENCH_SECONDS", "1")
 WARMUP = "1"
@@ -293,7 +294,13 @@ def main():
                  f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
     text = "\n".join(lines)
     print(text)
-    (ROOT / "bench/results.md").write_text(text)
+    # `make measure` owns the memory section between its markers: keep it.
+    results = ROOT / "bench/results.md"
+    old = results.read_text() if results.exists() else ""
+    if MEASURE_BEGIN in old and MEASURE_END in old:
+        section = old[old.index(MEASURE_BEGIN):old.index(MEASURE_END) + len(MEASURE_END)]
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(text)
 
 
 def envoy_version():
