@@ -18,6 +18,9 @@
      f. the ceiling: bench/ceiling, a proxy-wasm filter that makes the host
         calls of a cached avatar and does no work, on a copy of the avatar
         listener: the most any proxy-wasm answer reaches on this Envoy.
+     b0. with BENCH_BASELINE_WASM=path: (b) on a copy of the avatar
+        listener running that module instead (its own VMs), to compare two
+        builds in one run.
    Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
    in init, sent round-robin), so each pays the same client cost.
 3. Response bytes for a fixed list of names.
@@ -97,7 +100,12 @@ end
 CEILING_WASM = ROOT / "target/ceiling/wasm32-wasip1/release/monogram_ceiling.wasm"
 
 
-def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, control_port):
+BASELINE_WASM = os.environ.get("BENCH_BASELINE_WASM")
+BASELINE = "b0. hot avatars (cache), baseline module"
+
+
+def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, control_port,
+                 baseline_port=None):
     """envoy.yaml's listener, plus a no-cache copy, a copy with no wasm filter,
     a second copy of that (the control), and a copy whose filter is
     bench/ceiling (replies, does no work)."""
@@ -130,7 +138,13 @@ def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, 
     listener_start = base.index("  - name: main")
     control = floor.replace("name: floor", "name: control").replace(
         f"port_value: {floor_port}", f"port_value: {control_port}")
-    return base[:listener_start] + main_listener + nocache + floor + control + ceiling
+    baseline = ""
+    if BASELINE_WASM:
+        baseline = re.sub(r"filename: \S+\.wasm", f"filename: {Path(BASELINE_WASM).resolve()}", main_listener)
+        baseline = (baseline.replace("name: main", "name: baseline")
+                    .replace(f"port_value: {main_port}", f"port_value: {baseline_port}")
+                    .replace("vm_id: monogram", "vm_id: baseline"))
+    return base[:listener_start] + main_listener + nocache + floor + control + ceiling + baseline
 
 
 def render_time_totals(envoy):
@@ -213,10 +227,11 @@ def run_scenarios(scenarios):
 
 
 def main():
-    nocache_port, floor_port, ceiling_port, control_port = (free_port() for _ in range(4))
+    nocache_port, floor_port, ceiling_port, control_port, baseline_port = (
+        free_port() for _ in range(5))
     started = time.monotonic()
     envoy = Envoy(config_text=lambda p, a: bench_config(
-        p, nocache_port, floor_port, a, ceiling_port, control_port))
+        p, nocache_port, floor_port, a, ceiling_port, control_port, baseline_port))
     ready_s = time.monotonic() - started
     main_port = envoy.port
     try:
@@ -228,7 +243,7 @@ def main():
         sum0, count0 = render_time_totals(envoy)
         hot = [f"/avatar/{n}?size=128" for n in HOT_NAMES]
         nocache = f"http://127.0.0.1:{nocache_port}/"
-        rows = run_scenarios({
+        scenarios = {
             "a. uncached render, 128 px": (nocache, UNCACHED_LUA, None),
             "b. hot avatars (cache)": (base + "/", cycle_lua(hot), None),
             "c. 304 revalidation": (base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}), None),
@@ -240,7 +255,11 @@ def main():
             "f. ceiling: a proxy-wasm filter that only replies": (
                 f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot), None),
             "a16. uncached render, 128 px, 16 connections": (nocache, UNCACHED_LUA, "16"),
-        })
+        }
+        if BASELINE_WASM:
+            scenarios[f"{BASELINE}: {Path(BASELINE_WASM).name}"] = (
+                f"http://127.0.0.1:{baseline_port}/", cycle_lua(hot), None)
+        rows = run_scenarios(scenarios)
         time.sleep(1.5)
         sum1, count1 = render_time_totals(envoy)
         # Only (a) renders: b's 16 avatars are drawn once, then come from the cache.

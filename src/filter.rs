@@ -2,12 +2,15 @@
 //! plugin configuration, hands each request's method, path and
 //! `If-None-Match` to [`crate::response::handle`], sends what it returns, and
 //! turns the response's [`Report`] into metric updates and one log line per
-//! error.
+//! error. Counters are summed in the VM ([`Counts`]) and handed to the host
+//! once per [`FLUSH_PERIOD`] on the root context's tick, so a request makes
+//! no metric host call unless it drew an image (one, for its render time).
+//! The host's counters lag by at most that period.
 
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::http::{HostRequest, Outcome};
-use crate::metrics::{self, Kind, Update};
+use crate::metrics::{self, Counts, Kind};
 use crate::report::Report;
 use crate::response::handle;
 use log::{error, info, warn};
@@ -16,6 +19,11 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MetricType};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
+
+/// How often pending counter increments are handed to the host: the most
+/// the host's counters lag behind the requests.
+pub const FLUSH_PERIOD: Duration = Duration::from_secs(1);
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
@@ -24,6 +32,7 @@ proxy_wasm::main! {{
             config: Rc::new(Config::default()),
             cache: Rc::new(RefCell::new(Cache::new(0))),
             metrics: None,
+            counts: Rc::default(),
         })
     });
 }}
@@ -36,6 +45,24 @@ struct MonogramRoot {
     /// Host metric ids, parallel to [`metrics::catalogue`]; `None` when
     /// metrics are off.
     metrics: Option<Rc<Vec<u32>>>,
+    /// Counter increments of this VM's requests not yet handed to the host.
+    counts: Rc<RefCell<Counts>>,
+}
+
+impl MonogramRoot {
+    /// Hands the pending counter increments to the host: one call per
+    /// counter that moved.
+    fn flush(&self) {
+        let (Some(ids), Ok(mut counts)) = (&self.metrics, self.counts.try_borrow_mut()) else {
+            return;
+        };
+        for (i, n) in counts.drain() {
+            if let Some(&id) = ids.get(i) {
+                // A failed update loses these counts; not worth more than that.
+                let _ = hostcalls::increment_metric(id, i64::try_from(n).unwrap_or(i64::MAX));
+            }
+        }
+    }
 }
 
 /// Defines every metric with the host. Defining an existing name returns its
@@ -53,13 +80,20 @@ fn define_metrics() -> Option<Vec<u32>> {
         .collect()
 }
 
-impl Context for MonogramRoot {}
+impl Context for MonogramRoot {
+    fn on_done(&mut self) -> bool {
+        self.flush();
+        true
+    }
+}
 
 impl RootContext for MonogramRoot {
     fn on_configure(&mut self, _size: usize) -> bool {
         let bytes = self.get_plugin_configuration().unwrap_or_default();
         match Config::from_json(&bytes) {
             Ok(config) => {
+                // Counts of the previous configuration go to its metric ids.
+                self.flush();
                 self.metrics = if config.metrics {
                     let ids = define_metrics();
                     if ids.is_none() {
@@ -69,6 +103,9 @@ impl RootContext for MonogramRoot {
                 } else {
                     None
                 };
+                if self.metrics.is_some() {
+                    self.set_tick_period(FLUSH_PERIOD);
+                }
                 self.cache = Rc::new(RefCell::new(Cache::new(config.cache_bytes)));
                 self.config = Rc::new(config);
                 true
@@ -81,12 +118,17 @@ impl RootContext for MonogramRoot {
         }
     }
 
+    fn on_tick(&mut self) {
+        self.flush();
+    }
+
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
         Some(Box::new(MonogramFilter {
             context_id,
             config: Rc::clone(&self.config),
             cache: Rc::clone(&self.cache),
             metrics: self.metrics.clone(),
+            counts: Rc::clone(&self.counts),
         }))
     }
 
@@ -101,19 +143,21 @@ struct MonogramFilter {
     config: Rc<Config>,
     cache: Rc<RefCell<Cache>>,
     metrics: Option<Rc<Vec<u32>>>,
+    counts: Rc<RefCell<Counts>>,
 }
 
 impl MonogramFilter {
+    /// Counts the request in the VM; only a render-time sample goes to the host now.
     fn record(&self, report: &Report) {
         let Some(ids) = &self.metrics else { return };
-        for update in metrics::updates(report) {
-            // A failed update loses one sample; not worth failing a request for.
-            let _ = match update {
-                Update::Increment(i) => ids.get(i).map(|&id| hostcalls::increment_metric(id, 1)),
-                Update::Record(i, value) => {
-                    ids.get(i).map(|&id| hostcalls::record_metric(id, value))
-                }
-            };
+        let Ok(mut counts) = self.counts.try_borrow_mut() else {
+            return;
+        };
+        if let Some((i, us)) = counts.record(report) {
+            if let Some(&id) = ids.get(i) {
+                // A failed update loses one sample; not worth failing a request for.
+                let _ = hostcalls::record_metric(id, us);
+            }
         }
     }
 
