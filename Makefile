@@ -53,8 +53,12 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
 
 # ---- build ----------------------------------------------------------------
+# The fonts go into the module as a passive data segment, which no VM copies
+# at start (examples/passive_fonts.rs says why); the module does not load
+# without this step.
 build: wasm-target
 	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
+	cargo run --release --example passive_fonts $(CARGO_FLAGS) -- $(WASM)
 
 $(RENDER) $(CHECK_CONFIG) &: FORCE
 	cargo build --release --example render --example check_config $(CARGO_FLAGS)
