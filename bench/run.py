@@ -280,6 +280,9 @@ def main():
                                  check=True, capture_output=True, text=True).stdout
                   for _ in range(5)), key=total_128)
     targets = {"a": 0.25, "b": 0.80, "c": 0.80, "d": 0.97}
+    # Every absolute time is also given in units of this run's native render
+    # (128 px, glyphs rasterised): absolute times move >2x between machines.
+    native_us = total_128(native)
     lines = []
     lines.append(f"# monogram benchmark\n")
     lines.append(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
@@ -291,8 +294,10 @@ def main():
     lines.append("## Native render cost (one core, release build; the fastest of five runs)\n")
     lines.append(native.strip() + "\n")
     lines.append("## Through Envoy\n")
-    lines.append("| scenario | requests/s | × floor | target | p50 ms | p99 ms | × floor, each round | non-2xx/3xx |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.append(f"p50 and p99 are also given in native renders: this run's native 128 px render "
+                 f"(glyphs rasterised) took {native_us:.1f} µs.\n")
+    lines.append("| scenario | requests/s | × floor | target | p50 ms | p99 ms | p50, p99 in native renders | × floor, each round | non-2xx/3xx |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     for name, r in rows.items():
         key = name.split(".")[0]
         ratio = r["ratio"]
@@ -303,14 +308,21 @@ def main():
         if key == "a":
             target += ", p99 < 3 ms"
         lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.3f}{ok} | {target} | "
-                     f"{r['p50']:.2f} | {r['p99']:.2f}{p99_ok} | {r['ratio_min']:.2f}–{r['ratio_max']:.2f} | {r['bad']} |")
+                     f"{r['p50']:.2f} | {r['p99']:.2f}{p99_ok} | "
+                     f"{r['p50'] * 1000 / native_us:.0f}, {r['p99'] * 1000 / native_us:.0f} | "
+                     f"{r['ratio_min']:.2f}–{r['ratio_max']:.2f} | {r['bad']} |")
     lines.append("")
     lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
-                 f"on average (the filter's `monogram_render_time_us` histogram: sum / count), "
-                 f"against the native figures above.\n")
+                 f"on average (the filter's `monogram_render_time_us` histogram: sum / count): "
+                 f"{wasm_render_us / native_us:.1f}× this run's native {native_us:.1f} µs.\n")
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
                  f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
-                 f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
+                 f"(VmRSS of the envoy process, 2 workers). VM failures in wasm stats: {failures or 'none'}.\n")
+    per_worker = measured_per_worker()
+    if per_worker:
+        lines.append(f"Memory per worker beside this throughput (`make measure`, section below): "
+                     f"{per_worker[0]} MB per additional worker after start, {per_worker[1]} MB after "
+                     f"its load.\n")
     text = "\n".join(lines)
     print(text)
     # `make measure` owns the memory section between its markers: keep it.
@@ -320,6 +332,16 @@ def main():
         section = old[old.index(MEASURE_BEGIN):old.index(MEASURE_END) + len(MEASURE_END)]
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     results.write_text(text)
+
+
+def measured_per_worker():
+    """(after start, after the load) MB per additional worker from the
+    memory section of bench/results.md, if `make measure` wrote one."""
+    results = ROOT / "bench/results.md"
+    text = results.read_text() if results.exists() else ""
+    start = re.search(r"^\| after start \| ([\d.-]+) \|", text, re.M)
+    loaded = re.search(r"^\| after the load \| ([\d.-]+) \|", text, re.M)
+    return (start.group(1), loaded.group(1)) if start and loaded else None
 
 
 def envoy_version():
