@@ -6,17 +6,13 @@
 //! 255 = full), rows top to bottom, positioned relative to the pen on the
 //! baseline.
 //!
-//! Two rasterisers, chosen per font by how often it is used:
-//! - the Latin font (Latin, Greek, Cyrillic: most names) goes through
-//!   fontdue, which outlines every glyph when the font loads: ~2,000 glyphs,
-//!   a few milliseconds and ~6 MB once per VM (on its first request, not at
-//!   VM start), then the fastest glyphs.
-//! - every other font is never parsed whole: ttf-parser reads its tables in
-//!   place (microseconds) and outlines one glyph on demand, which
-//!   [`crate::raster`] fills into a coverage mask. For the CJK font (27,739
-//!   glyphs) fontdue would cost ~100 MB and ~0.25 s in every VM; for the small
-//!   per-script fonts it would cost a few MB in every VM that ever sees the
-//!   script, for glyphs that are only slightly faster.
+//! No font is parsed whole: ttf-parser reads its tables in place
+//! (microseconds) and outlines one glyph on demand, which [`crate::raster`]
+//! fills into a coverage mask, and [`crate::glyph_cache`] keeps. fontdue,
+//! which outlines every glyph of a font when it loads, would cost ~100 MB
+//! and ~0.25 s per VM for the CJK font, and it cost 5.2 MB per VM for the
+//! Latin font's ~2,000 glyphs (measured, `examples/memory.rs`) for glyphs
+//! only slightly faster to draw.
 //!
 //! Where the bytes live: natively, in the binary. In the wasm module they
 //! are one passive data segment (put there by `examples/passive_fonts.rs`,
@@ -33,15 +29,6 @@ use crate::raster::Canvas;
 use std::sync::OnceLock;
 use ttf_parser::{Face, GlyphId};
 
-/// How a font's glyphs become coverage bitmaps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rasteriser {
-    /// fontdue, the whole font parsed at first use: for the font most requests use.
-    Fontdue,
-    /// ttf-parser outlines, one glyph at a time, filled by [`crate::raster`].
-    Outline,
-}
-
 /// One embedded font and how its letters are sized.
 #[derive(Debug)]
 pub struct FontSpec {
@@ -50,7 +37,6 @@ pub struct FontSpec {
     data: &'static [u8],
     /// Bytes in the font file.
     len: usize,
-    pub rasteriser: Rasteriser,
     /// Height of the script's typical letter, in font units, that is scaled
     /// to the body height: the cap height for cased scripts, the measured
     /// ink height of a reference letter (named in the comment) otherwise,
@@ -60,13 +46,12 @@ pub struct FontSpec {
 }
 
 macro_rules! font {
-    ($file:literal, $rasteriser:expr, $body:expr) => {
+    ($file:literal, $body:expr) => {
         FontSpec {
             file: $file,
             #[cfg(not(target_arch = "wasm32"))]
             data: include_bytes!(concat!("../fonts/", $file)),
             len: include_bytes!(concat!("../fonts/", $file)).len(),
-            rasteriser: $rasteriser,
             body_units: $body,
         }
     };
@@ -76,43 +61,27 @@ macro_rules! font {
 /// All are Noto Sans Bold (OFL-1.1), subset by `fonts/subset.sh`.
 pub static FONTS: [FontSpec; 10] = [
     // Latin with Vietnamese, Greek, Cyrillic, combining marks: cap height 714.
-    font!("NotoSans-Bold.subset.ttf", Rasteriser::Fontdue, 714.0),
+    font!("NotoSans-Bold.subset.ttf", 714.0),
     // Capitals: cap height 714.
-    font!(
-        "NotoSansArmenian-Bold.subset.ttf",
-        Rasteriser::Outline,
-        714.0
-    ),
+    font!("NotoSansArmenian-Bold.subset.ttf", 714.0),
     // Mtavruli capitals: cap height 714.
-    font!(
-        "NotoSansGeorgian-Bold.subset.ttf",
-        Rasteriser::Outline,
-        714.0
-    ),
+    font!("NotoSansGeorgian-Bold.subset.ttf", 714.0),
     // ה: 603.
-    font!("NotoSansHebrew-Bold.subset.ttf", Rasteriser::Outline, 603.0),
+    font!("NotoSansHebrew-Bold.subset.ttf", 603.0),
     // Isolated forms reach from -394 (ع's tail) to 732 (ا): the em of the
     // Latin font, which Noto designs Arabic to sit beside.
-    font!("NotoSansArabic-Bold.subset.ttf", Rasteriser::Outline, 714.0),
+    font!("NotoSansArabic-Bold.subset.ttf", 714.0),
     // क from its headline to the baseline: 622.
-    font!(
-        "NotoSansDevanagari-Bold.subset.ttf",
-        Rasteriser::Outline,
-        622.0
-    ),
+    font!("NotoSansDevanagari-Bold.subset.ttf", 622.0),
     // ক: 622.
-    font!(
-        "NotoSansBengali-Bold.subset.ttf",
-        Rasteriser::Outline,
-        622.0
-    ),
+    font!("NotoSansBengali-Bold.subset.ttf", 622.0),
     // க: 574.
-    font!("NotoSansTamil-Bold.subset.ttf", Rasteriser::Outline, 574.0),
+    font!("NotoSansTamil-Bold.subset.ttf", 574.0),
     // ก: 561.
-    font!("NotoSansThai-Bold.subset.ttf", Rasteriser::Outline, 561.0),
+    font!("NotoSansThai-Bold.subset.ttf", 561.0),
     // 国 has 898 units of ink; ideographs and Hangul fill their square, so at
     // 1.15 × the cap height they look as big as Latin capitals: 898 / 1.15.
-    font!("NotoSansCJKsc-Bold.subset.otf", Rasteriser::Outline, 780.0),
+    font!("NotoSansCJKsc-Bold.subset.otf", 780.0),
 ];
 
 /// One rasterised glyph, positioned relative to the pen on the baseline.
@@ -204,31 +173,17 @@ impl ttf_parser::OutlineBuilder for Collect {
     }
 }
 
-/// One font of this VM: its face parsed in place, its fontdue copy on demand.
+/// One font of this VM: its face, parsed in place.
 struct Loaded {
     spec: &'static FontSpec,
-    data: &'static [u8],
     face: Face<'static>,
     units_per_em: f32,
-    fontdue: OnceLock<Option<fontdue::Font>>,
 }
 
 impl Loaded {
     /// Em size in pixels for body height `body_px`.
     fn em_px(&self, body_px: f32) -> f32 {
         body_px / (self.spec.body_units / self.units_per_em)
-    }
-
-    fn fontdue(&self) -> Option<&fontdue::Font> {
-        self.fontdue
-            .get_or_init(|| {
-                let settings = fontdue::FontSettings {
-                    scale: 40.0,
-                    ..fontdue::FontSettings::default()
-                };
-                fontdue::Font::from_bytes(self.data, settings).ok()
-            })
-            .as_ref()
     }
 }
 
@@ -252,10 +207,8 @@ impl Slot {
                 let face = Face::parse(data, 0).ok()?;
                 Some(Loaded {
                     spec: self.spec,
-                    data,
                     units_per_em: f32::from(face.units_per_em()),
                     face,
-                    fontdue: OnceLock::new(),
                 })
             })
             .as_ref()
@@ -305,8 +258,7 @@ pub struct Fonts {
 impl Fonts {
     /// The fonts of this VM, on first call (not at VM start, so the throw-away
     /// validation VM Envoy creates never pays for them). Nothing is copied or
-    /// parsed here: each font is, on its first lookup; fontdue fonts load on
-    /// first use.
+    /// parsed here: each font is, on its first lookup.
     pub fn get() -> Option<&'static Fonts> {
         static FONTS_OF_VM: OnceLock<Option<Fonts>> = OnceLock::new();
         FONTS_OF_VM.get_or_init(Fonts::load).as_ref()
@@ -406,25 +358,7 @@ impl Fonts {
         let Some((font, id)) = self.find(c) else {
             return Glyph::empty(0.0);
         };
-        let em = font.em_px(body_px);
-        match font.spec.rasteriser {
-            Rasteriser::Fontdue => match font.fontdue() {
-                Some(f) => {
-                    let (m, coverage) = f.rasterize_indexed(id.0, em);
-                    let height = i32::try_from(m.height).unwrap_or(0);
-                    Glyph {
-                        width: m.width,
-                        height: m.height,
-                        left: m.xmin,
-                        top: m.ymin.saturating_add(height).saturating_neg(),
-                        advance: m.advance_width,
-                        coverage,
-                    }
-                }
-                None => Glyph::empty(0.0),
-            },
-            Rasteriser::Outline => outline(font, id, em),
-        }
+        outline(font, id, font.em_px(body_px))
     }
 }
 
@@ -513,7 +447,6 @@ mod tests {
         for slot in &f.fonts {
             let font = slot.get().unwrap();
             assert!(font.face.number_of_glyphs() > 10, "{}", font.spec.file);
-            assert_eq!(font.data.len(), slot.spec.len);
         }
     }
 
