@@ -4,7 +4,7 @@
 //! [`filter`] is the only module that talks to the proxy through `proxy_wasm`.
 //!
 //! A request flows: [`filter`] → [`http`] (the host's bytes as text) →
-//! [`response`], which asks [`cache`] by path, then [`request`] (`:path` to
+//! [`response`], which asks the cache by path, then [`request`] (`:path` to
 //! an avatar request) → [`signing`] → [`avatar`] (initials from [`initials`],
 //! colour from [`colour`]) → [`etag`] (a 304 ends here) → [`draw`]: [`layout`]
 //! places the text, [`render`] draws pixels (glyphs from [`fonts`] through
@@ -15,10 +15,14 @@
 //! initials rules, the layout and metrics; [`shape`] and [`config`] are read
 //! everywhere.
 //!
+//! [`state`] is what a VM keeps between requests: the [`cache`] and the
+//! render [`budget`].
+//!
 //! Modules import only modules listed before them in that flow's layers:
-//! error, script, shape, colour, signing, config, initials, request, fonts,
-//! raster, glyph_cache, layout, avatar, render, svg, deflate, encode, draw,
-//! etag, http, headers, report, cache, metrics, response, filter.
+//! error, script, shape, colour, signing, config, initials, request, raster,
+//! fonts, glyph_cache, layout, avatar, render, svg, deflate, encode, draw,
+//! etag, report, http, headers, cache, budget, state, metrics, response,
+//! filter.
 #![cfg_attr(
     not(test),
     deny(
@@ -31,6 +35,7 @@
 )]
 
 pub mod avatar;
+pub mod budget;
 pub mod cache;
 pub mod colour;
 pub mod config;
@@ -59,4 +64,5 @@ pub mod response;
 pub mod script;
 pub mod shape;
 pub mod signing;
+pub mod state;
 pub mod svg;
