@@ -9,10 +9,12 @@
 //! A model, not a measurement of any site: it shows how the hit rate moves
 //! with capacity, which is what the default capacity is chosen from
 //! (docs/MEMORY.md).
+use monogram::budget::Budget;
 use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::http::{HttpRequest, Outcome};
 use monogram::response::handle;
+use monogram::state::State;
 
 /// Requests measured per run (after as many to warm the cache), and the share of each size in them (px, per cent).
 const REQUESTS: usize = 60_000;
@@ -59,12 +61,16 @@ fn hit_rate(population: usize, s: f64, capacity: usize) -> f64 {
     let cdf = zipf(population, s);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let config = Config::default();
-    let mut cache = Cache::new(capacity);
+    // The render budget off: this models the cache, not admission.
+    let mut state = State {
+        cache: Cache::new(capacity),
+        budget: Budget::new(0, 0),
+    };
     let mut warm_hits = 0;
     // The first half warms the cache up; the second half is measured.
     for i in 0..2 * REQUESTS {
         if i == REQUESTS {
-            warm_hits = cache.hits;
+            warm_hits = state.cache.hits;
         }
         let rank = cdf.partition_point(|&c| c < rng.unit());
         let mut pick = rng.next() % 100;
@@ -82,11 +88,11 @@ fn hit_rate(population: usize, s: f64, capacity: usize) -> f64 {
             path: &p,
             if_none_match: None,
         };
-        if let Outcome::PassThrough = handle(&config, &mut cache, &req) {
+        if let Outcome::PassThrough = handle(&config, &mut state, &req, &|| 0) {
             unreachable!("{p}");
         }
     }
-    (cache.hits - warm_hits) as f64 / REQUESTS as f64
+    (state.cache.hits - warm_hits) as f64 / REQUESTS as f64
 }
 
 fn main() {

@@ -10,11 +10,13 @@
 //! VM dlmalloc adds its own headers and alignment (a few percent) and never
 //! returns pages, so a VM's linear memory grows to the largest peak it has
 //! seen and stays there.
+use monogram::budget::Budget;
 use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::fonts::Fonts;
 use monogram::http::{HttpRequest, Outcome};
 use monogram::response::handle;
+use monogram::state::State;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -67,19 +69,29 @@ fn measure(f: impl FnOnce()) -> (usize, isize) {
     (peak, current() as isize - before as isize)
 }
 
+/// A VM's state with a cache of `capacity` bytes and the render budget off.
+fn with_cache(capacity: usize) -> State {
+    State {
+        cache: Cache::new(capacity),
+        budget: Budget::new(0, 0),
+    }
+}
+
 /// Prints one table row: `what`, and [`measure`] of `f`.
 fn row(what: &str, f: impl FnOnce()) {
     let (peak, kept) = measure(f);
     println!("| {what} | {} | {} |", kib(peak as f64), kib(kept as f64));
 }
 
-fn get(cache: &mut Cache, path: &str) -> usize {
+/// Requests `path` through the request path with `state` (the render
+/// budget off: this measures memory, not admission); its body's length.
+fn get(state: &mut State, path: &str) -> usize {
     let r = HttpRequest {
         method: "GET",
         path,
         if_none_match: None,
     };
-    match handle(&Config::default(), cache, &r) {
+    match handle(&Config::default(), state, &r, &|| 0) {
         Outcome::Respond(r) => r.body.len(),
         Outcome::PassThrough => 0,
     }
@@ -110,18 +122,18 @@ fn han(i: usize) -> String {
 fn main() {
     println!("| what | peak above the heap before, KiB | left on the heap, KiB |");
     println!("|---|---|---|");
-    let mut none = Cache::new(0);
+    let mut none = with_cache(0);
     row("parse every font's tables (first request)", || {
         Fonts::get();
     });
     row(
         "first Latin render, 16 px (loads the Latin font's rasteriser)",
         || {
-            get(&mut Cache::new(0), "/avatar/Ab?size=16");
+            get(&mut with_cache(0), "/avatar/Ab?size=16");
         },
     );
     row("first Han render, 16 px", || {
-        get(&mut Cache::new(0), "/avatar/%E7%8E%8B?size=16");
+        get(&mut with_cache(0), "/avatar/%E7%8E%8B?size=16");
     });
     for size in [16, 40, 64, 128, 256, 512] {
         // Warm the glyph cache for this size, so the row is the render itself.
@@ -142,7 +154,7 @@ fn main() {
     // The glyph cache and a full avatar cache at the default capacity, filled
     // by distinct names at mixed sizes, as `make measure` loads Envoy.
     let config = Config::default();
-    let mut cache = Cache::new(4 * 1024 * 1024);
+    let mut cache = with_cache(4 * 1024 * 1024);
     let sizes = [16, 40, 64, 128, 256, 512];
     let mut bodies = 0usize;
     let mut n = 0usize;
@@ -164,8 +176,8 @@ fn main() {
     println!(
         "Avatar cache after that load: {} entries, {} KiB charged against its capacity; \
          mean body {} bytes.",
-        cache.len(),
-        kib(cache.bytes() as f64),
+        cache.cache.len(),
+        kib(cache.cache.bytes() as f64),
         bodies / n.max(1)
     );
     println!("Heap in use at the end: {} KiB.", kib(current() as f64));
