@@ -450,6 +450,7 @@ mod tests {
         }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn the_segment_holds_each_font_at_its_offset() {
         let segment = segment();
