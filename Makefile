@@ -43,7 +43,7 @@ help:
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
 	@echo "make contact-sheet  render every name of tests/scripts.txt into target/contact-sheet.png"
-	@echo "make measure      Envoy --concurrency 2: ready time, RSS after start and under load"
+	@echo "make measure      Envoy RSS at 1, 2, 4, 8 workers after start and after a load; per-worker increments; bench/results.md"
 	@echo "make trap-measure a URL that traps every time, in a loop, at three reload backoffs (TRAP_SECONDS each, default 5)"
 
 # ---- set-up ---------------------------------------------------------------
@@ -69,14 +69,19 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
 
 # ---- build ----------------------------------------------------------------
+# The fonts go into the module as a passive data segment, which no VM copies
+# at start (examples/passive_fonts.rs says why); the module does not load
+# without this step.
 build: wasm-target
 	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example passive_fonts $(CARGO_FLAGS) -- $(WASM)
 
 # Without LTO and with parallel codegen: it only has to trap, and it builds
 # in a fraction of the release module's time.
 trap-build: wasm-target
 	CARGO_TARGET_DIR=target/trap CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	  cargo build --release --target wasm32-wasip1 --features trap-for-tests
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example passive_fonts $(CARGO_FLAGS) -- $(TRAP_WASM)
 
 $(RENDER) $(CHECK_CONFIG) &: FORCE
 	CARGO_TARGET_DIR=$(TOOLS) cargo build --release --example render --example check_config $(CARGO_FLAGS)
@@ -128,7 +133,8 @@ e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup
 test: lint unit e2e
 
 measure: setup build
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py 4000
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example memory $(CARGO_FLAGS)
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py --write bench/results.md
 
 TRAP_SECONDS ?= 5
 trap-measure: setup build trap-build

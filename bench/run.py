@@ -18,6 +18,9 @@
      f. the ceiling: bench/ceiling, a proxy-wasm filter that makes the host
         calls of a cached avatar and does no work, on a copy of the avatar
         listener: the most any proxy-wasm answer reaches on this Envoy.
+     b0. with BENCH_BASELINE_WASM=path: (b) on a copy of the avatar
+        listener running that module instead (its own VMs), to compare two
+        builds in one run.
    Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
    in init, sent round-robin), so each pays the same client cost.
 3. Through Nginx with ngx_wasm_module (2 workers), when its build is present
@@ -47,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
 from nginx_harness import Nginx, deploy_plugin_config, nginx_binary  # noqa: E402
 from nginx_harness import render_config as render_nginx_config  # noqa: E402
+from measure import BEGIN as MEASURE_BEGIN, END as MEASURE_END  # noqa: E402
 from guest import guest_rows  # noqa: E402
 import crates  # noqa: E402
 
@@ -110,7 +114,12 @@ end
 CEILING_WASM = ROOT / "target/ceiling/wasm32-wasip1/release/monogram_ceiling.wasm"
 
 
-def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, control_port):
+BASELINE_WASM = os.environ.get("BENCH_BASELINE_WASM")
+BASELINE = "b0. hot avatars (cache), baseline module"
+
+
+def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, control_port,
+                 baseline_port=None):
     """envoy.yaml's listener, plus a no-cache copy, a copy with no wasm filter,
     a second copy of that (the control), and a copy whose filter is
     bench/ceiling (replies, does no work)."""
@@ -146,7 +155,13 @@ def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, 
     listener_start = base.index("  - name: main")
     control = floor.replace("name: floor", "name: control").replace(
         f"port_value: {floor_port}", f"port_value: {control_port}")
-    return base[:listener_start] + main_listener + nocache + floor + control + ceiling
+    baseline = ""
+    if BASELINE_WASM:
+        baseline = re.sub(r"filename: \S+\.wasm", f"filename: {Path(BASELINE_WASM).resolve()}", main_listener)
+        baseline = (baseline.replace("name: main", "name: baseline")
+                    .replace(f"port_value: {main_port}", f"port_value: {baseline_port}")
+                    .replace("vm_id: monogram", "vm_id: baseline"))
+    return base[:listener_start] + main_listener + nocache + floor + control + ceiling + baseline
 
 
 def render_time_totals(envoy):
@@ -237,10 +252,11 @@ def run_scenarios(scenarios, paired=(NON_AVATAR, FLOOR, CONTROL), floor=FLOOR):
 
 
 def main():
-    nocache_port, floor_port, ceiling_port, control_port = (free_port() for _ in range(4))
+    nocache_port, floor_port, ceiling_port, control_port, baseline_port = (
+        free_port() for _ in range(5))
     started = time.monotonic()
     envoy = Envoy(config_text=lambda p, a: bench_config(
-        p, nocache_port, floor_port, a, ceiling_port, control_port))
+        p, nocache_port, floor_port, a, ceiling_port, control_port, baseline_port))
     ready_s = time.monotonic() - started
     main_port = envoy.port
     try:
@@ -252,7 +268,7 @@ def main():
         sum0, count0 = render_time_totals(envoy)
         hot = [f"/avatar/{n}?size=128" for n in HOT_NAMES]
         nocache = f"http://127.0.0.1:{nocache_port}/"
-        rows = run_scenarios({
+        scenarios = {
             "a. uncached render, 128 px": (nocache, UNCACHED_LUA, None),
             "b. hot avatars (cache)": (base + "/", cycle_lua(hot), None),
             "c. 304 revalidation": (base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}), None),
@@ -265,7 +281,11 @@ def main():
                 f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot), None),
             "a16. uncached render, 128 px, 16 connections": (nocache, UNCACHED_LUA, "16"),
             "a-budget. uncached render, 128 px, default render budget": (base + "/", UNCACHED_LUA, None),
-        })
+        }
+        if BASELINE_WASM:
+            scenarios[f"{BASELINE}: {Path(BASELINE_WASM).name}"] = (
+                f"http://127.0.0.1:{baseline_port}/", cycle_lua(hot), None)
+        rows = run_scenarios(scenarios)
         time.sleep(1.5)
         sum1, count1 = render_time_totals(envoy)
         # Only (a) renders: b's 16 avatars are drawn once, then come from the cache.
@@ -288,9 +308,12 @@ def main():
     native = min((subprocess.run([str(ROOT / "target/release/examples/bench_render")],
                                  check=True, capture_output=True, text=True).stdout
                   for _ in range(5)), key=total_128)
-    nginx_lines = nginx_section(targets)
-    pieces = crates.section()
     targets = {"a": 0.25, "b": 0.80, "c": 0.80, "d": 0.97}
+    # Every absolute time is also given in units of this run's native render
+    # (128 px, glyphs rasterised): absolute times move >2x between machines.
+    native_us = total_128(native)
+    nginx_lines = nginx_section(targets, native_us)
+    pieces = crates.section()
     lines = []
     lines.append(f"# monogram benchmark\n")
     lines.append(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
@@ -304,29 +327,53 @@ def main():
     lines.append("## Worst-case requests (native, whole request path, glyph cache warm)\n")
     lines.append(worst.strip() + "\n")
     lines.append("## Through Envoy\n")
-    lines += lines_for_rows(rows, targets)
+    lines.append(f"p50 and p99 are also given in native renders: this run's native 128 px render "
+                 f"(glyphs rasterised) took {native_us:.1f} µs.\n")
+    lines += lines_for_rows(rows, targets, native_us)
     lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
-                 f"on average (the filter's `monogram_render_time_us` histogram: sum / count), "
-                 f"against the native figures above.\n")
+                 f"on average (the filter's `monogram_render_time_us` histogram: sum / count): "
+                 f"{wasm_render_us / native_us:.1f}× this run's native {native_us:.1f} µs.\n")
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
                  f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
-                 f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
+                 f"(VmRSS of the envoy process, 2 workers). VM failures in wasm stats: {failures or 'none'}.\n")
     lines.append("(a) and (a16) run on a listener with the render budget off (`render_budget_ms_per_s: 0`), "
                  "so they measure render capacity; (a-budget) is the same load on the default "
                  "budget, where refused renders are 503s and count as non-2xx.\n")
+    per_worker = measured_per_worker()
+    if per_worker:
+        lines.append(f"Memory per worker beside this throughput (`make measure`, section below): "
+                     f"{per_worker[0]} MB per additional worker after start, {per_worker[1]} MB after "
+                     f"its load.\n")
     lines.extend(guest)
     lines += nginx_lines
     lines.append(pieces)
     text = "\n".join(lines)
     print(text)
-    (ROOT / "bench/results.md").write_text(text)
+    # `make measure` owns the memory section between its markers: keep it.
+    results = ROOT / "bench/results.md"
+    old = results.read_text() if results.exists() else ""
+    if MEASURE_BEGIN in old and MEASURE_END in old:
+        section = old[old.index(MEASURE_BEGIN):old.index(MEASURE_END) + len(MEASURE_END)]
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(text)
 
 
-def lines_for_rows(rows, targets):
+def measured_per_worker():
+    """(after start, after the load) MB per additional worker from the
+    memory section of bench/results.md, if `make measure` wrote one."""
+    results = ROOT / "bench/results.md"
+    text = results.read_text() if results.exists() else ""
+    start = re.search(r"^\| after start \| ([\d.-]+) \|", text, re.M)
+    loaded = re.search(r"^\| after the load \| ([\d.-]+) \|", text, re.M)
+    return (start.group(1), loaded.group(1)) if start and loaded else None
+
+
+def lines_for_rows(rows, targets, native_us):
     """The results table: one row per scenario, its ratio to the floor
-    checked against `targets` (by the scenario's letter)."""
-    lines = ["| scenario | requests/s | × floor | target | p50 ms | p99 ms | × floor, each round | non-2xx/3xx |",
-             "|---|---|---|---|---|---|---|---|"]
+    checked against `targets` (by the scenario's letter), p50 and p99 also
+    in units of this run's native render (`native_us`)."""
+    lines = ["| scenario | requests/s | × floor | target | p50 ms | p99 ms | p50, p99 in native renders | × floor, each round | non-2xx/3xx |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
         key = name.split(".")[0]
         ratio = r["ratio"]
@@ -337,7 +384,9 @@ def lines_for_rows(rows, targets):
         if key == "a":
             target += ", p99 < 3 ms"
         lines.append(f"| {name} | {r['rps']:,.0f} | {ratio:.3f}{ok} | {target} | "
-                     f"{r['p50']:.2f} | {r['p99']:.2f}{p99_ok} | {r['ratio_min']:.2f}–{r['ratio_max']:.2f} | {r['bad']} |")
+                     f"{r['p50']:.2f} | {r['p99']:.2f}{p99_ok} | "
+                     f"{r['p50'] * 1000 / native_us:.0f}, {r['p99'] * 1000 / native_us:.0f} | "
+                     f"{r['ratio_min']:.2f}–{r['ratio_max']:.2f} | {r['bad']} |")
     lines.append("")
     return lines
 
@@ -360,7 +409,7 @@ def nginx_bench_config(port, nocache_port):
     return render_nginx_config(port, servers=[(nocache_port, json.dumps(config))])
 
 
-def nginx_section(targets):
+def nginx_section(targets, native_us):
     """The same scenarios through Nginx + ngx_wasm_module, when built."""
     if nginx_binary() is None:
         return ["## Through Nginx\n", "Not measured: no Nginx build with ngx_wasm_module "
@@ -390,7 +439,7 @@ def nginx_section(targets):
     return ["## Through Nginx\n",
             f"`{version}` with ngx_wasm_module (Wasmtime), 2 workers, `deploy/nginx/nginx.conf`; the "
             f"same wrk scripts, rounds and ratios, after Envoy has stopped. The floor is Nginx's own.\n",
-            *lines_for_rows(rows, {k: v for k, v in targets.items() if k in "abc"}),
+            *lines_for_rows(rows, {k: v for k, v in targets.items() if k in "abc"}, native_us),
             f"Nginx ready in {ready_s:.2f} s (spawn to the first answer, each worker compiling the "
             f"module); resident memory of the master and {len(workers)} workers {rss_start:.0f} MB "
             f"after start, {rss_end:.0f} MB after the benchmark.\n"]

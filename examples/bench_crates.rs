@@ -220,8 +220,7 @@ fn encoders(fonts: &Fonts) {
 
 // ---- rasteriser --------------------------------------------------------------
 
-/// One letter from each font that src/raster.rs fills (every font but the
-/// Latin one, which fontdue rasterises).
+/// One letter from each font but the Latin one (src/raster.rs fills them all).
 const LETTERS: [char; 10] = ['Ա', 'Ა', 'ה', 'م', 'क', 'ক', 'க', 'ก', '国', '한'];
 
 /// A glyph outline moved to its pixel box: side lengths and steps.

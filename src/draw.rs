@@ -11,12 +11,42 @@ use crate::svg;
 
 /// The encoded image of `r`. Its text must already be checked against
 /// `fonts` (as [`crate::avatar::resolve`] does).
+///
+/// The bytes own no spare capacity: the encoder sizes its buffer for the
+/// worst case (16 KB for a typical 5 KB 512 px avatar), and a cached body
+/// would keep that slack for as long as it is cached (measured: 10.3 MB of
+/// heap behind a 4 MiB cache).
 pub fn draw(r: &Resolved, fonts: &Fonts) -> Result<Vec<u8>, Error> {
     let avatar = r.avatar();
-    match r.format {
+    let mut body = match r.format {
         Format::Png => encode::png(&render::render(&avatar, fonts)).ok_or(Error::EncodeFailed),
         Format::Svg => svg::svg(&avatar, fonts)
             .map(String::into_bytes)
             .ok_or(Error::OutlineMissing),
+    }?;
+    body.shrink_to_fit();
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avatar::resolve;
+    use crate::config::Config;
+    use crate::request::parse;
+
+    #[test]
+    fn bodies_keep_no_spare_capacity() {
+        let config = Config::default();
+        let fonts = Fonts::get().unwrap();
+        for path in [
+            "/avatar/Ada?size=512",
+            "/avatar/Ada.svg?size=512",
+            "/avatar/",
+        ] {
+            let resolved = resolve(&config, &parse(&config, path).unwrap(), fonts);
+            let body = draw(&resolved, fonts).unwrap();
+            assert_eq!(body.capacity(), body.len(), "{path}");
+        }
     }
 }

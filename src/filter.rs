@@ -15,12 +15,17 @@
 //! (and counts it in `Content-Length`), so one ETag would name two byte
 //! sequences. On Nginx the filter cuts that byte off again in the response
 //! phase ([`Trim`]): the client gets exactly the bytes Envoy sends.
+//!
+//! Counters are summed in the VM ([`Counts`]) and handed to the host
+//! once per [`FLUSH_PERIOD`] on the root context's tick, so a request makes
+//! no metric host call unless it drew an image (one, for its render time).
+//! The host's counters lag by at most that period.
 
 use crate::budget::Budget;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::http::{HostRequest, Outcome};
-use crate::metrics::{self, Kind, Update};
+use crate::metrics::{self, Counts, Kind};
 use crate::report::Report;
 use crate::response::handle;
 use crate::state::State;
@@ -30,6 +35,11 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
+
+/// How often pending counter increments are handed to the host: the most
+/// the host's counters lag behind the requests.
+pub const FLUSH_PERIOD: Duration = Duration::from_secs(1);
 
 proxy_wasm::main! {{
     // Debug, so that client errors (logged at debug) reach the host, which
@@ -41,6 +51,7 @@ proxy_wasm::main! {{
             config: Rc::new(Config::default()),
             metrics: None,
             host: Rc::new(Cell::new(Host::Unknown)),
+            counts: Rc::default(),
         })
     });
 }}
@@ -75,6 +86,24 @@ struct MonogramRoot {
     /// metrics are off.
     metrics: Option<Rc<Vec<u32>>>,
     host: Rc<Cell<Host>>,
+    /// Counter increments of this VM's requests not yet handed to the host.
+    counts: Rc<RefCell<Counts>>,
+}
+
+impl MonogramRoot {
+    /// Hands the pending counter increments to the host: one call per
+    /// counter that moved.
+    fn flush(&self) {
+        let (Some(ids), Ok(mut counts)) = (&self.metrics, self.counts.try_borrow_mut()) else {
+            return;
+        };
+        for (i, n) in counts.drain() {
+            if let Some(&id) = ids.get(i) {
+                // A failed update loses these counts; not worth more than that.
+                let _ = hostcalls::increment_metric(id, i64::try_from(n).unwrap_or(i64::MAX));
+            }
+        }
+    }
 }
 
 /// Defines every metric with the host. Defining an existing name returns its
@@ -92,13 +121,20 @@ fn define_metrics() -> Option<Vec<u32>> {
         .collect()
 }
 
-impl Context for MonogramRoot {}
+impl Context for MonogramRoot {
+    fn on_done(&mut self) -> bool {
+        self.flush();
+        true
+    }
+}
 
 impl RootContext for MonogramRoot {
     fn on_configure(&mut self, _size: usize) -> bool {
         let bytes = self.get_plugin_configuration().unwrap_or_default();
         match Config::from_json(&bytes) {
             Ok(config) => {
+                // Counts of the previous configuration go to its metric ids.
+                self.flush();
                 self.metrics = if config.metrics {
                     let ids = define_metrics();
                     if ids.is_none() {
@@ -108,6 +144,9 @@ impl RootContext for MonogramRoot {
                 } else {
                     None
                 };
+                if self.metrics.is_some() {
+                    self.set_tick_period(FLUSH_PERIOD);
+                }
                 self.state = Rc::new(RefCell::new(State::new(&config)));
                 self.config = Rc::new(config);
                 true
@@ -120,6 +159,10 @@ impl RootContext for MonogramRoot {
         }
     }
 
+    fn on_tick(&mut self) {
+        self.flush();
+    }
+
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
         Some(Box::new(MonogramFilter {
             context_id,
@@ -128,6 +171,7 @@ impl RootContext for MonogramRoot {
             metrics: self.metrics.clone(),
             host: Rc::clone(&self.host),
             trim: None,
+            counts: Rc::clone(&self.counts),
         }))
     }
 
@@ -143,6 +187,7 @@ struct MonogramFilter {
     state: Rc<RefCell<State>>,
     metrics: Option<Rc<Vec<u32>>>,
     host: Rc<Cell<Host>>,
+    counts: Rc<RefCell<Counts>>,
     /// Set when this request's answer needs Nginx's `\n` removed.
     trim: Option<Trim>,
 }
@@ -179,16 +224,17 @@ impl MonogramFilter {
             .unwrap_or_default()
     }
 
+    /// Counts the request in the VM; only a render-time sample goes to the host now.
     fn record(&self, report: &Report) {
         let Some(ids) = &self.metrics else { return };
-        for update in metrics::updates(report) {
-            // A failed update loses one sample; not worth failing a request for.
-            let _ = match update {
-                Update::Increment(i) => ids.get(i).map(|&id| hostcalls::increment_metric(id, 1)),
-                Update::Record(i, value) => {
-                    ids.get(i).map(|&id| hostcalls::record_metric(id, value))
-                }
-            };
+        let Ok(mut counts) = self.counts.try_borrow_mut() else {
+            return;
+        };
+        if let Some((i, us)) = counts.record(report) {
+            if let Some(&id) = ids.get(i) {
+                // A failed update loses one sample; not worth failing a request for.
+                let _ = hostcalls::record_metric(id, us);
+            }
         }
     }
 

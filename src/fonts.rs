@@ -6,40 +6,37 @@
 //! 255 = full), rows top to bottom, positioned relative to the pen on the
 //! baseline.
 //!
-//! Two rasterisers, chosen per font by how often it is used:
-//! - the Latin font (Latin, Greek, Cyrillic: most names) goes through
-//!   fontdue, which outlines every glyph when the font loads: ~2,000 glyphs,
-//!   a few milliseconds and ~6 MB once per VM (on its first request, not at
-//!   VM start), then the fastest glyphs.
-//! - every other font is never parsed whole: ttf-parser reads its tables in
-//!   place (microseconds) and outlines one glyph on demand, which
-//!   [`crate::raster`] fills into a coverage mask. For the CJK font (27,739
-//!   glyphs) fontdue would cost ~100 MB and ~0.25 s in every VM; for the small
-//!   per-script fonts it would cost a few MB in every VM that ever sees the
-//!   script, for glyphs that are only slightly faster.
+//! No font is parsed whole: ttf-parser reads its tables in place
+//! (microseconds) and outlines one glyph on demand, which [`crate::raster`]
+//! fills into a coverage mask, and [`crate::glyph_cache`] keeps. fontdue,
+//! which outlines every glyph of a font when it loads, would cost ~100 MB
+//! and ~0.25 s per VM for the CJK font, and it cost 5.2 MB per VM for the
+//! Latin font's ~2,000 glyphs (measured, `examples/memory.rs`) for glyphs
+//! only slightly faster to draw.
 //!
-//! Invariant: every font's bytes are `'static` (embedded), so parsed faces
-//! borrow them for the life of the VM.
+//! Where the bytes live: natively, in the binary. In the wasm module they
+//! are one passive data segment (put there by `examples/passive_fonts.rs`,
+//! which `make build` runs), which V8 keeps once per process with the
+//! module's bytes: no VM copies a font into its linear memory until its
+//! first request that looks a character up in it, and then only that font
+//! (an active segment would copy all 5.6 MB into every VM at start: measured
+//! 5.4 MB of RSS per VM, docs/MEMORY.md).
+//!
+//! Invariant: a font's bytes, once there, are `'static` (embedded, or
+//! copied once and kept for the life of the VM), so parsed faces borrow them.
 
 use crate::raster::Canvas;
 use std::sync::OnceLock;
 use ttf_parser::{Face, GlyphId};
 
-/// How a font's glyphs become coverage bitmaps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rasteriser {
-    /// fontdue, the whole font parsed at first use: for the font most requests use.
-    Fontdue,
-    /// ttf-parser outlines, one glyph at a time, filled by [`crate::raster`].
-    Outline,
-}
-
 /// One embedded font and how its letters are sized.
 #[derive(Debug)]
 pub struct FontSpec {
     pub file: &'static str,
+    #[cfg(not(target_arch = "wasm32"))]
     data: &'static [u8],
-    pub rasteriser: Rasteriser,
+    /// Bytes in the font file.
+    len: usize,
     /// Height of the script's typical letter, in font units, that is scaled
     /// to the body height: the cap height for cased scripts, the measured
     /// ink height of a reference letter (named in the comment) otherwise,
@@ -49,11 +46,12 @@ pub struct FontSpec {
 }
 
 macro_rules! font {
-    ($file:literal, $rasteriser:expr, $body:expr) => {
+    ($file:literal, $body:expr) => {
         FontSpec {
             file: $file,
+            #[cfg(not(target_arch = "wasm32"))]
             data: include_bytes!(concat!("../fonts/", $file)),
-            rasteriser: $rasteriser,
+            len: include_bytes!(concat!("../fonts/", $file)).len(),
             body_units: $body,
         }
     };
@@ -63,43 +61,27 @@ macro_rules! font {
 /// All are Noto Sans Bold (OFL-1.1), subset by `fonts/subset.sh`.
 pub static FONTS: [FontSpec; 10] = [
     // Latin with Vietnamese, Greek, Cyrillic, combining marks: cap height 714.
-    font!("NotoSans-Bold.subset.ttf", Rasteriser::Fontdue, 714.0),
+    font!("NotoSans-Bold.subset.ttf", 714.0),
     // Capitals: cap height 714.
-    font!(
-        "NotoSansArmenian-Bold.subset.ttf",
-        Rasteriser::Outline,
-        714.0
-    ),
+    font!("NotoSansArmenian-Bold.subset.ttf", 714.0),
     // Mtavruli capitals: cap height 714.
-    font!(
-        "NotoSansGeorgian-Bold.subset.ttf",
-        Rasteriser::Outline,
-        714.0
-    ),
+    font!("NotoSansGeorgian-Bold.subset.ttf", 714.0),
     // ה: 603.
-    font!("NotoSansHebrew-Bold.subset.ttf", Rasteriser::Outline, 603.0),
+    font!("NotoSansHebrew-Bold.subset.ttf", 603.0),
     // Isolated forms reach from -394 (ع's tail) to 732 (ا): the em of the
     // Latin font, which Noto designs Arabic to sit beside.
-    font!("NotoSansArabic-Bold.subset.ttf", Rasteriser::Outline, 714.0),
+    font!("NotoSansArabic-Bold.subset.ttf", 714.0),
     // क from its headline to the baseline: 622.
-    font!(
-        "NotoSansDevanagari-Bold.subset.ttf",
-        Rasteriser::Outline,
-        622.0
-    ),
+    font!("NotoSansDevanagari-Bold.subset.ttf", 622.0),
     // ক: 622.
-    font!(
-        "NotoSansBengali-Bold.subset.ttf",
-        Rasteriser::Outline,
-        622.0
-    ),
+    font!("NotoSansBengali-Bold.subset.ttf", 622.0),
     // க: 574.
-    font!("NotoSansTamil-Bold.subset.ttf", Rasteriser::Outline, 574.0),
+    font!("NotoSansTamil-Bold.subset.ttf", 574.0),
     // ก: 561.
-    font!("NotoSansThai-Bold.subset.ttf", Rasteriser::Outline, 561.0),
+    font!("NotoSansThai-Bold.subset.ttf", 561.0),
     // 国 has 898 units of ink; ideographs and Hangul fill their square, so at
     // 1.15 × the cap height they look as big as Latin capitals: 898 / 1.15.
-    font!("NotoSansCJKsc-Bold.subset.otf", Rasteriser::Outline, 780.0),
+    font!("NotoSansCJKsc-Bold.subset.otf", 780.0),
 ];
 
 /// One rasterised glyph, positioned relative to the pen on the baseline.
@@ -191,12 +173,11 @@ impl ttf_parser::OutlineBuilder for Collect {
     }
 }
 
-/// One font of this VM: its face parsed in place, its fontdue copy on demand.
+/// One font of this VM: its face, parsed in place.
 struct Loaded {
     spec: &'static FontSpec,
     face: Face<'static>,
     units_per_em: f32,
-    fontdue: OnceLock<Option<fontdue::Font>>,
 }
 
 impl Loaded {
@@ -204,53 +185,106 @@ impl Loaded {
     fn em_px(&self, body_px: f32) -> f32 {
         body_px / (self.spec.body_units / self.units_per_em)
     }
+}
 
-    fn fontdue(&self) -> Option<&fontdue::Font> {
-        self.fontdue
+/// One embedded font of this VM, loaded on its first lookup.
+struct Slot {
+    spec: &'static FontSpec,
+    /// Where its bytes start in the module's font segment: the sum of the
+    /// lengths of the fonts before it in [`FONTS`], the order
+    /// [`segment`] lays them out in.
+    offset: usize,
+    loaded: OnceLock<Option<Loaded>>,
+}
+
+impl Slot {
+    /// The font, its bytes fetched and its face parsed on first call; `None`
+    /// if either failed (its characters then fall through to later fonts).
+    fn get(&self) -> Option<&Loaded> {
+        self.loaded
             .get_or_init(|| {
-                let settings = fontdue::FontSettings {
-                    scale: 40.0,
-                    ..fontdue::FontSettings::default()
-                };
-                fontdue::Font::from_bytes(self.spec.data, settings).ok()
+                let data = font_bytes(self.spec, self.offset)?;
+                let face = Face::parse(data, 0).ok()?;
+                Some(Loaded {
+                    spec: self.spec,
+                    units_per_em: f32::from(face.units_per_em()),
+                    face,
+                })
             })
             .as_ref()
     }
 }
 
+/// Natively the fonts are in the binary.
+#[cfg(not(target_arch = "wasm32"))]
+fn font_bytes(spec: &'static FontSpec, _offset: usize) -> Option<&'static [u8]> {
+    Some(spec.data)
+}
+
+/// In a VM, a font's bytes are copied out of the module's passive font
+/// segment into this VM's memory on first use, and kept.
+#[cfg(target_arch = "wasm32")]
+fn font_bytes(spec: &'static FontSpec, offset: usize) -> Option<&'static [u8]> {
+    #[link(wasm_import_module = "monogram")]
+    extern "C" {
+        /// Copies `len` bytes from `offset` of the module's font segment to
+        /// `dst`: 1 if they were all there, else 0 and nothing copied. Not a
+        /// host function: examples/passive_fonts.rs defines it in the module
+        /// (`memory.init`), replacing this import ([`SEGMENT_IMPORT`]).
+        fn fonts_read(dst: *mut u8, offset: u32, len: u32) -> u32;
+    }
+    let mut bytes = vec![0u8; spec.len];
+    let (offset, len) = (u32::try_from(offset).ok()?, u32::try_from(spec.len).ok()?);
+    // SAFETY: `bytes` is `len` writable bytes, and the function writes no others.
+    let copied = unsafe { fonts_read(bytes.as_mut_ptr(), offset, len) };
+    (copied == 1).then(|| &*Box::leak(bytes.into_boxed_slice()))
+}
+
+/// The import that examples/passive_fonts.rs turns into the function that
+/// reads the font segment: (module, name).
+pub const SEGMENT_IMPORT: (&str, &str) = ("monogram", "fonts_read");
+
+/// The module's font segment: every font file in [`FONTS`] order, end to end.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn segment() -> Vec<u8> {
+    FONTS.iter().flat_map(|f| f.data.iter().copied()).collect()
+}
+
 /// The embedded fonts, ready to rasterise.
 pub struct Fonts {
-    fonts: Vec<Loaded>,
+    fonts: Vec<Slot>,
 }
 
 impl Fonts {
     /// The fonts of this VM, on first call (not at VM start, so the throw-away
-    /// validation VM Envoy creates never pays for them). Only the faces are
-    /// parsed here, in microseconds; fontdue fonts load on first use.
+    /// validation VM Envoy creates never pays for them). Nothing is copied or
+    /// parsed here: each font is, on its first lookup.
     pub fn get() -> Option<&'static Fonts> {
         static FONTS_OF_VM: OnceLock<Option<Fonts>> = OnceLock::new();
         FONTS_OF_VM.get_or_init(Fonts::load).as_ref()
     }
 
     fn load() -> Option<Fonts> {
+        let mut offset = 0usize;
         let fonts = FONTS
             .iter()
             .map(|spec| {
-                let face = Face::parse(spec.data, 0).ok()?;
-                Some(Loaded {
+                let slot = Slot {
                     spec,
-                    units_per_em: f32::from(face.units_per_em()),
-                    face,
-                    fontdue: OnceLock::new(),
-                })
+                    offset,
+                    loaded: OnceLock::new(),
+                };
+                offset = offset.checked_add(spec.len)?;
+                Some(slot)
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Fonts { fonts })
     }
 
-    /// The font that draws `c`, and its glyph.
+    /// The font that draws `c`, and its glyph: the first in [`FONTS`] order
+    /// that has it, loading fonts up to that one.
     fn find(&self, c: char) -> Option<(&Loaded, GlyphId)> {
-        self.fonts.iter().find_map(|f| {
+        self.fonts.iter().filter_map(Slot::get).find_map(|f| {
             let id = f.face.glyph_index(c)?;
             (id.0 != 0).then_some((f, id))
         })
@@ -324,25 +358,7 @@ impl Fonts {
         let Some((font, id)) = self.find(c) else {
             return Glyph::empty(0.0);
         };
-        let em = font.em_px(body_px);
-        match font.spec.rasteriser {
-            Rasteriser::Fontdue => match font.fontdue() {
-                Some(f) => {
-                    let (m, coverage) = f.rasterize_indexed(id.0, em);
-                    let height = i32::try_from(m.height).unwrap_or(0);
-                    Glyph {
-                        width: m.width,
-                        height: m.height,
-                        left: m.xmin,
-                        top: m.ymin.saturating_add(height).saturating_neg(),
-                        advance: m.advance_width,
-                        coverage,
-                    }
-                }
-                None => Glyph::empty(0.0),
-            },
-            Rasteriser::Outline => outline(font, id, em),
-        }
+        outline(font, id, font.em_px(body_px))
     }
 }
 
@@ -428,15 +444,29 @@ mod tests {
     fn every_font_parses() {
         let f = Fonts::get().unwrap();
         assert_eq!(f.fonts.len(), FONTS.len());
-        for font in &f.fonts {
+        for slot in &f.fonts {
+            let font = slot.get().unwrap();
             assert!(font.face.number_of_glyphs() > 10, "{}", font.spec.file);
         }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_segment_holds_each_font_at_its_offset() {
+        let segment = segment();
+        let f = Fonts::get().unwrap();
+        for slot in &f.fonts {
+            let at = &segment[slot.offset..slot.offset + slot.spec.len];
+            assert_eq!(at, slot.spec.data, "{}", slot.spec.file);
+        }
+        let last = f.fonts.last().unwrap();
+        assert_eq!(segment.len(), last.offset + last.spec.len);
     }
 
     #[test]
     fn latin_body_is_the_cap_height() {
         let f = Fonts::get().unwrap();
-        let latin = f.fonts.first().unwrap();
+        let latin = f.fonts.first().unwrap().get().unwrap();
         assert_eq!(
             latin.face.capital_height().map(f32::from),
             Some(latin.spec.body_units)

@@ -25,6 +25,7 @@ import yaml
 
 from conftest import native_render, readme_snippet, request
 from envoy_harness import Envoy, ROOT
+from test_metrics import wait_for
 
 ENVOY = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
 WASM = Path(os.environ.get("MONOGRAM_WASM", ROOT / "target/wasm32-wasip1/release/monogram.wasm")).resolve()
@@ -117,7 +118,9 @@ def test_local_file_form_validates_and_serves_avatars_on_its_route_only():
         assert r.image().size == (48, 48)
         other = request(e, "/somewhere/else")
         assert other.status == 200 and other.body == b"the existing site\n"
-        assert 'monogram_requests{outcome="rendered"} 1' in e.admin("/stats/prometheus")
+        # The filter hands its counts to Envoy once a second.
+        wait_for(lambda: 'monogram_requests{outcome="rendered"} 1' in e.admin("/stats/prometheus"),
+                 "the render counted")
     finally:
         e.stop()
 
