@@ -66,19 +66,33 @@ pub struct FontSpec {
     /// adjusted by eye on the contact sheet where a script's letters look
     /// bigger or smaller than their height says.
     body_units: f32,
+    /// The code-point ranges (inclusive) the font was subset to: the only
+    /// characters it can have, so a lookup asks no other font's cmap (each
+    /// ask is ~0.1 µs, and a CJK character would ask 30 fonts).
+    ranges: &'static [(u32, u32)],
     pub orientation: Orientation,
 }
 
+impl FontSpec {
+    fn may_have(&self, c: char) -> bool {
+        let u = u32::from(c);
+        self.ranges
+            .iter()
+            .any(|&(first, last)| first <= u && u <= last)
+    }
+}
+
 macro_rules! font {
-    ($file:literal, $rasteriser:expr, $body:expr) => {
-        font!($file, $rasteriser, $body, Orientation::Horizontal)
+    ($file:literal, $rasteriser:expr, $body:expr, $ranges:expr) => {
+        font!($file, $rasteriser, $body, $ranges, Orientation::Horizontal)
     };
-    ($file:literal, $rasteriser:expr, $body:expr, $orientation:expr) => {
+    ($file:literal, $rasteriser:expr, $body:expr, $ranges:expr, $orientation:expr) => {
         FontSpec {
             file: $file,
             data: include_bytes!(concat!("../fonts/", $file)),
             rasteriser: $rasteriser,
             body_units: $body,
+            ranges: $ranges,
             orientation: $orientation,
         }
     };
@@ -89,134 +103,218 @@ macro_rules! font {
 /// `fonts/subset.sh` (which says where and why another weight or style).
 pub static FONTS: [FontSpec; 31] = [
     // Latin with Vietnamese, Greek, Cyrillic, combining marks: cap height 714.
-    font!("NotoSans-Bold.subset.ttf", Rasteriser::Fontdue, 714.0),
+    font!(
+        "NotoSans-Bold.subset.ttf",
+        Rasteriser::Fontdue,
+        714.0,
+        &[
+            (0x0020, 0x007E),
+            (0x00A0, 0x052F),
+            (0x1E00, 0x1FFF),
+            (0x2010, 0x2027),
+            (0x2C60, 0x2C7F),
+            (0xA720, 0xA7FF)
+        ]
+    ),
     // Capitals: cap height 714.
     font!(
         "NotoSansArmenian-Bold.subset.ttf",
         Rasteriser::Outline,
-        714.0
+        714.0,
+        &[(0x0531, 0x058F)]
     ),
     // Mtavruli capitals: cap height 714.
     font!(
         "NotoSansGeorgian-Bold.subset.ttf",
         Rasteriser::Outline,
-        714.0
+        714.0,
+        &[(0x10A0, 0x10FF), (0x1C90, 0x1CBF), (0x2D00, 0x2D2F)]
     ),
     // ה: 603.
-    font!("NotoSansHebrew-Bold.subset.ttf", Rasteriser::Outline, 603.0),
+    font!(
+        "NotoSansHebrew-Bold.subset.ttf",
+        Rasteriser::Outline,
+        603.0,
+        &[(0x0590, 0x05FF)]
+    ),
     // Isolated forms reach from -394 (ع's tail) to 732 (ا): the em of the
     // Latin font, which Noto designs Arabic to sit beside.
-    font!("NotoSansArabic-Bold.subset.ttf", Rasteriser::Outline, 714.0),
+    font!(
+        "NotoSansArabic-Bold.subset.ttf",
+        Rasteriser::Outline,
+        714.0,
+        &[(0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF)]
+    ),
     // क from its headline to the baseline: 622.
     font!(
         "NotoSansDevanagari-Bold.subset.ttf",
         Rasteriser::Outline,
-        622.0
+        622.0,
+        &[(0x0900, 0x097F)]
     ),
     // ক: 622.
     font!(
         "NotoSansBengali-Bold.subset.ttf",
         Rasteriser::Outline,
-        622.0
+        622.0,
+        &[(0x0980, 0x09FF)]
     ),
     // க: 574.
-    font!("NotoSansTamil-Bold.subset.ttf", Rasteriser::Outline, 574.0),
+    font!(
+        "NotoSansTamil-Bold.subset.ttf",
+        Rasteriser::Outline,
+        574.0,
+        &[(0x0B80, 0x0BFF)]
+    ),
     // ก: 561.
-    font!("NotoSansThai-Bold.subset.ttf", Rasteriser::Outline, 561.0),
+    font!(
+        "NotoSansThai-Bold.subset.ttf",
+        Rasteriser::Outline,
+        561.0,
+        &[(0x0E00, 0x0E7F)]
+    ),
     // Every font below draws only letters (see fonts/subset.sh).
     // પ from its top to the baseline (Gujarati has no headline): 603.
     font!(
         "NotoSansGujarati-Bold.subset.ttf",
         Rasteriser::Outline,
-        603.0
+        603.0,
+        &[(0x0A80, 0x0AFF)]
     ),
     // ਕ from its headline to the baseline: 622.
     font!(
         "NotoSansGurmukhi-Bold.subset.ttf",
         Rasteriser::Outline,
-        622.0
+        622.0,
+        &[(0x0A00, 0x0A7F)]
     ),
     // କ: 666.
-    font!("NotoSansOriya-Bold.subset.ttf", Rasteriser::Outline, 666.0),
+    font!(
+        "NotoSansOriya-Bold.subset.ttf",
+        Rasteriser::Outline,
+        666.0,
+        &[(0x0B00, 0x0B7F)]
+    ),
     // క reaches 726 with its tick (talakattu), 600 without.
-    font!("NotoSansTelugu-Bold.subset.ttf", Rasteriser::Outline, 660.0),
+    font!(
+        "NotoSansTelugu-Bold.subset.ttf",
+        Rasteriser::Outline,
+        660.0,
+        &[(0x0C00, 0x0C7F)]
+    ),
     // ಕ reaches 788 with its head stroke, 620 without.
     font!(
         "NotoSansKannada-Bold.subset.ttf",
         Rasteriser::Outline,
-        700.0
+        700.0,
+        &[(0x0C80, 0x0CFF)]
     ),
     // മ: 574.
     font!(
         "NotoSansMalayalam-Bold.subset.ttf",
         Rasteriser::Outline,
-        574.0
+        574.0,
+        &[(0x0D00, 0x0D7F)]
     ),
-    // ක: 623.
+    // ක from the baseline (its bowl dips 11 below): 612.
     font!(
         "NotoSansSinhala-Bold.subset.ttf",
         Rasteriser::Outline,
-        612.0
+        612.0,
+        &[(0x0D80, 0x0DFF)]
     ),
     // ກ: 569.
-    font!("NotoSansLao-Bold.subset.ttf", Rasteriser::Outline, 561.0),
+    font!(
+        "NotoSansLao-Bold.subset.ttf",
+        Rasteriser::Outline,
+        561.0,
+        &[(0x0E80, 0x0EFF)]
+    ),
     // པ from its headline to the baseline: 605; many letters hang far below
     // it (ཀ, ག to -486), so a little smaller, by eye.
     font!(
         "NotoSerifTibetan-Bold.subset.ttf",
         Rasteriser::Outline,
-        650.0
+        650.0,
+        &[(0x0F00, 0x0FFF)]
     ),
     // မ: 566.
     font!(
         "NotoSansMyanmar-Bold.subset.ttf",
         Rasteriser::Outline,
-        566.0
+        566.0,
+        &[(0x1000, 0x109F), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F)]
     ),
     // ក: 586.
-    font!("NotoSansKhmer-Bold.subset.ttf", Rasteriser::Outline, 586.0),
+    font!(
+        "NotoSansKhmer-Bold.subset.ttf",
+        Rasteriser::Outline,
+        586.0,
+        &[(0x1780, 0x17FF)]
+    ),
     // Syllables at the cap height: አ 714.
     font!(
         "NotoSansEthiopic-Bold.subset.ttf",
         Rasteriser::Outline,
-        714.0
+        714.0,
+        &[(0x1200, 0x139F), (0x2D80, 0x2DDF), (0xAB00, 0xAB2F)]
     ),
     // Letters sit low and wide (ܒ 510) but the Black weight is heavy: ܐ's 683,
     // which looks as big as a Latin capital.
     font!(
         "NotoSansSyriac-Black.subset.ttf",
         Rasteriser::Outline,
-        683.0
+        683.0,
+        &[(0x0700, 0x074F)]
     ),
     // Letters at about the x-height: މ 425.
-    font!("NotoSansThaana-Bold.subset.ttf", Rasteriser::Outline, 430.0),
+    font!(
+        "NotoSansThaana-Bold.subset.ttf",
+        Rasteriser::Outline,
+        430.0,
+        &[(0x0780, 0x07BF)]
+    ),
     // ߞ: 714.
-    font!("NotoSansNKo-Regular.subset.ttf", Rasteriser::Outline, 714.0),
+    font!(
+        "NotoSansNKo-Regular.subset.ttf",
+        Rasteriser::Outline,
+        714.0,
+        &[(0x07C0, 0x07FF)]
+    ),
     // Capitals: cap height 714.
-    font!("NotoSansAdlam-Bold.subset.ttf", Rasteriser::Outline, 714.0),
+    font!(
+        "NotoSansAdlam-Bold.subset.ttf",
+        Rasteriser::Outline,
+        714.0,
+        &[(0x1E900, 0x1E95F)]
+    ),
     // ⵣ: 714.
     font!(
         "NotoSansTifinagh-Regular.subset.ttf",
         Rasteriser::Outline,
-        714.0
+        714.0,
+        &[(0x2D30, 0x2D7F)]
     ),
     // Capitals: cap height 714.
     font!(
         "NotoSansCherokee-Bold.subset.ttf",
         Rasteriser::Outline,
-        714.0
+        714.0,
+        &[(0x13A0, 0x13FF), (0xAB70, 0xABBF)]
     ),
     // ᒪ: 714.
     font!(
         "NotoSansCanadianAboriginal-Bold.subset.ttf",
         Rasteriser::Outline,
-        714.0
+        714.0,
+        &[(0x1400, 0x167F), (0x18B0, 0x18FF)]
     ),
     // ᱢ: 714.
     font!(
         "NotoSansOlChiki-Bold.subset.ttf",
         Rasteriser::Outline,
-        714.0
+        714.0,
+        &[(0x1C50, 0x1C7F)]
     ),
     // Upright, a letter is as tall as it is long: ᠨ 512, ᠪ 590, ᠴ 677, ᠬ 773,
     // ᠠ 909; the median of the consonants that begin names, 640.
@@ -224,11 +322,26 @@ pub static FONTS: [FontSpec; 31] = [
         "NotoSansMongolian-Regular.subset.ttf",
         Rasteriser::Outline,
         640.0,
+        &[(0x1800, 0x18AF)],
         Orientation::Upright
     ),
     // 国 has 898 units of ink; ideographs and Hangul fill their square, so at
     // 1.15 × the cap height they look as big as Latin capitals: 898 / 1.15.
-    font!("NotoSansCJKsc-Bold.subset.otf", Rasteriser::Outline, 780.0),
+    font!(
+        "NotoSansCJKsc-Bold.subset.otf",
+        Rasteriser::Outline,
+        780.0,
+        &[
+            (0x3041, 0x30FF),
+            (0x3131, 0x318E),
+            (0x31F0, 0x31FF),
+            (0x3400, 0x4DBF),
+            (0x4E00, 0x9FFF),
+            (0xAC00, 0xD7A3),
+            (0xF900, 0xFAFF),
+            (0x20000, 0x2A6DF)
+        ]
+    ),
 ];
 
 /// One rasterised glyph, positioned relative to the pen on the baseline.
@@ -446,10 +559,13 @@ impl Fonts {
 
     /// The font that draws `c`, and its glyph.
     fn find(&self, c: char) -> Option<(&Loaded, GlyphId)> {
-        self.fonts.iter().find_map(|f| {
-            let id = f.face.glyph_index(c)?;
-            (id.0 != 0).then_some((f, id))
-        })
+        self.fonts
+            .iter()
+            .filter(|f| f.spec.may_have(c))
+            .find_map(|f| {
+                let id = f.face.glyph_index(c)?;
+                (id.0 != 0).then_some((f, id))
+            })
     }
 
     /// Does some embedded font draw `c` (not as the missing-glyph box)?
@@ -623,6 +739,27 @@ mod tests {
         assert_eq!(f.fonts.len(), FONTS.len());
         for font in &f.fonts {
             assert!(font.face.number_of_glyphs() > 10, "{}", font.spec.file);
+        }
+    }
+
+    #[test]
+    fn every_character_of_a_font_is_in_its_ranges() {
+        let f = Fonts::get().unwrap();
+        for font in &f.fonts {
+            let cmap = font.face.tables().cmap.unwrap();
+            let mut outside = Vec::new();
+            let mut count = 0;
+            for sub in cmap.subtables.into_iter().filter(|s| s.is_unicode()) {
+                sub.codepoints(|u| {
+                    count += 1;
+                    let c = char::from_u32(u).unwrap();
+                    if !font.spec.may_have(c) {
+                        outside.push(format!("U+{u:04X}"));
+                    }
+                });
+            }
+            assert!(count > 20, "{}", font.spec.file);
+            assert!(outside.is_empty(), "{}: {outside:?}", font.spec.file);
         }
     }
 
