@@ -9,9 +9,9 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use monogram::cache::Cache;
 use monogram::config::Config;
-use monogram::response::{handle, HttpRequest, Outcome};
+use monogram::http::{HttpRequest, Outcome};
+use monogram::response::handle_once;
 
 const BIG: u32 = 128;
 const SMALL: u32 = 32;
@@ -119,7 +119,7 @@ fn avatar(name: &str, query: &str, size: u32) -> Vec<u8> {
         path: &path,
         if_none_match: None,
     };
-    match handle(&Config::default(), &mut Cache::new(0), &req) {
+    match handle_once(&Config::default(), &req) {
         Outcome::Respond(r) if r.status == 200 => r.body,
         other => panic!("{path}: {other:?}"),
     }
@@ -134,7 +134,7 @@ fn main() {
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(list).expect("names file");
-    let names: Vec<(&str, &str, &str)> = support::script_cases(&text)
+    let names: Vec<(&str, &str, &str)> = support::parse_script_list(&text)
         .into_iter()
         .map(|c| (c.slug, c.name, c.query))
         .collect();

@@ -101,7 +101,7 @@ pub fn text_colour_for(bg: Rgb) -> Rgb {
 /// 64-bit FNV-1a. Chosen because it is fixed forever: every worker, every
 /// restart and every future version must map a key to the same colour, which
 /// rules out std's randomly seeded hasher.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -137,9 +137,11 @@ fn pack8(pixels: [u8; 8]) -> [u8; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::avatar::{Avatar, Content};
     use crate::colour::{Rgb, WHITE};
     use crate::fonts::Fonts;
-    use crate::render::{render, Avatar, Content, Shape};
+    use crate::render::render;
+    use crate::shape::Shape;
 
     fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
         let mut d = png::Decoder::new(std::io::Cursor::new(bytes));

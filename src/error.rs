@@ -1,6 +1,6 @@
 //! The one error type of the request path. Every variant's `Display` is the
-//! exact text a client gets in the body of the error response; the mapping to
-//! an HTTP status lives in one place, [`crate::response`].
+//! exact text a client gets in the body of the error response, and
+//! [`Error::status`] is the one place that maps it to an HTTP status.
 
 use std::fmt;
 
@@ -38,6 +38,34 @@ pub enum Error {
     SignatureMismatch,
     /// The PNG encoder failed; never seen, but not worth a panic.
     EncodeFailed,
+    /// A glyph the fonts claim to have has no outline for the SVG.
+    OutlineMissing,
+    /// The embedded fonts could not be parsed (a broken build).
+    FontsUnavailable,
+    /// A render was needed while the VM's render budget was spent: the
+    /// gateway's other traffic comes first. Retry after this many seconds.
+    Busy { retry_after_s: u64 },
+}
+
+impl Error {
+    /// The HTTP status of each error: the only place this mapping lives.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::MethodNotAllowed => 405,
+            Error::SignatureMissing | Error::SignatureMalformed | Error::SignatureMismatch => 403,
+            Error::EncodeFailed | Error::OutlineMissing | Error::FontsUnavailable => 500,
+            Error::Busy { .. } => 503,
+            Error::BadPercentEncoding { .. }
+            | Error::InvalidUtf8 { .. }
+            | Error::ControlCharacter { .. }
+            | Error::NameTooLong { .. }
+            | Error::ExtraPathSegment
+            | Error::QueryTooLong { .. }
+            | Error::TooManyParameters { .. }
+            | Error::DuplicateParameter { .. }
+            | Error::BadParameter { .. } => 400,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -79,8 +107,34 @@ impl fmt::Display for Error {
                 write!(f, "the signature 'sig' does not match this URL")
             }
             Error::EncodeFailed => write!(f, "the image could not be encoded"),
+            Error::OutlineMissing => write!(f, "a glyph has no outline for the SVG"),
+            Error::FontsUnavailable => write!(f, "the embedded fonts could not be loaded"),
+            Error::Busy { retry_after_s } => write!(
+                f,
+                "too many new avatars at once: retry after {retry_after_s} s"
+            ),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_faults_are_told_apart() {
+        let faults = [
+            Error::EncodeFailed,
+            Error::OutlineMissing,
+            Error::FontsUnavailable,
+        ];
+        for (i, e) in faults.iter().enumerate() {
+            assert_eq!(e.status(), 500);
+            for other in &faults[..i] {
+                assert_ne!(e.to_string(), other.to_string());
+            }
+        }
+    }
+}

@@ -87,14 +87,6 @@ pub fn initials_drawable(name: &str, length: u8, can_draw: impl Fn(char) -> bool
         .collect()
 }
 
-/// Does `text` read right to left? Decided by its first letter, as the
-/// initials rule is.
-pub fn is_right_to_left(text: &str) -> bool {
-    text.chars()
-        .find(|&c| script::is_letter(c))
-        .is_some_and(|c| Family::of(c).is_right_to_left())
-}
-
 /// The number of user-perceived characters (extended grapheme clusters) in
 /// `text`: what "1 to 3 characters" of an `initials` override counts.
 pub fn grapheme_count(text: &str) -> usize {
@@ -636,15 +628,6 @@ mod tests {
     fn result_is_nfc() {
         assert_eq!(initials("A\u{30A} B", 2), "\u{C5}B");
         assert_eq!(initials("a\u{30A}", 2), "\u{C5}");
-    }
-
-    #[test]
-    fn direction_follows_the_first_letter() {
-        assert!(is_right_to_left("مع"));
-        assert!(is_right_to_left("מA"));
-        assert!(!is_right_to_left("Aم"));
-        assert!(!is_right_to_left("王"));
-        assert!(!is_right_to_left(""));
     }
 
     #[test]

@@ -2,9 +2,27 @@
 //!
 //! Everything but [`filter`] is host-free and runs natively under `cargo test`;
 //! [`filter`] is the only module that talks to the proxy through `proxy_wasm`.
-//! A request flows: [`request`] → [`initials`] + [`colour`] → [`response`]
-//! ([`signing`], ETag, 304) → [`render`] (using [`fonts`] through [`glyph_cache`]) → [`encode`] → back to the host.
-//! [`script`] classifies characters for the initials rules, the layout and metrics.
+//!
+//! A request flows: [`filter`] → [`http`] (the host's bytes as text) →
+//! [`response`], which asks the cache by path, then [`request`] (`:path` to
+//! an avatar request) → [`signing`] → [`avatar`] (initials from [`initials`],
+//! colour from [`colour`]) → [`etag`] (a 304 ends here) → [`draw`]: [`layout`]
+//! places the text, [`render`] draws pixels (glyphs from [`fonts`] through
+//! [`glyph_cache`] and [`raster`]) and [`encode`] + [`deflate`] make the PNG,
+//! or [`svg`] writes outlines → [`headers`] → back to the host; [`report`]
+//! says what happened and [`metrics`] counts it. [`error`] is every way it
+//! can fail, with its status. [`script`] classifies characters for the
+//! initials rules, the layout and metrics; [`shape`] and [`config`] are read
+//! everywhere.
+//!
+//! [`state`] is what a VM keeps between requests: the [`cache`] and the
+//! render [`budget`].
+//!
+//! Modules import only modules listed before them in that flow's layers:
+//! error, script, shape, colour, signing, config, initials, request, raster,
+//! fonts, glyph_cache, layout, avatar, render, svg, deflate, encode, draw,
+//! etag, report, http, headers, cache, budget, state, metrics, response,
+//! filter.
 #![cfg_attr(
     not(test),
     deny(
@@ -16,6 +34,8 @@
     )
 )]
 
+pub mod avatar;
+pub mod budget;
 pub mod cache;
 pub mod colour;
 pub mod config;
@@ -24,12 +44,17 @@ pub mod config;
 // most one 2048-pixel image).
 #[allow(clippy::arithmetic_side_effects)]
 pub mod deflate;
+pub mod draw;
 pub mod encode;
 pub mod error;
+pub mod etag;
 pub mod filter;
 pub mod fonts;
 pub mod glyph_cache;
+pub mod headers;
+pub mod http;
 pub mod initials;
+pub mod layout;
 pub mod metrics;
 pub mod raster;
 pub mod render;
@@ -37,5 +62,7 @@ pub mod report;
 pub mod request;
 pub mod response;
 pub mod script;
+pub mod shape;
 pub mod signing;
+pub mod state;
 pub mod svg;

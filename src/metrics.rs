@@ -66,16 +66,14 @@ pub enum Update {
 }
 
 fn outcome_index(o: RequestOutcome) -> usize {
-    RequestOutcome::ALL
-        .iter()
-        .position(|x| *x == o)
-        .unwrap_or_default()
+    o.index()
 }
 
-fn script_index(s: Script) -> usize {
-    RequestOutcome::ALL
-        .len()
-        .saturating_add(Script::ALL.iter().position(|x| *x == s).unwrap_or_default())
+/// `None` for a script missing from [`Script::ALL`] (a test keeps that from
+/// happening): never another series' index.
+fn script_index(s: Script) -> Option<usize> {
+    let i = Script::ALL.iter().position(|x| *x == s)?;
+    Some(RequestOutcome::ALL.len().saturating_add(i))
 }
 
 const CACHE_HITS: usize = RequestOutcome::ALL.len() + Script::ALL.len();
@@ -88,8 +86,8 @@ const RENDER_TIME_INDEX: usize = CACHE_MISSES + 1;
 pub fn updates(report: &Report) -> Vec<Update> {
     let mut out = vec![Update::Increment(outcome_index(report.outcome))];
     if report.outcome == RequestOutcome::Rendered {
-        if let Some(script) = report.script {
-            out.push(Update::Increment(script_index(script)));
+        if let Some(i) = report.script.and_then(script_index) {
+            out.push(Update::Increment(i));
         }
     }
     match report.cache {
@@ -121,11 +119,15 @@ mod tests {
     #[test]
     fn indices_point_at_the_right_names() {
         let all = catalogue();
-        for o in RequestOutcome::ALL {
+        for &o in RequestOutcome::ALL {
             assert!(all[outcome_index(o)].name.ends_with(o.name()));
         }
         for s in Script::ALL {
-            assert!(all[script_index(s)].name.ends_with(s.name()));
+            assert!(all[script_index(s).unwrap()].name.ends_with(s.name()));
+        }
+        // Every script a character can have is listed.
+        for c in (0..0x3_0000u32).filter_map(char::from_u32) {
+            assert!(script_index(Script::of(c)).is_some(), "{c:?}");
         }
         assert_eq!(all[CACHE_HITS].name, "monogram.cache.hits");
         assert_eq!(all[CACHE_MISSES].name, "monogram.cache.misses");

@@ -18,63 +18,13 @@
 //! render, which a test checks against tiny-skia; side by side at 1× they
 //! cannot be told apart.
 
+use crate::avatar::{Avatar, Content, SILHOUETTE};
 use crate::colour::Rgb;
 use crate::fonts::{Fonts, Glyph};
 use crate::glyph_cache;
-use crate::initials;
+use crate::layout::{self, layout};
+use crate::shape::{Shape, ROUNDED_RADIUS};
 use std::rc::Rc;
-use unicode_segmentation::UnicodeSegmentation;
-
-/// Shape of the avatar; outside it the image is transparent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Shape {
-    Circle,
-    /// A square with corners rounded by a radius of [`ROUNDED_RADIUS`] × size.
-    Rounded,
-    Square,
-}
-
-/// Corner radius of [`Shape::Rounded`], as a fraction of the edge.
-pub const ROUNDED_RADIUS: f32 = 0.2;
-
-impl Shape {
-    pub fn parse(s: &str) -> Option<Shape> {
-        match s {
-            "circle" => Some(Shape::Circle),
-            "rounded" => Some(Shape::Rounded),
-            "square" => Some(Shape::Square),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Shape::Circle => "circle",
-            Shape::Rounded => "rounded",
-            Shape::Square => "square",
-        }
-    }
-}
-
-/// What is drawn on the shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Content<'a> {
-    /// Text, centred; every character must have a glyph ([`Fonts::has_glyph`]).
-    Text(&'a str),
-    /// The neutral head-and-shoulders silhouette for names without initials.
-    Placeholder,
-}
-
-/// Everything that determines the pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Avatar<'a> {
-    /// Edge of the square image, in pixels (≥ 1).
-    pub size: u32,
-    pub shape: Shape,
-    pub bg: Rgb,
-    pub fg: Rgb,
-    pub content: Content<'a>,
-}
 
 /// Edge alpha steps: index `k` in `0..=EDGE_LEVELS` is the background at alpha `k/EDGE_LEVELS`.
 const EDGE_LEVELS: u8 = 5;
@@ -227,143 +177,6 @@ fn draw_shape(indices: &mut [u8], size: usize, shape: Shape) {
     }
 }
 
-/// Body height of the text (the cap height, for Latin), as a fraction of the
-/// image edge, by number of characters (grapheme clusters).
-fn body_fraction(clusters: usize) -> f32 {
-    match clusters {
-        0 | 1 => 0.40,
-        2 => 0.36,
-        _ => 0.30,
-    }
-}
-
-/// Widest the ink may be, as a fraction of the edge: inside a circle's chord.
-const MAX_INK_WIDTH: f32 = 0.68;
-
-/// Gap between a combining mark and the letter it sits on, as a fraction of
-/// the body height.
-const MARK_GAP: f32 = 0.06;
-
-/// The size, in pixels, at which `text` is drawn on an avatar of edge
-/// `size`, as [`Fonts::rasterize`] and [`Fonts::outline`] take it: the body
-/// height (see [`body_fraction`]), shrunk if the ink is too wide for the
-/// circle (wide letters, wide scripts). Measured on the ink, from the
-/// glyphs' bounding boxes without rasterising, as the side bearings of the
-/// outer glyphs are empty; horizontal extents scale with the size, so one
-/// pass suffices.
-pub fn font_px(text: &str, size: usize, fonts: &Fonts) -> f32 {
-    fit(&clusters(text), size, fonts)
-}
-
-/// `text`'s grapheme clusters in visual order: right to left when its first
-/// letter is, as the initials rule decides.
-fn clusters(text: &str) -> Vec<&str> {
-    let mut clusters: Vec<&str> = text.graphemes(true).collect();
-    if initials::is_right_to_left(text) {
-        clusters.reverse();
-    }
-    clusters
-}
-
-fn fit(clusters: &[&str], size: usize, fonts: &Fonts) -> f32 {
-    let s = size as f32;
-    let body = s * body_fraction(clusters.len());
-    let mut pen = 0.0f32;
-    let mut ink: Option<(f32, f32)> = None;
-    for base in clusters.iter().filter_map(|c| c.chars().next()) {
-        if let Some((left, _, right, _)) = fonts.ink_box(base, body) {
-            let (l, r) = ink.unwrap_or((pen + left, pen + right));
-            ink = Some((l.min(pen + left), r.max(pen + right)));
-        }
-        pen += fonts.advance(base, body);
-    }
-    let width = ink.map_or(0.0, |(l, r)| r - l);
-    let widest = s * MAX_INK_WIDTH;
-    if width > widest {
-        body * widest / width
-    } else {
-        body
-    }
-}
-
-/// Where each glyph of a text goes: the character and its pen position, in
-/// pixels from the text's origin on the baseline (whole pixels for base
-/// letters, so PNG glyphs sit on the grid).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Place {
-    pub c: char,
-    pub x: f32,
-    pub y: f32,
-}
-
-/// How `text` is laid out on an avatar of edge `size`, shared by the PNG and
-/// the SVG: the body height it is drawn at, each glyph's place, and whether
-/// it centres on the cap height (all capitals and digits: accents and
-/// descenders do not push the letters off the optical centre) or on its
-/// ink box (the optical centre of scripts without a Latin cap height).
-pub struct Layout {
-    pub body: f32,
-    pub places: Vec<Place>,
-    pub cased: bool,
-}
-
-/// Lays out `text` one grapheme cluster after another, in visual order,
-/// each glyph sized by the body height of its script. Combining marks that
-/// did not compose are placed on their base without a shaping engine:
-/// centred on the base's ink, above marks lifted clear of a capital (fonts
-/// position them for lower case), below marks dropped clear of its foot,
-/// each stacking on the previous one.
-pub fn layout(text: &str, size: usize, fonts: &Fonts) -> Layout {
-    let clusters = clusters(text);
-    let body = fit(&clusters, size, fonts);
-    let gap = body * MARK_GAP;
-    let mut pen = 0.0f32;
-    let mut places = Vec::with_capacity(text.len());
-    for cluster in &clusters {
-        let mut chars = cluster.chars();
-        let Some(base) = chars.next() else {
-            continue;
-        };
-        let x = pen.round();
-        places.push(Place { c: base, x, y: 0.0 });
-        let advance = fonts.advance(base, body);
-        pen += advance;
-        let (centre, mut above, mut below) = match fonts.ink_box(base, body) {
-            Some((l, t, r, b)) => (x + (l + r) / 2.0, t, b),
-            None => (x + advance / 2.0, 0.0, 0.0),
-        };
-        for m in chars {
-            let Some((l, t, r, b)) = fonts.ink_box(m, body) else {
-                continue;
-            };
-            let mx = (centre - (l + r) / 2.0).round();
-            let middle = (t + b) / 2.0;
-            let my = if middle < -0.6 * body {
-                let y = (above - gap - b).min(0.0).round();
-                above = t + y;
-                y
-            } else if middle > 0.0 {
-                let y = (below + gap - t).max(0.0).round();
-                below = b + y;
-                y
-            } else {
-                0.0
-            };
-            places.push(Place { c: m, x: mx, y: my });
-        }
-    }
-    let cased = clusters.iter().all(|c| {
-        c.chars()
-            .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
-    });
-    Layout {
-        body,
-        places,
-        cased,
-    }
-}
-
 /// The text's exact coverage (0..=255 a pixel, `size * size`, row-major),
 /// before quantisation: what a straightforward renderer would blend with.
 pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
@@ -382,7 +195,6 @@ fn draw_text(
     fonts: &Fonts,
     combine: impl Fn(u8, u8) -> u8 + Copy,
 ) {
-    let s = size as f32;
     let layout = layout(text, size, fonts);
     let glyphs: Vec<(i32, i32, Rc<Glyph>)> = layout
         .places
@@ -393,35 +205,20 @@ fn draw_text(
         })
         .filter(|(_, _, g)| g.width > 0 && g.height > 0)
         .collect();
-    let ink_left = glyphs
-        .iter()
-        .map(|(x, _, g)| x.saturating_add(g.left))
-        .min()
-        .unwrap_or(0);
-    let ink_right = glyphs
-        .iter()
-        .map(|(x, _, g)| x.saturating_add(g.left).saturating_add(g.width as i32))
-        .max()
-        .unwrap_or(0);
-    let ink_top = glyphs
-        .iter()
-        .map(|(_, y, g)| y.saturating_add(g.top))
-        .min()
-        .unwrap_or(0);
-    let ink_bottom = glyphs
-        .iter()
-        .map(|(_, y, g)| y.saturating_add(g.top).saturating_add(g.height as i32))
-        .max()
-        .unwrap_or(0);
-    // Horizontally: centre the ink, not the advances ("L" and "J" would drift).
-    let origin_x = (((s - ink_right.saturating_sub(ink_left) as f32) / 2.0).round() as i32)
-        .saturating_sub(ink_left);
-    let baseline = if layout.cased {
-        ((s + layout.body) / 2.0).round() as i32
-    } else {
-        (((s - ink_bottom.saturating_sub(ink_top) as f32) / 2.0).round() as i32)
-            .saturating_sub(ink_top)
-    };
+    // Ink boxes in whole pixels, so the snapped origin is whole too.
+    let ink = layout::union(glyphs.iter().map(|(x, y, g)| {
+        let left = x.saturating_add(g.left);
+        let top = y.saturating_add(g.top);
+        (
+            left as f32,
+            top as f32,
+            left.saturating_add(g.width as i32) as f32,
+            top.saturating_add(g.height as i32) as f32,
+        )
+    }))
+    .unwrap_or((0.0, 0.0, 0.0, 0.0));
+    let (origin_x, baseline) = layout::origin(size, &layout, ink, f32::round);
+    let (origin_x, baseline) = (origin_x as i32, baseline as i32);
     for (x, y, g) in &glyphs {
         blit(
             plane,
@@ -501,9 +298,6 @@ fn composite(p: u8, c: u8) -> u8 {
     }
 }
 
-/// The placeholder's head and shoulders: discs `(cx, cy, r)` as fractions of the edge.
-pub(crate) const SILHOUETTE: [(f32, f32, f32); 2] = [(0.5, 0.39, 0.18), (0.5, 1.02, 0.36)];
-
 /// The placeholder: a head and shoulders, analytically anti-aliased discs.
 fn draw_silhouette(indices: &mut [u8], size: usize) {
     let s = size as f32;
@@ -529,6 +323,7 @@ fn draw_silhouette(indices: &mut [u8], size: usize) {
 mod tests {
     use super::*;
     use crate::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
+    use crate::shape::Shape;
 
     fn avatar(size: u32, shape: Shape, content: Content) -> Image {
         render(

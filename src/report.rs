@@ -5,45 +5,55 @@
 use crate::error::Error;
 use crate::script::Script;
 
-/// How an avatar request was answered. Every response under the prefix has
-/// exactly one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RequestOutcome {
+/// Declares [`RequestOutcome`] and its [`RequestOutcome::ALL`] and
+/// [`RequestOutcome::name`] from one list, so a new outcome cannot be left
+/// out of the metrics (whose series are defined from `ALL`).
+macro_rules! outcomes {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// How an avatar request was answered. Every response under the
+        /// prefix has exactly one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RequestOutcome {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl RequestOutcome {
+            /// Every variant, in declaration order: `ALL[o as usize] == o`.
+            pub const ALL: &'static [RequestOutcome] = &[$(RequestOutcome::$variant,)*];
+
+            /// The label value, lower-case ASCII.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(RequestOutcome::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+outcomes! {
     /// 200 with initials (drawn now or earlier, from the cache).
-    Rendered,
+    Rendered => "rendered",
     /// 200 with the neutral placeholder (no usable or drawable letters).
-    Placeholder,
+    Placeholder => "placeholder",
     /// 304: the client's ETag matched; nothing drawn.
-    NotModified,
+    NotModified => "not_modified",
     /// 405.
-    MethodNotAllowed,
-    /// Any other 4xx: the request was malformed or refused.
-    BadRequest,
+    MethodNotAllowed => "method_not_allowed",
+    /// 403: signing is on and the URL's signature is missing or wrong.
+    Forbidden => "forbidden",
+    /// Any other 4xx: the request was malformed.
+    BadRequest => "bad_request",
+    /// 503: a render was needed while the render budget was spent.
+    Refused => "refused",
     /// 5xx: our fault.
-    Failed,
+    Failed => "error",
 }
 
 impl RequestOutcome {
-    /// Every variant, in a fixed order (metrics are defined from this list).
-    pub const ALL: [RequestOutcome; 6] = [
-        RequestOutcome::Rendered,
-        RequestOutcome::Placeholder,
-        RequestOutcome::NotModified,
-        RequestOutcome::MethodNotAllowed,
-        RequestOutcome::BadRequest,
-        RequestOutcome::Failed,
-    ];
-
-    /// The label value, lower-case ASCII.
-    pub fn name(self) -> &'static str {
-        match self {
-            RequestOutcome::Rendered => "rendered",
-            RequestOutcome::Placeholder => "placeholder",
-            RequestOutcome::NotModified => "not_modified",
-            RequestOutcome::MethodNotAllowed => "method_not_allowed",
-            RequestOutcome::BadRequest => "bad_request",
-            RequestOutcome::Failed => "error",
-        }
+    /// Index of this outcome in [`RequestOutcome::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
     }
 
     /// The outcome of an error response with `status`. By status rather
@@ -52,6 +62,8 @@ impl RequestOutcome {
     pub fn of_error_status(status: u16) -> RequestOutcome {
         match status {
             405 => RequestOutcome::MethodNotAllowed,
+            403 => RequestOutcome::Forbidden,
+            503 => RequestOutcome::Refused,
             400..=499 => RequestOutcome::BadRequest,
             _ => RequestOutcome::Failed,
         }
@@ -113,15 +125,27 @@ mod tests {
         );
         assert_eq!(
             RequestOutcome::of_error_status(403),
-            RequestOutcome::BadRequest
+            RequestOutcome::Forbidden
         );
         assert_eq!(RequestOutcome::of_error_status(500), RequestOutcome::Failed);
+        assert_eq!(
+            RequestOutcome::of_error_status(503),
+            RequestOutcome::Refused
+        );
+    }
+
+    #[test]
+    fn all_lists_every_outcome_at_its_index() {
+        for (i, o) in RequestOutcome::ALL.iter().enumerate() {
+            assert_eq!(o.index(), i, "{o:?}");
+        }
     }
 
     #[test]
     fn only_images_are_drawn() {
         let drew: Vec<_> = RequestOutcome::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|o| o.drew())
             .collect();
         assert_eq!(

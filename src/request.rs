@@ -2,15 +2,14 @@
 //! [`AvatarRequest`], or says exactly what is wrong with it. Strict where
 //! leniency would be a guess: malformed percent-encoding, invalid UTF-8,
 //! control characters and repeated parameters are errors; unknown parameters
-//! and empty values are ignored.
+//! and empty values are ignored. One table, [`PARAMS`], says which
+//! parameters exist, which a signature covers and how each is read.
 
 use crate::colour::Rgb;
 use crate::config::{Config, MIN_SIZE};
 use crate::error::Error;
 use crate::initials;
-use crate::render::Shape;
-use serde::Deserialize;
-use std::borrow::Cow;
+use crate::shape::Shape;
 use unicode_normalization::UnicodeNormalization;
 
 /// Longest decoded name, in bytes.
@@ -31,6 +30,15 @@ pub enum Format {
     Svg,
 }
 
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Png => "image/png",
+            Format::Svg => "image/svg+xml",
+        }
+    }
+}
+
 /// A parsed, validated avatar request; sizes in pixels, already clamped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AvatarRequest {
@@ -48,32 +56,143 @@ pub struct AvatarRequest {
     pub shape: Shape,
     /// How many initials to take from the name, 1..=3.
     pub length: u8,
-    /// The known parameters as given (decoded, empty ones dropped), sorted by
-    /// name: what a URL signature covers, besides the name.
+    /// The signed parameters as given (decoded, empty ones dropped), sorted
+    /// by name: what a URL signature covers, besides the name.
     pub given: Vec<(&'static str, String)>,
     /// The `sig` parameter, decoded.
     pub sig: Option<String>,
 }
 
-/// A header value from the host as text. HTTP lets bytes ≥ 0x80 through in
-/// header values (and the host may pass them in `:path`); they are
-/// percent-encoded rather than replaced, so the strict decoder still says
-/// "not valid UTF-8" for the name, and nothing downstream ever sees invalid text.
-pub fn text_from_host(raw: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(raw) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => {
-            let mut out = String::with_capacity(raw.len().saturating_mul(3));
-            for &b in raw {
-                if b.is_ascii() {
-                    out.push(char::from(b));
-                } else {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            }
-            Cow::Owned(out)
+impl AvatarRequest {
+    /// The request with no parameters: the configuration's defaults.
+    fn new(config: &Config, name: String, format: Format) -> AvatarRequest {
+        AvatarRequest {
+            name,
+            format,
+            size: config.default_size,
+            initials: None,
+            seed: None,
+            bg: None,
+            fg: None,
+            shape: config.shape,
+            length: config.length,
+            given: Vec::new(),
+            sig: None,
         }
     }
+}
+
+/// One query parameter we read. Its value reaches `apply` decoded and
+/// non-empty (an empty value, `?size=`, means absent, as HTML forms send it).
+struct Param {
+    name: &'static str,
+    /// Covered by a URL signature: every parameter that can change the image.
+    signed: bool,
+    apply: fn(&mut AvatarRequest, String, &Config) -> Result<(), Error>,
+}
+
+/// Every parameter we read, sorted by name (the order of the signed
+/// canonical form). Adding a parameter is a row here and a field in
+/// [`AvatarRequest`]; anything not in this table is ignored.
+const PARAMS: [Param; 8] = [
+    Param {
+        name: "bg",
+        signed: true,
+        apply: |r, v, _| {
+            r.bg = Some(colour(&v, "bg")?);
+            Ok(())
+        },
+    },
+    Param {
+        name: "fg",
+        signed: true,
+        apply: |r, v, _| {
+            r.fg = Some(colour(&v, "fg")?);
+            Ok(())
+        },
+    },
+    Param {
+        name: "initials",
+        signed: true,
+        apply: |r, v, _| {
+            // Counted in grapheme clusters after NFC: `E` + combining acute,
+            // a flag or a family emoji is one character to a reader.
+            let text: String = v.trim().nfc().collect();
+            let count = initials::grapheme_count(&text);
+            if count == 0 || count > MAX_INITIALS {
+                return Err(Error::BadParameter {
+                    name: "initials",
+                    expected: "1 to 3 characters",
+                });
+            }
+            r.initials = Some(text);
+            Ok(())
+        },
+    },
+    Param {
+        name: "length",
+        signed: true,
+        apply: |r, v, _| {
+            r.length = match v.as_str() {
+                "1" => 1,
+                "2" => 2,
+                "3" => 3,
+                _ => {
+                    return Err(Error::BadParameter {
+                        name: "length",
+                        expected: "1, 2 or 3",
+                    })
+                }
+            };
+            Ok(())
+        },
+    },
+    Param {
+        name: "seed",
+        signed: true,
+        apply: |r, v, _| {
+            r.seed = Some(v);
+            Ok(())
+        },
+    },
+    Param {
+        name: "shape",
+        signed: true,
+        apply: |r, v, _| {
+            r.shape = Shape::parse(&v).ok_or(Error::BadParameter {
+                name: "shape",
+                expected: "circle, rounded or square",
+            })?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "sig",
+        signed: false,
+        apply: |r, v, _| {
+            r.sig = Some(v);
+            Ok(())
+        },
+    },
+    Param {
+        name: "size",
+        signed: true,
+        apply: |r, v, config| {
+            let size = parse_clamped(&v, MIN_SIZE, config.max_size).ok_or(Error::BadParameter {
+                name: "size",
+                expected: "an integer number of pixels",
+            })?;
+            r.size = config.snap(size);
+            Ok(())
+        },
+    },
+];
+
+fn colour(value: &str, name: &'static str) -> Result<Rgb, Error> {
+    Rgb::parse_hex(value).ok_or(Error::BadParameter {
+        name,
+        expected: "a hex colour RRGGBB or RGB",
+    })
 }
 
 /// Is `path` (with or without a query) under the configured avatar prefix?
@@ -103,162 +222,56 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
             max: MAX_NAME_BYTES,
         });
     }
-    let q = parse_query(query)?;
-    let given = q.given();
-
-    let size = match q.size {
-        None => config.default_size,
-        Some(s) => parse_clamped(&s, MIN_SIZE, config.max_size).ok_or(Error::BadParameter {
-            name: "size",
-            expected: "an integer number of pixels",
-        })?,
-    };
-    let initials = match q.initials {
-        None => None,
-        Some(s) => {
-            // Counted in grapheme clusters after NFC: `E` + combining acute,
-            // a flag or a family emoji is one character to a reader.
-            let text: String = s.trim().nfc().collect();
-            let count = initials::grapheme_count(&text);
-            if count == 0 || count > MAX_INITIALS {
-                return Err(Error::BadParameter {
-                    name: "initials",
-                    expected: "1 to 3 characters",
-                });
-            }
-            Some(text)
+    let values = parse_query(query)?;
+    let mut request = AvatarRequest::new(config, name, format);
+    for (param, value) in PARAMS.iter().zip(values) {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        if param.signed {
+            request.given.push((param.name, value.clone()));
         }
-    };
-    let colour = |value: Option<String>, name: &'static str| -> Result<Option<Rgb>, Error> {
-        value
-            .map(|s| {
-                Rgb::parse_hex(&s).ok_or(Error::BadParameter {
-                    name,
-                    expected: "a hex colour RRGGBB or RGB",
-                })
-            })
-            .transpose()
-    };
-    let shape = match q.shape {
-        None => config.shape,
-        Some(s) => Shape::parse(&s).ok_or(Error::BadParameter {
-            name: "shape",
-            expected: "circle, rounded or square",
-        })?,
-    };
-    let length = match q.length.as_deref() {
-        None => config.length,
-        Some("1") => 1,
-        Some("2") => 2,
-        Some("3") => 3,
-        Some(_) => {
-            return Err(Error::BadParameter {
-                name: "length",
-                expected: "1, 2 or 3",
-            })
-        }
-    };
-    Ok(AvatarRequest {
-        name,
-        format,
-        size,
-        initials,
-        seed: q.seed,
-        bg: colour(q.bg, "bg")?,
-        fg: colour(q.fg, "fg")?,
-        shape,
-        length,
-        given,
-        sig: q.sig,
-    })
-}
-
-/// Names of the parameters we read; keep in step with [`Query`].
-const KNOWN: [&str; 8] = [
-    "size", "initials", "seed", "bg", "fg", "shape", "length", "sig",
-];
-
-/// The query parameters we know; everything else is ignored.
-#[derive(Deserialize, Default)]
-struct Query {
-    size: Option<String>,
-    initials: Option<String>,
-    seed: Option<String>,
-    bg: Option<String>,
-    fg: Option<String>,
-    shape: Option<String>,
-    length: Option<String>,
-    sig: Option<String>,
-}
-
-impl Query {
-    /// The parameters that change the image, sorted by name, as given.
-    fn given(&self) -> Vec<(&'static str, String)> {
-        [
-            ("bg", &self.bg),
-            ("fg", &self.fg),
-            ("initials", &self.initials),
-            ("length", &self.length),
-            ("seed", &self.seed),
-            ("shape", &self.shape),
-            ("size", &self.size),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
-        .collect()
+        (param.apply)(&mut request, value, config)?;
     }
+    Ok(request)
 }
 
-fn parse_query(raw: &str) -> Result<Query, Error> {
+/// The decoded value of each parameter of [`PARAMS`], by row. Known
+/// parameters are decoded strictly, so the client learns what is wrong;
+/// unknown ones are ignored whatever they hold. A known parameter given
+/// twice is an error, even if one is empty: which one wins would be a guess.
+fn parse_query(raw: &str) -> Result<[Option<String>; PARAMS.len()], Error> {
     if raw.len() > MAX_QUERY_BYTES {
         return Err(Error::QueryTooLong {
             max: MAX_QUERY_BYTES,
         });
     }
-    let mut count = 0usize;
-    for pair in raw.split('&').filter(|p| !p.is_empty()) {
-        count = count.saturating_add(1);
-        if count > MAX_PARAMETERS {
+    let mut values: [Option<String>; PARAMS.len()] = Default::default();
+    for (count, pair) in raw.split('&').filter(|p| !p.is_empty()).enumerate() {
+        if count >= MAX_PARAMETERS {
             return Err(Error::TooManyParameters {
                 max: MAX_PARAMETERS,
             });
         }
-        // serde_urlencoded is lenient (it keeps a stray '%' and replaces bad
-        // UTF-8); validate known parameters strictly first so the client
-        // learns what is wrong. Unknown ones are ignored whatever they hold.
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if decode(key, "query").is_ok_and(|k| KNOWN.contains(&k.as_str())) {
-            decode(value, "query")?;
+        let Ok(key) = decode(key, "query") else {
+            continue;
+        };
+        let Some((param, slot)) = PARAMS
+            .iter()
+            .zip(values.iter_mut())
+            .find(|(p, _)| p.name == key)
+        else {
+            continue;
+        };
+        if slot.is_some() {
+            return Err(Error::DuplicateParameter {
+                name: param.name.to_string(),
+            });
         }
+        *slot = Some(decode(value, "query")?);
     }
-    let mut q: Query = serde_urlencoded::from_str(raw).map_err(|e| {
-        let message = e.to_string();
-        match message.split('`').nth(1) {
-            Some(field) if message.starts_with("duplicate field") => Error::DuplicateParameter {
-                name: field.to_string(),
-            },
-            _ => Error::BadParameter {
-                name: "query",
-                expected: "a valid form-urlencoded query",
-            },
-        }
-    })?;
-    // An empty value (`?size=`) means the parameter is absent, as HTML forms send it.
-    for field in [
-        &mut q.size,
-        &mut q.initials,
-        &mut q.seed,
-        &mut q.bg,
-        &mut q.fg,
-        &mut q.shape,
-        &mut q.length,
-        &mut q.sig,
-    ] {
-        if field.as_deref().is_some_and(str::is_empty) {
-            *field = None;
-        }
-    }
-    Ok(q)
+    Ok(values)
 }
 
 /// Strict percent-decoding of one path segment or query component; `+` is a
@@ -505,18 +518,47 @@ mod tests {
     }
 
     #[test]
-    fn bytes_from_the_host_are_never_invalid_text() {
-        assert_eq!(text_from_host(b"/avatar/Ada"), "/avatar/Ada");
-        assert_eq!(text_from_host("/avatar/王".as_bytes()), "/avatar/王");
-        assert_eq!(text_from_host(b"/avatar/\xffA\xc3"), "/avatar/%FFA%C3");
+    fn the_table_is_sorted_unique_and_signs_all_but_sig() {
+        let names: Vec<&str> = PARAMS.iter().map(|p| p.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+        for p in &PARAMS {
+            assert_eq!(p.signed, p.name != "sig", "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn every_parameter_is_single_and_empty_means_absent() {
+        for param in &PARAMS {
+            let twice = format!("/avatar/x?{0}=&{0}=1", param.name);
+            assert_eq!(
+                p(&twice),
+                Err(Error::DuplicateParameter {
+                    name: param.name.to_string()
+                }),
+                "{}",
+                param.name
+            );
+            let empty = format!("/avatar/x?{}=", param.name);
+            assert_eq!(p(&empty), p("/avatar/x"), "{}", param.name);
+        }
+        // Keys are decoded before they are looked up.
         assert_eq!(
-            p(&text_from_host(b"/avatar/\xff")),
-            Err(Error::InvalidUtf8 { part: "name" })
+            p("/avatar/x?%73ize=1&size=2"),
+            Err(Error::DuplicateParameter {
+                name: "size".into()
+            })
         );
+    }
+
+    #[test]
+    fn given_lists_the_signed_parameters_by_name() {
+        let r = p("/avatar/x?size=64&sig=abc&bg=fff&utm=1&seed=").unwrap();
         assert_eq!(
-            p(&text_from_host(b"/avatar/x?utm=\xff")),
-            p("/avatar/x"),
-            "unknown parameters stay ignored"
+            r.given,
+            vec![("bg", "fff".to_string()), ("size", "64".to_string())]
         );
     }
 

@@ -1,116 +1,51 @@
-//! The whole host-free request path: from method, `:path` and
-//! `If-None-Match` to the response the proxy sends (or "not ours"). This is
-//! the one place that maps an [`Error`] to an HTTP status.
+//! The request path, host-free: from method, `:path` and `If-None-Match`
+//! to the response the proxy sends (or "not ours"). The flow:
+//! method → cache by path → [`request::parse`] → [`signing::verify`] →
+//! [`avatar::resolve`] → [`etag`] (a 304 ends here) → cache by ETag →
+//! render budget → [`draw`] → cache → 200.
+//!
+//! Time comes from the caller's clock (the host's, in the filter), in
+//! nanoseconds: it measures renders and refills the budget.
 
+use crate::avatar;
+use crate::budget::Budget;
 use crate::cache::{Cache, Entry};
-use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
 use crate::config::Config;
-use crate::encode;
+use crate::draw::draw;
 use crate::error::Error;
+use crate::etag;
 use crate::fonts::Fonts;
-use crate::initials;
-use crate::render::{self, Avatar, Content, Shape};
+use crate::headers;
+use crate::http::{HttpRequest, Outcome, Response};
 use crate::report::{CacheLookup, Report, RequestOutcome};
-use crate::request::{self, AvatarRequest, Format};
+use crate::request;
 use crate::script::Script;
 use crate::signing;
-use crate::svg;
-use std::borrow::Cow;
+use crate::state::State;
 use std::rc::Rc;
-use std::time::Instant;
 
-/// Bumped whenever the same request could render different pixels, so
-/// ETags (and caches keyed on them) never outlive the renderer that made them.
-pub const RENDER_VERSION: &str = "monogram-2";
+/// A clock in nanoseconds, any epoch.
+pub type Clock<'a> = &'a dyn Fn() -> u64;
 
-/// What the filter needs from the request headers.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpRequest<'a> {
-    pub method: &'a str,
-    /// `:path`, query included.
-    pub path: &'a str,
-    pub if_none_match: Option<&'a str>,
-}
-
-/// The request as the host hands it over: header values in bytes (HTTP
-/// allows any), made text once by [`request::text_from_host`]. The glue, the
-/// fuzzer and the property tests all build requests through this, so they
-/// see exactly the same conversion.
-pub struct HostRequest<'a> {
-    method: Cow<'a, str>,
-    path: Cow<'a, str>,
-    if_none_match: Option<Cow<'a, str>>,
-}
-
-impl<'a> HostRequest<'a> {
-    pub fn new(method: &'a [u8], path: &'a [u8], if_none_match: Option<&'a [u8]>) -> Self {
-        HostRequest {
-            method: request::text_from_host(method),
-            path: request::text_from_host(path),
-            if_none_match: if_none_match.map(request::text_from_host),
-        }
-    }
-
-    pub fn request(&self) -> HttpRequest<'_> {
-        HttpRequest {
-            method: &self.method,
-            path: &self.path,
-            if_none_match: self.if_none_match.as_deref(),
-        }
-    }
-}
-
-/// A complete response for the host to send, and what it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
-    /// For the glue's metrics and logs; never sent.
-    pub report: Report,
-}
-
-impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// The filter's decision for one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Not under the avatar prefix: let the request continue to its route.
-    PassThrough,
-    Respond(Response),
-}
-
-/// What will be drawn, fully resolved: the ETag is a hash of exactly this.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    /// The text to draw; empty means the placeholder.
-    pub text: String,
-    pub bg: Rgb,
-    pub fg: Rgb,
-    pub size: u32,
-    pub shape: Shape,
-    pub format: Format,
-}
-
-/// Handles one request. `cache` holds encoded avatars between requests.
-pub fn handle(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Outcome {
+/// Handles one request. `state` holds the VM's cache and render budget
+/// between requests; `now` reads the clock.
+pub fn handle(config: &Config, state: &mut State, req: &HttpRequest, now: Clock) -> Outcome {
     if !request::is_avatar_path(config, req.path) {
         return Outcome::PassThrough;
     }
-    Outcome::Respond(match respond(config, cache, req) {
+    Outcome::Respond(match respond(config, state, req, now) {
         Ok(r) => r,
         Err(e) => error_response(&e),
     })
 }
 
-fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Response, Error> {
+fn respond(
+    config: &Config,
+    state: &mut State,
+    req: &HttpRequest,
+    now: Clock,
+) -> Result<Response, Error> {
+    let cache = &mut state.cache;
     if req.method != "GET" && req.method != "HEAD" {
         return Err(Error::MethodNotAllowed);
     }
@@ -122,25 +57,38 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
     let parsed = request::parse(config, req.path)?;
     // Before the 304 and any rendering: an unsigned URL gets nothing, not even
     // confirmation that its ETag is current.
-    signing::verify(&config.signing_keys, &config.path_prefix, &parsed)?;
-    let Some(fonts) = Fonts::get() else {
-        return Err(Error::EncodeFailed);
-    };
-    let resolved = resolve(config, &parsed, fonts);
-    let etag = format!(
-        "\"{:016x}\"",
-        colour::fnv1a(fingerprint(&resolved).as_bytes())
-    );
-    if req.if_none_match.is_some_and(|h| etag_matches(h, &etag)) {
+    let message = signing::canonical(&config.path_prefix, &parsed.name, &parsed.given);
+    signing::verify(&config.signing_keys, &message, parsed.sig.as_deref())?;
+    let fonts = Fonts::get().ok_or(Error::FontsUnavailable)?;
+    let resolved = avatar::resolve(config, &parsed, fonts);
+    let etag = etag::etag(&resolved);
+    if req.if_none_match.is_some_and(|h| etag::matches(h, &etag)) {
         return Ok(not_modified(config, etag));
     }
-    let started = Instant::now();
-    let body = draw(&resolved, fonts).ok_or(Error::EncodeFailed)?;
-    let render_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    // Another spelling of an avatar already drawn: answer it, and let this
+    // path find it directly next time.
+    if let Some(entry) = cache.get(&etag) {
+        cache.alias(req.path, &entry);
+        return Ok(serve(config, &entry, None, CacheLookup::Hit));
+    }
+    let started = now();
+    if !state.budget.allow(started) {
+        return Err(Error::Busy {
+            retry_after_s: state.budget.retry_after_s(),
+        });
+    }
+    let mut body = draw(&resolved, fonts)?;
+    let spent = now().saturating_sub(started);
+    state.budget.charge(spent);
+    // The cache charges what an entry holds: give back what the encoder reserved.
+    body.shrink_to_fit();
+    let render_us = spent / 1000;
+    let cache = &mut state.cache;
+    cache.count_miss();
     let entry = Rc::new(Entry {
         body,
         etag,
-        content_type: content_type(resolved.format),
+        content_type: resolved.format.content_type(),
         outcome: if resolved.text.is_empty() {
             RequestOutcome::Placeholder
         } else {
@@ -148,7 +96,8 @@ fn respond(config: &Config, cache: &mut Cache, req: &HttpRequest) -> Result<Resp
         },
         script: Script::of_text(&resolved.text),
     });
-    cache.insert(req.path, Rc::clone(&entry));
+    cache.insert(Rc::clone(&entry));
+    cache.alias(req.path, &entry);
     let mut response = serve(config, &entry, None, CacheLookup::Miss);
     response.report.render_us = Some(render_us);
     Ok(response)
@@ -163,11 +112,10 @@ fn serve(
     if_none_match: Option<&str>,
     lookup: CacheLookup,
 ) -> Response {
-    if if_none_match.is_some_and(|h| etag_matches(h, &entry.etag)) {
+    if if_none_match.is_some_and(|h| etag::matches(h, &entry.etag)) {
         return not_modified(config, entry.etag.clone());
     }
-    let mut headers = vec![("content-type", entry.content_type.to_string())];
-    headers.extend(validator_headers(config, entry.etag.clone()));
+    let headers = headers::image(config, entry.content_type, entry.etag.clone());
     let mut report = Report::new(entry.outcome);
     report.script = entry.script;
     report.cache = (config.cache_bytes > 0).then_some(lookup);
@@ -183,141 +131,28 @@ fn serve(
 fn not_modified(config: &Config, etag: String) -> Response {
     Response {
         status: 304,
-        headers: validator_headers(config, etag),
+        headers: headers::validators(config, etag),
         body: Vec::new(),
         report: Report::new(RequestOutcome::NotModified),
     }
 }
 
-/// The headers a 200 and its 304 share (RFC 9110 §15.4.5: a 304 carries the
-/// validator and caching headers the 200 would have).
-fn validator_headers(config: &Config, etag: String) -> Vec<(&'static str, String)> {
-    vec![
-        ("etag", etag),
-        (
-            "cache-control",
-            format!("public, max-age={}, immutable", config.max_age),
-        ),
-        ("access-control-allow-origin", "*".to_string()),
-        ("x-content-type-options", "nosniff".to_string()),
-    ]
-}
-
-/// Decides text and colours. Text whose characters are not all in the
-/// embedded fonts becomes the placeholder rather than missing-glyph boxes.
-pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved {
-    let text = match &req.initials {
-        Some(text) => text.clone(),
-        None => initials::initials_drawable(&req.name, req.length, |c| fonts.has_glyph(c)),
+/// One request against a fresh state, uncached and with the budget off:
+/// how tools and tests render a single avatar natively.
+pub fn handle_once(config: &Config, req: &HttpRequest) -> Outcome {
+    let mut state = State {
+        cache: Cache::new(0),
+        budget: Budget::new(0, 0),
     };
-    let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
-    let (text, default_bg) = if drawable {
-        let key = match &req.seed {
-            Some(seed) => seed.clone(),
-            None => initials::normalise(&req.name),
-        };
-        (text, colour::pick(&config.palette, &key))
-    } else {
-        (String::new(), PLACEHOLDER_BG)
-    };
-    let bg = req.bg.unwrap_or(default_bg);
-    let fg = req.fg.unwrap_or(match (drawable, req.bg) {
-        (false, None) => PLACEHOLDER_FG,
-        _ => colour::text_colour_for(bg),
-    });
-    Resolved {
-        text,
-        bg,
-        fg,
-        size: req.size,
-        shape: req.shape,
-        format: req.format,
-    }
-}
-
-/// Everything that determines the bytes, as one string: what the ETag
-/// hashes. (The cache is keyed by the request path instead; see `cache.rs`.)
-pub fn fingerprint(r: &Resolved) -> String {
-    format!(
-        "{RENDER_VERSION}\0{}\0{}\0{}\0{}\0{}\0{:?}",
-        r.text,
-        r.bg.hex(),
-        r.fg.hex(),
-        r.size,
-        r.shape.name(),
-        r.format
-    )
-}
-
-/// `If-None-Match` semantics (RFC 9110 §13.1.2): `*`, or any listed tag equal
-/// under weak comparison. Garbage in the header simply does not match.
-pub fn etag_matches(header: &str, etag: &str) -> bool {
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-}
-
-fn content_type(format: Format) -> &'static str {
-    match format {
-        Format::Png => "image/png",
-        Format::Svg => "image/svg+xml",
-    }
-}
-
-/// Renders and encodes.
-pub fn draw(r: &Resolved, fonts: &Fonts) -> Option<Vec<u8>> {
-    let content = if r.text.is_empty() {
-        Content::Placeholder
-    } else {
-        Content::Text(&r.text)
-    };
-    let avatar = Avatar {
-        size: r.size,
-        shape: r.shape,
-        bg: r.bg,
-        fg: r.fg,
-        content,
-    };
-    match r.format {
-        Format::Png => encode::png(&render::render(&avatar, fonts)),
-        Format::Svg => svg::svg(&avatar, fonts).map(String::into_bytes),
-    }
-}
-
-/// The HTTP status of each error: the only place this mapping lives.
-pub fn status(e: &Error) -> u16 {
-    match e {
-        Error::MethodNotAllowed => 405,
-        Error::SignatureMissing | Error::SignatureMalformed | Error::SignatureMismatch => 403,
-        Error::EncodeFailed => 500,
-        Error::BadPercentEncoding { .. }
-        | Error::InvalidUtf8 { .. }
-        | Error::ControlCharacter { .. }
-        | Error::NameTooLong { .. }
-        | Error::ExtraPathSegment
-        | Error::QueryTooLong { .. }
-        | Error::TooManyParameters { .. }
-        | Error::DuplicateParameter { .. }
-        | Error::BadParameter { .. } => 400,
-    }
+    handle(config, &mut state, req, &|| 0)
 }
 
 fn error_response(e: &Error) -> Response {
-    let mut headers = vec![
-        ("content-type", "text/plain; charset=utf-8".to_string()),
-        ("cache-control", "no-store".to_string()),
-        ("x-content-type-options", "nosniff".to_string()),
-        ("access-control-allow-origin", "*".to_string()),
-    ];
-    if *e == Error::MethodNotAllowed {
-        headers.push(("allow", "GET, HEAD".to_string()));
-    }
-    let mut report = Report::new(RequestOutcome::of_error_status(status(e)));
+    let mut report = Report::new(RequestOutcome::of_error_status(e.status()));
     report.error = Some(e.clone());
     Response {
-        status: status(e),
-        headers,
+        status: e.status(),
+        headers: headers::error(e),
         body: format!("{e}\n").into_bytes(),
         report,
     }
@@ -326,6 +161,7 @@ fn error_response(e: &Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::HostRequest;
 
     fn get(path: &str) -> Response {
         req("GET", path, None)
@@ -337,7 +173,7 @@ mod tests {
             path,
             if_none_match: inm,
         };
-        match handle(&Config::default(), &mut Cache::new(0), &r) {
+        match handle_once(&Config::default(), &r) {
             // Timings differ run to run; keep only whether there was one.
             Outcome::Respond(mut r) => {
                 r.report.render_us = r.report.render_us.map(|_| 0);
@@ -354,11 +190,7 @@ mod tests {
             path: "/index.html",
             if_none_match: None,
         };
-        let mut cache = Cache::new(0);
-        assert_eq!(
-            handle(&Config::default(), &mut cache, &r),
-            Outcome::PassThrough
-        );
+        assert_eq!(handle_once(&Config::default(), &r), Outcome::PassThrough);
     }
 
     #[test]
@@ -373,7 +205,7 @@ mod tests {
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
         let etag = r.header("etag").unwrap();
-        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 18);
+        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34);
         assert!(r.body.starts_with(b"\x89PNG\r\n\x1a\n"));
     }
 
@@ -467,25 +299,37 @@ mod tests {
         assert_ne!(e("/avatar/Ada"), e("/avatar/Bo"));
     }
 
+    fn state(config: &Config) -> State {
+        State::new(config)
+    }
+
+    fn send(
+        config: &Config,
+        state: &mut State,
+        method: &str,
+        path: &str,
+        inm: Option<&str>,
+    ) -> Response {
+        let r = HttpRequest {
+            method,
+            path,
+            if_none_match: inm,
+        };
+        match handle(config, state, &r, &|| 0) {
+            Outcome::Respond(r) => r,
+            Outcome::PassThrough => panic!("passed through: {path}"),
+        }
+    }
+
     #[test]
     fn cached_responses_equal_fresh_ones_and_304_does_not_fill_the_cache() {
         let config = Config::default();
-        let mut cache = Cache::new(1 << 20);
-        let get = |cache: &mut Cache, inm: Option<&str>| {
-            let r = HttpRequest {
-                method: "GET",
-                path: "/avatar/Ada?size=64",
-                if_none_match: inm,
-            };
-            match handle(&config, cache, &r) {
-                Outcome::Respond(r) => r,
-                Outcome::PassThrough => panic!(),
-            }
-        };
-        let fresh = get(&mut cache, None);
-        assert_eq!((cache.hits, cache.misses, cache.len()), (0, 1, 1));
-        let cached = get(&mut cache, None);
-        assert_eq!(cache.hits, 1);
+        let mut s = state(&config);
+        let fresh = send(&config, &mut s, "GET", "/avatar/Ada?size=64", None);
+        // The image under its ETag, and the path's alias of it.
+        assert_eq!((s.cache.hits, s.cache.misses, s.cache.len()), (0, 1, 2));
+        let cached = send(&config, &mut s, "GET", "/avatar/Ada?size=64", None);
+        assert_eq!(s.cache.hits, 1);
         assert_eq!(
             (fresh.status, &fresh.headers, &fresh.body),
             (cached.status, &cached.headers, &cached.body)
@@ -493,42 +337,150 @@ mod tests {
         assert_eq!(fresh.report.cache, Some(CacheLookup::Miss));
         assert_eq!(cached.report.cache, Some(CacheLookup::Hit));
         let etag = fresh.header("etag").unwrap().to_string();
-        let mut empty = Cache::new(1 << 20);
-        assert_eq!(get(&mut empty, Some(&etag)).status, 304);
-        assert!(empty.is_empty(), "304 renders nothing and caches nothing");
+        let mut empty = state(&config);
+        let r = send(
+            &config,
+            &mut empty,
+            "GET",
+            "/avatar/Ada?size=64",
+            Some(&etag),
+        );
+        assert_eq!(r.status, 304);
+        assert!(
+            empty.cache.is_empty(),
+            "304 renders nothing and caches nothing"
+        );
     }
 
     #[test]
     fn a_cached_path_answers_304_head_and_errors_like_a_fresh_one() {
         let config = Config::default();
-        let mut cache = Cache::new(1 << 20);
-        let mut send = |method: &str, path: &str, inm: Option<&str>| {
+        let mut s = state(&config);
+        let first = send(&config, &mut s, "GET", "/avatar/Ada", None);
+        assert!(first.report.render_us.is_some(), "a render is timed");
+        let etag = first.header("etag").unwrap().to_string();
+        let fresh_304 = req("GET", "/avatar/Ada", Some(&etag));
+        let cached_304 = send(&config, &mut s, "GET", "/avatar/Ada", Some(&etag));
+        assert_eq!(cached_304, fresh_304);
+        assert_eq!(cached_304.report.cache, None, "a 304 serves no body");
+        let head = send(&config, &mut s, "HEAD", "/avatar/Ada", Some("\"other\""));
+        assert_eq!((head.status, &head.body), (200, &first.body));
+        assert_eq!(head.report.render_us, None, "a hit is not a render");
+        // The method is checked before the cache.
+        assert_eq!(
+            send(&config, &mut s, "POST", "/avatar/Ada", None).status,
+            405
+        );
+    }
+
+    #[test]
+    fn every_spelling_of_an_avatar_is_rendered_once() {
+        let config = Config::default();
+        let mut s = state(&config);
+        let first = send(&config, &mut s, "GET", "/avatar/Ada?size=512", None);
+        let mut spellings: Vec<String> = (1..=200)
+            .map(|i| format!("/avatar/Ada?size=512&z={i}"))
+            .collect();
+        spellings.extend(
+            [
+                "/avatar/Ada.png?size=512",
+                "/avatar/%41da?size=512",
+                "/avatar/ada?size=%35%31%32&seed=",
+                "/avatar/Ada?size=497",
+            ]
+            .map(String::from),
+        );
+        for path in &spellings {
+            let r = send(&config, &mut s, "GET", path, None);
+            assert_eq!(r.body, first.body, "{path}");
+            assert_eq!(r.header("etag"), first.header("etag"), "{path}");
+            assert_eq!(r.report.cache, Some(CacheLookup::Hit), "{path}");
+            assert_eq!(r.report.render_us, None, "{path}");
+        }
+        assert_eq!(
+            s.cache.misses,
+            1,
+            "one render for {} spellings",
+            spellings.len() + 1
+        );
+        // A second request for a respelling is a hit by path alone.
+        let hits = s.cache.hits;
+        send(&config, &mut s, "GET", &spellings[0], None);
+        assert_eq!(s.cache.hits, hits + 1);
+    }
+
+    #[test]
+    fn sizes_in_one_bucket_give_the_same_bytes() {
+        let config = Config::default();
+        assert_eq!(
+            get("/avatar/Ada?size=97").body,
+            get("/avatar/Ada?size=128").body
+        );
+        assert_eq!(get("/avatar/Ada?size=500"), get("/avatar/Ada?size=512"));
+        assert_ne!(
+            get("/avatar/Ada?size=96").body,
+            get("/avatar/Ada?size=97").body
+        );
+        assert_eq!(config.snap(1), 16);
+        let any = Config::from_json(br#"{"sizes":"any"}"#).unwrap();
+        let mut s = state(&any);
+        let odd = send(&any, &mut s, "GET", "/avatar/Ada?size=97", None);
+        assert_ne!(odd.body, get("/avatar/Ada?size=128").body);
+    }
+
+    #[test]
+    fn over_budget_a_miss_is_refused_but_hits_and_304s_are_not() {
+        let config =
+            Config::from_json(br#"{"render_budget_ms_per_s":100,"render_burst_ms":1}"#).unwrap();
+        let mut s = state(&config);
+        // A clock that moves 5 ms during every render: the first overdraws
+        // the 1 ms burst.
+        let t = std::cell::Cell::new(0u64);
+        let now = || {
+            t.set(t.get() + 2_500_000);
+            t.get()
+        };
+        let mut go = |path: &str, inm: Option<&str>| {
             let r = HttpRequest {
-                method,
+                method: "GET",
                 path,
                 if_none_match: inm,
             };
-            match handle(&config, &mut cache, &r) {
+            match handle(&config, &mut s, &r, &now) {
                 Outcome::Respond(r) => r,
                 Outcome::PassThrough => panic!(),
             }
         };
-        let first = send("GET", "/avatar/Ada", None);
-        assert!(first.report.render_us.is_some(), "a render is timed");
+        let first = go("/avatar/Ada", None);
+        assert_eq!(first.status, 200);
+        assert_eq!(first.report.render_us, Some(2_500));
+        let refused = go("/avatar/Bo", None);
+        assert_eq!(refused.status, 503);
+        assert_eq!(refused.report.outcome, RequestOutcome::Refused);
+        assert_eq!(refused.header("cache-control"), Some("no-store"));
+        assert_eq!(refused.header("retry-after"), Some("1"));
+        assert_eq!(
+            String::from_utf8(refused.body).unwrap(),
+            "too many new avatars at once: retry after 1 s\n"
+        );
+        // Hits, respellings and 304s are answered.
+        assert_eq!(go("/avatar/Ada", None).status, 200);
+        assert_eq!(go("/avatar/Ada?utm=1", None).status, 200);
         let etag = first.header("etag").unwrap().to_string();
-        let fresh_304 = req("GET", "/avatar/Ada", Some(&etag));
-        let cached_304 = send("GET", "/avatar/Ada", Some(&etag));
-        assert_eq!(cached_304, fresh_304);
-        assert_eq!(cached_304.report.cache, None, "a 304 serves no body");
-        let head = send("HEAD", "/avatar/Ada", Some("\"other\""));
-        assert_eq!((head.status, &head.body), (200, &first.body));
-        assert_eq!(head.report.render_us, None, "a hit is not a render");
-        // The method is checked before the cache.
-        assert_eq!(send("POST", "/avatar/Ada", None).status, 405);
-        // Another spelling is its own entry, with the same ETag.
-        let other = send("GET", "/avatar/ada", None);
-        assert_eq!(other.header("etag"), Some(etag.as_str()));
-        assert_eq!(other.report.cache, Some(CacheLookup::Miss));
+        let bo = get("/avatar/Bo").header("etag").unwrap().to_string();
+        assert_eq!(go("/avatar/Bo", Some(&bo)).status, 304);
+        assert_eq!(go("/avatar/Ada?x=2", Some(&etag)).status, 304);
+        assert_eq!(s.budget.refused, 1);
+    }
+
+    #[test]
+    fn svg_answers_forbid_everything_active() {
+        let svg = get("/avatar/Ada.svg");
+        assert_eq!(
+            svg.header("content-security-policy"),
+            Some("default-src 'none'")
+        );
+        assert_eq!(get("/avatar/Ada").header("content-security-policy"), None);
     }
 
     #[test]
@@ -601,12 +553,11 @@ mod tests {
     #[test]
     fn signed_deployments_answer_403_to_anything_unsigned() {
         let config = Config::from_json(
-            br#"{"signing_keys":["0123456789abcdef-new","0123456789abcdef-old"]}"#,
+            br#"{"signing_keys":["0123456789abcdef-0123456789abcdef-new","0123456789abcdef-0123456789abcdef-old"]}"#,
         )
         .unwrap();
-        let send = |path: &str, inm: Option<&str>| match handle(
+        let send = |path: &str, inm: Option<&str>| match handle_once(
             &config,
-            &mut Cache::new(0),
             &HttpRequest {
                 method: "GET",
                 path,
@@ -620,10 +571,13 @@ mod tests {
             let parsed = request::parse(&config, path).unwrap();
             signing::sign(
                 &signing::SigningKey::new(key).unwrap(),
-                &signing::canonical("/avatar/", &parsed),
+                &signing::canonical("/avatar/", &parsed.name, &parsed.given),
             )
         };
-        for key in ["0123456789abcdef-new", "0123456789abcdef-old"] {
+        for key in [
+            "0123456789abcdef-0123456789abcdef-new",
+            "0123456789abcdef-0123456789abcdef-old",
+        ] {
             let url = format!(
                 "/avatar/Ada?size=64&sig={}",
                 sig(key, "/avatar/Ada?size=64")
@@ -632,7 +586,10 @@ mod tests {
             assert_eq!(r.status, 200, "{key}");
             assert_eq!(r.body, get("/avatar/Ada?size=64").body);
         }
-        let wrong = sig("0123456789abcdef-gone", "/avatar/Ada?size=64");
+        let wrong = sig(
+            "0123456789abcdef-0123456789abcdef-gone",
+            "/avatar/Ada?size=64",
+        );
         for (path, message) in [
             (
                 "/avatar/Ada".to_string(),
@@ -663,10 +620,37 @@ mod tests {
     }
 
     #[test]
-    fn bg_alone_gets_a_contrasting_text_colour() {
+    fn the_signature_covers_meaning_not_spelling() {
         let c = Config::default();
-        let fonts = Fonts::get().unwrap();
-        let parsed = request::parse(&c, "/avatar/Ada?bg=ffff00").unwrap();
-        assert_eq!(resolve(&c, &parsed, fonts).fg, colour::INK);
+        let canonical = |path: &str| {
+            let r = request::parse(&c, path).unwrap();
+            signing::canonical("/avatar/", &r.name, &r.given)
+        };
+        let a = canonical("/avatar/Ada%20Lovelace.png?size=64&bg=%23ABC&utm=x&sig=zz");
+        assert_eq!(a, "/avatar/Ada Lovelace\nbg=#ABC\nsize=64");
+        assert_eq!(
+            a,
+            canonical("/avatar/Ada+Lovelace?bg=%23ABC&size=%36%34&fg=")
+        );
+        assert_eq!(canonical("/avatar/Ada%2Epng"), "/avatar/Ada.png");
+        assert_eq!(
+            canonical("/avatar/?size=9&shape=square&seed=s&length=1&initials=X&fg=000&bg=fff"),
+            "/avatar/\nbg=fff\nfg=000\ninitials=X\nlength=1\nseed=s\nshape=square\nsize=9"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_from_the_host_is_a_400_or_ignored() {
+        let send = |path: &[u8]| {
+            let host = HostRequest::new(b"GET", path, None);
+            match handle_once(&Config::default(), &host.request()) {
+                Outcome::Respond(r) => r,
+                Outcome::PassThrough => panic!(),
+            }
+        };
+        let bad = send(b"/avatar/\xff");
+        assert_eq!(bad.status, 400);
+        assert_eq!(bad.report.error, Some(Error::InvalidUtf8 { part: "name" }));
+        assert_eq!(send(b"/avatar/x?utm=\xff").body, get("/avatar/x").body);
     }
 }

@@ -202,6 +202,14 @@ impl Family {
     }
 }
 
+/// Does `text` read right to left? Decided by its first letter, as the
+/// initials rule is, so the layout draws initials in the order they were taken.
+pub fn text_is_right_to_left(text: &str) -> bool {
+    text.chars()
+        .find(|&c| is_letter(c))
+        .is_some_and(|c| Family::of(c).is_right_to_left())
+}
+
 /// Can `c` start an initial? A letter (Unicode categories Lu, Ll, Lt, Lo),
 /// not a combining mark, modifier letter (ʻ, ー, ـ), letter-like number (Ⅻ),
 /// enclosed letter (Ⓐ, 🅰) or Thai/Lao vowel written before its consonant.
@@ -276,6 +284,15 @@ fn is_modifier_or_number(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn direction_follows_the_first_letter() {
+        assert!(text_is_right_to_left("مع"));
+        assert!(text_is_right_to_left("מA"));
+        assert!(!text_is_right_to_left("Aم"));
+        assert!(!text_is_right_to_left("王"));
+        assert!(!text_is_right_to_left(""));
+    }
 
     #[test]
     fn first_character_decides() {

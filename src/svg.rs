@@ -7,9 +7,11 @@
 //! Units: the viewBox is the image edge in pixels, y down, so the SVG draws
 //! exactly what the PNG of that size draws, and scales from there.
 
+use crate::avatar::{Avatar, Content, SILHOUETTE};
 use crate::colour::Rgb;
 use crate::fonts::{Fonts, Outline, Segment};
-use crate::render::{layout, Avatar, Content, Shape, ROUNDED_RADIUS, SILHOUETTE};
+use crate::layout::{self, layout};
+use crate::shape::{Shape, ROUNDED_RADIUS};
 use std::fmt::Write;
 
 /// The SVG document for `avatar`; `None` if a character has no outline
@@ -88,30 +90,19 @@ fn fill(c: Rgb) -> String {
 /// exact bounds where the PNG uses whole pixels of its raster, so the two
 /// differ by under a pixel.
 fn text_path(text: &str, size: usize, fonts: &Fonts) -> Option<String> {
-    let s = size as f32;
     let layout = layout(text, size, fonts);
     let mut placed: Vec<(f32, f32, Outline)> = Vec::with_capacity(layout.places.len());
     for p in &layout.places {
         placed.push((p.x, p.y, fonts.outline(p.c, layout.body)?));
     }
     let inked = placed.iter().filter(|(_, _, o)| !o.segments.is_empty());
-    let (mut left, mut top, mut right, mut bottom) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    for (x, y, o) in inked {
+    let Some(ink) = layout::union(inked.map(|(x, y, o)| {
         let (l, t, r, b) = o.bounds;
-        left = left.min(x + l);
-        right = right.max(x + r);
-        top = top.min(y + t);
-        bottom = bottom.max(y + b);
-    }
-    if left > right {
+        (x + l, y + t, x + r, y + b)
+    })) else {
         return Some(String::new());
-    }
-    let origin_x = (s - (right - left)) / 2.0 - left;
-    let baseline = if layout.cased {
-        (s + layout.body) / 2.0
-    } else {
-        (s - (bottom - top)) / 2.0 - top
     };
+    let (origin_x, baseline) = layout::origin(size, &layout, ink, |v| v);
     let mut d = String::with_capacity(1024);
     for (x, y, o) in &placed {
         path_data(&mut d, &o.segments, origin_x + x, baseline + y);

@@ -8,13 +8,11 @@
 
 mod support;
 
-use monogram::cache::Cache;
-use monogram::config::Config;
-use monogram::response::{handle, HttpRequest, Outcome};
 use std::path::{Path, PathBuf};
+use support::{render, script_cases};
 
 /// (file stem, request path)
-const CASES: &[(&str, &str)] = &[
+pub const CASES: &[(&str, &str)] = &[
     ("ada-lovelace-128", "/avatar/Ada%20Lovelace"),
     ("ada-lovelace-16", "/avatar/Ada%20Lovelace?size=16"),
     ("ada-lovelace-512", "/avatar/Ada%20Lovelace?size=512"),
@@ -38,18 +36,6 @@ const CASES: &[(&str, &str)] = &[
 /// Largest per-channel difference tolerated (rasteriser float noise across CPUs).
 const TOLERANCE: u8 = 2;
 
-fn render(path: &str) -> Vec<u8> {
-    let req = HttpRequest {
-        method: "GET",
-        path,
-        if_none_match: None,
-    };
-    match handle(&Config::default(), &mut Cache::new(0), &req) {
-        Outcome::Respond(r) if r.status == 200 => r.body,
-        other => panic!("{path}: {other:?}"),
-    }
-}
-
 fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let mut d = png::Decoder::new(std::io::Cursor::new(png_bytes));
     d.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
@@ -66,25 +52,6 @@ fn write_rgba(path: &Path, w: u32, h: u32, rgba: &[u8]) {
     enc.set_color(png::ColorType::Rgba);
     enc.set_depth(png::BitDepth::Eight);
     enc.write_header().unwrap().write_image_data(rgba).unwrap();
-}
-
-/// (file stem, request path) of every name in `tests/scripts.txt`.
-fn script_cases(root: &Path) -> Vec<(String, String)> {
-    let list = std::fs::read_to_string(root.join("tests/scripts.txt")).unwrap();
-    support::script_cases(&list)
-        .into_iter()
-        .map(|c| {
-            let query = if c.query.is_empty() {
-                String::new()
-            } else {
-                format!("?{}", c.query)
-            };
-            (
-                format!("script-{}", c.slug),
-                format!("/avatar/{}{query}", support::percent_encode(c.name)),
-            )
-        })
-        .collect()
 }
 
 #[test]

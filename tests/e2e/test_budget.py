@@ -10,9 +10,8 @@ from envoy_harness import Envoy
 from measure import load, random_names, script_names, status_kb
 
 RSS_BUDGET_KB = 200 * 1024
-# Ready must be under 2 s on a quiet machine (see README for the figures);
-# the test allows more, as CI shares two cores with whatever else runs.
-READY_GUARD_S = 6.0
+# The ready time is printed, not asserted: no test depends on timing
+# (`make measure` reports it).
 
 
 def rss_kb(pid):
@@ -37,6 +36,5 @@ def test_rss_after_start_and_under_load():
         assert not errors, errors[:5]
         assert after_start < RSS_BUDGET_KB
         assert under_load < RSS_BUDGET_KB
-        assert ready < READY_GUARD_S
     finally:
         envoy.stop()

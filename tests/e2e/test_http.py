@@ -17,7 +17,7 @@ def test_png_of_the_requested_size_with_every_header(envoy):
     for k, v in AVATAR_HEADERS.items():
         assert r.header(k) == v, k
     etag = r.header("etag")
-    assert etag.startswith('"') and etag.endswith('"') and len(etag) == 18
+    assert etag.startswith('"') and etag.endswith('"') and len(etag) == 34
     assert int(r.header("content-length")) == len(r.body)
     img = r.image()
     assert img.format == "PNG" and img.size == (64, 64)
@@ -166,3 +166,10 @@ def test_no_vm_failures(envoy):
                 if ("fail" in k or "crash" in k) and v not in ("0",)}
     assert not failures, failures
     assert "panicked" not in envoy.log_text()
+
+
+def test_sizes_snap_up_to_a_bucket(envoy):
+    a = request(envoy, "/avatar/Ada?size=200")
+    b = request(envoy, "/avatar/Ada?size=256")
+    assert a.image().size == (256, 256)
+    assert (a.body, a.header("etag")) == (b.body, b.header("etag"))
