@@ -173,7 +173,7 @@ contact-sheet:
 
 # ---- fonts (only to re-make the committed subsets) --------------------------
 fonts: $(VENV)/.installed
-	@dpkg -s fonts-noto-core fonts-noto-cjk >/dev/null 2>&1 || ($(APT) update -qq && $(APT) install -y -qq fonts-noto-core fonts-noto-cjk)
+	@dpkg -s fonts-noto-core fonts-noto-extra fonts-noto-cjk poppler-data >/dev/null 2>&1 || ($(APT) update -qq && $(APT) install -y -qq fonts-noto-core fonts-noto-extra fonts-noto-cjk poppler-data)
 	fonts/subset.sh $(VENV)
 
 clean:

@@ -14,6 +14,11 @@
 //! Latin font's ~2,000 glyphs (measured, `examples/memory.rs`) for glyphs
 //! only slightly faster to draw.
 //!
+//! Mongolian letters are stored lying on their side (a vertical line of
+//! Mongolian is a horizontal line of glyphs turned a quarter clockwise): its
+//! font is [`Orientation::Upright`], and every measure and outline of its
+//! glyphs here is of the glyph turned upright.
+//!
 //! Where the bytes live: natively, in the binary. In the wasm module they
 //! are one passive data segment (put there by `examples/passive_fonts.rs`,
 //! which `make build` runs), which V8 keeps once per process with the
@@ -29,6 +34,21 @@ use crate::raster::Canvas;
 use std::sync::OnceLock;
 use ttf_parser::{Face, GlyphId};
 
+/// How a font's glyphs stand in a horizontal line of initials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// As the font draws them.
+    Horizontal,
+    /// Turned a quarter clockwise, as a vertical line shows them (Mongolian):
+    /// the letter's start at the top, at the body height, and its ink
+    /// between side bearings of [`UPRIGHT_SIDE_BEARING`] font units.
+    Upright,
+}
+
+/// Space either side of an upright glyph's ink, in font units: the
+/// Mongolian font's own left side bearing.
+const UPRIGHT_SIDE_BEARING: f32 = 45.0;
+
 /// One embedded font and how its letters are sized.
 #[derive(Debug)]
 pub struct FontSpec {
@@ -43,45 +63,216 @@ pub struct FontSpec {
     /// adjusted by eye on the contact sheet where a script's letters look
     /// bigger or smaller than their height says.
     body_units: f32,
+    /// The code-point ranges (inclusive) the font was subset to: the only
+    /// characters it can have, so a lookup asks no other font's cmap (each
+    /// ask is ~0.1 µs, and a CJK character would ask 30 fonts).
+    ranges: &'static [(u32, u32)],
+    pub orientation: Orientation,
+}
+
+impl FontSpec {
+    fn may_have(&self, c: char) -> bool {
+        let u = u32::from(c);
+        self.ranges
+            .iter()
+            .any(|&(first, last)| first <= u && u <= last)
+    }
 }
 
 macro_rules! font {
-    ($file:literal, $body:expr) => {
+    ($file:literal, $body:expr, $ranges:expr) => {
+        font!($file, $body, $ranges, Orientation::Horizontal)
+    };
+    ($file:literal, $body:expr, $ranges:expr, $orientation:expr) => {
         FontSpec {
             file: $file,
             #[cfg(not(target_arch = "wasm32"))]
             data: include_bytes!(concat!("../fonts/", $file)),
             len: include_bytes!(concat!("../fonts/", $file)).len(),
             body_units: $body,
+            ranges: $ranges,
+            orientation: $orientation,
         }
     };
 }
 
 /// The embedded fonts, in lookup order: the first with a glyph draws it.
-/// All are Noto Sans Bold (OFL-1.1), subset by `fonts/subset.sh`.
-pub static FONTS: [FontSpec; 10] = [
+/// All are Noto (OFL-1.1), Sans Bold where there is one, subset by
+/// `fonts/subset.sh` (which says where and why another weight or style).
+pub static FONTS: [FontSpec; 31] = [
     // Latin with Vietnamese, Greek, Cyrillic, combining marks: cap height 714.
-    font!("NotoSans-Bold.subset.ttf", 714.0),
+    font!(
+        "NotoSans-Bold.subset.ttf",
+        714.0,
+        &[
+            (0x0020, 0x007E),
+            (0x00A0, 0x052F),
+            (0x1E00, 0x1FFF),
+            (0x2010, 0x2027),
+            (0x2C60, 0x2C7F),
+            (0xA720, 0xA7FF)
+        ]
+    ),
     // Capitals: cap height 714.
-    font!("NotoSansArmenian-Bold.subset.ttf", 714.0),
+    font!(
+        "NotoSansArmenian-Bold.subset.ttf",
+        714.0,
+        &[(0x0531, 0x058F)]
+    ),
     // Mtavruli capitals: cap height 714.
-    font!("NotoSansGeorgian-Bold.subset.ttf", 714.0),
+    font!(
+        "NotoSansGeorgian-Bold.subset.ttf",
+        714.0,
+        &[(0x10A0, 0x10FF), (0x1C90, 0x1CBF), (0x2D00, 0x2D2F)]
+    ),
     // ה: 603.
-    font!("NotoSansHebrew-Bold.subset.ttf", 603.0),
+    font!("NotoSansHebrew-Bold.subset.ttf", 603.0, &[(0x0590, 0x05FF)]),
     // Isolated forms reach from -394 (ع's tail) to 732 (ا): the em of the
     // Latin font, which Noto designs Arabic to sit beside.
-    font!("NotoSansArabic-Bold.subset.ttf", 714.0),
+    font!(
+        "NotoSansArabic-Bold.subset.ttf",
+        714.0,
+        &[(0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF)]
+    ),
     // क from its headline to the baseline: 622.
-    font!("NotoSansDevanagari-Bold.subset.ttf", 622.0),
+    font!(
+        "NotoSansDevanagari-Bold.subset.ttf",
+        622.0,
+        &[(0x0900, 0x097F)]
+    ),
     // ক: 622.
-    font!("NotoSansBengali-Bold.subset.ttf", 622.0),
+    font!(
+        "NotoSansBengali-Bold.subset.ttf",
+        622.0,
+        &[(0x0980, 0x09FF)]
+    ),
     // க: 574.
-    font!("NotoSansTamil-Bold.subset.ttf", 574.0),
+    font!("NotoSansTamil-Bold.subset.ttf", 574.0, &[(0x0B80, 0x0BFF)]),
     // ก: 561.
-    font!("NotoSansThai-Bold.subset.ttf", 561.0),
+    font!("NotoSansThai-Bold.subset.ttf", 561.0, &[(0x0E00, 0x0E7F)]),
+    // Every font below draws only letters (see fonts/subset.sh).
+    // પ from its top to the baseline (Gujarati has no headline): 603.
+    font!(
+        "NotoSansGujarati-Bold.subset.ttf",
+        603.0,
+        &[(0x0A80, 0x0AFF)]
+    ),
+    // ਕ from its headline to the baseline: 622.
+    font!(
+        "NotoSansGurmukhi-Bold.subset.ttf",
+        622.0,
+        &[(0x0A00, 0x0A7F)]
+    ),
+    // କ: 666.
+    font!("NotoSansOriya-Bold.subset.ttf", 666.0, &[(0x0B00, 0x0B7F)]),
+    // క reaches 726 with its tick (talakattu), 600 without.
+    font!("NotoSansTelugu-Bold.subset.ttf", 660.0, &[(0x0C00, 0x0C7F)]),
+    // ಕ reaches 788 with its head stroke, 620 without.
+    font!(
+        "NotoSansKannada-Bold.subset.ttf",
+        700.0,
+        &[(0x0C80, 0x0CFF)]
+    ),
+    // മ: 574.
+    font!(
+        "NotoSansMalayalam-Bold.subset.ttf",
+        574.0,
+        &[(0x0D00, 0x0D7F)]
+    ),
+    // ක from the baseline (its bowl dips 11 below): 612.
+    font!(
+        "NotoSansSinhala-Bold.subset.ttf",
+        612.0,
+        &[(0x0D80, 0x0DFF)]
+    ),
+    // ກ: 569.
+    font!("NotoSansLao-Bold.subset.ttf", 561.0, &[(0x0E80, 0x0EFF)]),
+    // པ from its headline to the baseline: 605; many letters hang far below
+    // it (ཀ, ག to -486), so a little smaller, by eye.
+    font!(
+        "NotoSerifTibetan-Bold.subset.ttf",
+        650.0,
+        &[(0x0F00, 0x0FFF)]
+    ),
+    // မ: 566.
+    font!(
+        "NotoSansMyanmar-Bold.subset.ttf",
+        566.0,
+        &[(0x1000, 0x109F), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F)]
+    ),
+    // ក: 586.
+    font!("NotoSansKhmer-Bold.subset.ttf", 586.0, &[(0x1780, 0x17FF)]),
+    // Syllables at the cap height: አ 714.
+    font!(
+        "NotoSansEthiopic-Bold.subset.ttf",
+        714.0,
+        &[(0x1200, 0x139F), (0x2D80, 0x2DDF), (0xAB00, 0xAB2F)]
+    ),
+    // Letters sit low and wide (ܒ 510) but the Black weight is heavy: ܐ's 683,
+    // which looks as big as a Latin capital.
+    font!(
+        "NotoSansSyriac-Black.subset.ttf",
+        683.0,
+        &[(0x0700, 0x074F)]
+    ),
+    // Letters at about the x-height: މ 425.
+    font!("NotoSansThaana-Bold.subset.ttf", 430.0, &[(0x0780, 0x07BF)]),
+    // ߞ: 714.
+    font!("NotoSansNKo-Regular.subset.ttf", 714.0, &[(0x07C0, 0x07FF)]),
+    // Capitals: cap height 714.
+    font!(
+        "NotoSansAdlam-Bold.subset.ttf",
+        714.0,
+        &[(0x1E900, 0x1E95F)]
+    ),
+    // ⵣ: 714.
+    font!(
+        "NotoSansTifinagh-Regular.subset.ttf",
+        714.0,
+        &[(0x2D30, 0x2D7F)]
+    ),
+    // Capitals: cap height 714.
+    font!(
+        "NotoSansCherokee-Bold.subset.ttf",
+        714.0,
+        &[(0x13A0, 0x13FF), (0xAB70, 0xABBF)]
+    ),
+    // ᒪ: 714.
+    font!(
+        "NotoSansCanadianAboriginal-Bold.subset.ttf",
+        714.0,
+        &[(0x1400, 0x167F), (0x18B0, 0x18FF)]
+    ),
+    // ᱢ: 714.
+    font!(
+        "NotoSansOlChiki-Bold.subset.ttf",
+        714.0,
+        &[(0x1C50, 0x1C7F)]
+    ),
+    // Upright, a letter is as tall as it is long: ᠨ 512, ᠪ 590, ᠴ 677, ᠬ 773,
+    // ᠠ 909; the median of the consonants that begin names, 640.
+    font!(
+        "NotoSansMongolian-Regular.subset.ttf",
+        640.0,
+        &[(0x1800, 0x18AF)],
+        Orientation::Upright
+    ),
     // 国 has 898 units of ink; ideographs and Hangul fill their square, so at
     // 1.15 × the cap height they look as big as Latin capitals: 898 / 1.15.
-    font!("NotoSansCJKsc-Bold.subset.otf", 780.0),
+    font!(
+        "NotoSansCJKsc-Bold.subset.otf",
+        780.0,
+        &[
+            (0x3041, 0x30FF),
+            (0x3131, 0x318E),
+            (0x31F0, 0x31FF),
+            (0x3400, 0x4DBF),
+            (0x4E00, 0x9FFF),
+            (0xAC00, 0xD7A3),
+            (0xF900, 0xFAFF),
+            (0x20000, 0x2A6DF)
+        ]
+    ),
 ];
 
 /// One rasterised glyph, positioned relative to the pen on the baseline.
@@ -137,36 +328,78 @@ pub struct Outline {
     pub advance: f32,
 }
 
+/// A quarter turn clockwise that stands an [`Orientation::Upright`] glyph up,
+/// in font units, y up: `(x, y)` → `(y + dx, top − x)`.
+#[derive(Debug, Clone, Copy)]
+struct Turn {
+    dx: f32,
+    top: f32,
+}
+
+impl Turn {
+    fn at(turn: Option<Turn>, x: f32, y: f32) -> (f32, f32) {
+        match turn {
+            Some(t) => (y + t.dx, t.top - x),
+            None => (x, y),
+        }
+    }
+
+    /// A box `(x_min, y_min, x_max, y_max)`, turned.
+    fn rect(turn: Option<Turn>, r: (f32, f32, f32, f32)) -> (f32, f32, f32, f32) {
+        let (x0, y0) = Turn::at(turn, r.0, r.1);
+        let (x1, y1) = Turn::at(turn, r.2, r.3);
+        (x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1))
+    }
+}
+
+/// A glyph's ink box `(x_min, y_min, x_max, y_max)` in font units, y up.
+fn units(r: ttf_parser::Rect) -> (f32, f32, f32, f32) {
+    (
+        f32::from(r.x_min),
+        f32::from(r.y_min),
+        f32::from(r.x_max),
+        f32::from(r.y_max),
+    )
+}
+
+/// Where a glyph is drawn, in font units, y up: its turn (if upright), its
+/// ink box and its advance, all as drawn.
+struct Placement {
+    turn: Option<Turn>,
+    ink: Option<(f32, f32, f32, f32)>,
+    advance: f32,
+}
+
 /// Collects ttf-parser's outline callbacks (font units, y up) as segments.
 struct Collect {
     scale: f32,
+    turn: Option<Turn>,
     segments: Vec<Segment>,
+}
+
+impl Collect {
+    fn at(&self, x: f32, y: f32) -> (f32, f32) {
+        let (x, y) = Turn::at(self.turn, x, y);
+        (x * self.scale, -y * self.scale)
+    }
 }
 
 impl ttf_parser::OutlineBuilder for Collect {
     fn move_to(&mut self, x: f32, y: f32) {
-        let s = self.scale;
-        self.segments.push(Segment::MoveTo(x * s, -y * s));
+        let (x, y) = self.at(x, y);
+        self.segments.push(Segment::MoveTo(x, y));
     }
     fn line_to(&mut self, x: f32, y: f32) {
-        let s = self.scale;
-        self.segments.push(Segment::LineTo(x * s, -y * s));
+        let (x, y) = self.at(x, y);
+        self.segments.push(Segment::LineTo(x, y));
     }
     fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
-        let s = self.scale;
-        self.segments
-            .push(Segment::QuadTo(x1 * s, -y1 * s, x * s, -y * s));
+        let ((x1, y1), (x, y)) = (self.at(x1, y1), self.at(x, y));
+        self.segments.push(Segment::QuadTo(x1, y1, x, y));
     }
     fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
-        let s = self.scale;
-        self.segments.push(Segment::CubicTo(
-            x1 * s,
-            -y1 * s,
-            x2 * s,
-            -y2 * s,
-            x * s,
-            -y * s,
-        ));
+        let ((x1, y1), (x2, y2), (x, y)) = (self.at(x1, y1), self.at(x2, y2), self.at(x, y));
+        self.segments.push(Segment::CubicTo(x1, y1, x2, y2, x, y));
     }
     fn close(&mut self) {
         self.segments.push(Segment::Close);
@@ -184,6 +417,31 @@ impl Loaded {
     /// Em size in pixels for body height `body_px`.
     fn em_px(&self, body_px: f32) -> f32 {
         body_px / (self.spec.body_units / self.units_per_em)
+    }
+
+    /// Where glyph `id` is drawn: as designed, or stood upright with its
+    /// start at the body height and its ink between side bearings.
+    fn placement(&self, id: GlyphId) -> Placement {
+        let advance = f32::from(self.face.glyph_hor_advance(id).unwrap_or(0));
+        let ink = self.face.glyph_bounding_box(id).map(units);
+        match (self.spec.orientation, ink) {
+            (Orientation::Upright, Some((x_min, y_min, _, y_max))) => {
+                let turn = Some(Turn {
+                    dx: UPRIGHT_SIDE_BEARING - y_min,
+                    top: self.spec.body_units + x_min,
+                });
+                Placement {
+                    turn,
+                    ink: ink.map(|r| Turn::rect(turn, r)),
+                    advance: y_max - y_min + 2.0 * UPRIGHT_SIDE_BEARING,
+                }
+            }
+            _ => Placement {
+                turn: None,
+                ink,
+                advance,
+            },
+        }
     }
 }
 
@@ -284,10 +542,14 @@ impl Fonts {
     /// The font that draws `c`, and its glyph: the first in [`FONTS`] order
     /// that has it, loading fonts up to that one.
     fn find(&self, c: char) -> Option<(&Loaded, GlyphId)> {
-        self.fonts.iter().filter_map(Slot::get).find_map(|f| {
-            let id = f.face.glyph_index(c)?;
-            (id.0 != 0).then_some((f, id))
-        })
+        self.fonts
+            .iter()
+            .filter(|slot| slot.spec.may_have(c))
+            .filter_map(Slot::get)
+            .find_map(|f| {
+                let id = f.face.glyph_index(c)?;
+                (id.0 != 0).then_some((f, id))
+            })
     }
 
     /// Does some embedded font draw `c` (not as the missing-glyph box)?
@@ -305,9 +567,7 @@ impl Fonts {
         let Some((font, id)) = self.find(c) else {
             return 0.0;
         };
-        let em = font.em_px(body_px);
-        let units = f32::from(font.face.glyph_hor_advance(id).unwrap_or(0));
-        units * em / font.units_per_em
+        font.placement(id).advance * font.em_px(body_px) / font.units_per_em
     }
 
     /// `c`'s ink box `(left, top, right, bottom)` at body height `body_px`,
@@ -315,14 +575,9 @@ impl Fonts {
     /// without rasterising. `None` for a character without ink (or glyph).
     pub fn ink_box(&self, c: char, body_px: f32) -> Option<(f32, f32, f32, f32)> {
         let (font, id) = self.find(c)?;
-        let b = font.face.glyph_bounding_box(id)?;
+        let (x_min, y_min, x_max, y_max) = font.placement(id).ink?;
         let scale = font.em_px(body_px) / font.units_per_em;
-        Some((
-            f32::from(b.x_min) * scale,
-            -f32::from(b.y_max) * scale,
-            f32::from(b.x_max) * scale,
-            -f32::from(b.y_min) * scale,
-        ))
+        Some((x_min * scale, -y_max * scale, x_max * scale, -y_min * scale))
     }
 
     /// The outline of `c` at body height `body_px`; `None` for a character
@@ -331,20 +586,20 @@ impl Fonts {
     pub fn outline(&self, c: char, body_px: f32) -> Option<Outline> {
         let (font, id) = self.find(c)?;
         let scale = font.em_px(body_px) / font.units_per_em;
-        let advance = f32::from(font.face.glyph_hor_advance(id).unwrap_or(0)) * scale;
+        let place = font.placement(id);
         let mut collect = Collect {
             scale,
+            turn: place.turn,
             segments: Vec::new(),
         };
         let bounds = match font.face.outline_glyph(id, &mut collect) {
-            Some(b) => (
-                f32::from(b.x_min) * scale,
-                -f32::from(b.y_max) * scale,
-                f32::from(b.x_max) * scale,
-                -f32::from(b.y_min) * scale,
-            ),
+            Some(b) => {
+                let (x_min, y_min, x_max, y_max) = Turn::rect(place.turn, units(b));
+                (x_min * scale, -y_max * scale, x_max * scale, -y_min * scale)
+            }
             None => (0.0, 0.0, 0.0, 0.0),
         };
+        let advance = place.advance * scale;
         Some(Outline {
             segments: collect.segments,
             bounds,
@@ -365,15 +620,16 @@ impl Fonts {
 /// Outlines glyph `id` at em size `em` pixels and fills it into a coverage mask.
 fn outline(font: &Loaded, id: GlyphId, em: f32) -> Glyph {
     let scale = em / font.units_per_em;
-    let advance = f32::from(font.face.glyph_hor_advance(id).unwrap_or(0)) * scale;
-    let Some(bbox) = font.face.glyph_bounding_box(id) else {
+    let place = font.placement(id);
+    let advance = place.advance * scale;
+    let Some((x_min, y_min, x_max, y_max)) = place.ink else {
         return Glyph::empty(advance);
     };
     // Pixel box of the ink, y down; whole pixels so the pen stays on the grid.
-    let left = (f32::from(bbox.x_min) * scale).floor() as i32;
-    let right = (f32::from(bbox.x_max) * scale).ceil() as i32;
-    let top = (-f32::from(bbox.y_max) * scale).floor() as i32;
-    let bottom = (-f32::from(bbox.y_min) * scale).ceil() as i32;
+    let left = (x_min * scale).floor() as i32;
+    let right = (x_max * scale).ceil() as i32;
+    let top = (-y_max * scale).floor() as i32;
+    let bottom = (-y_min * scale).ceil() as i32;
     let (Ok(width), Ok(height)) = (
         usize::try_from(right.saturating_sub(left)),
         usize::try_from(bottom.saturating_sub(top)),
@@ -383,6 +639,7 @@ fn outline(font: &Loaded, id: GlyphId, em: f32) -> Glyph {
     let mut sink = CanvasSink {
         canvas: Canvas::new(width, height),
         scale,
+        turn: place.turn,
         dx: -(left as f32),
         dy: -(top as f32),
     };
@@ -404,12 +661,14 @@ fn outline(font: &Loaded, id: GlyphId, em: f32) -> Glyph {
 struct CanvasSink {
     canvas: Canvas,
     scale: f32,
+    turn: Option<Turn>,
     dx: f32,
     dy: f32,
 }
 
 impl CanvasSink {
     fn at(&self, x: f32, y: f32) -> (f32, f32) {
+        let (x, y) = Turn::at(self.turn, x, y);
         (x * self.scale + self.dx, -y * self.scale + self.dy)
     }
 }
@@ -464,6 +723,28 @@ mod tests {
     }
 
     #[test]
+    fn every_character_of_a_font_is_in_its_ranges() {
+        let f = Fonts::get().unwrap();
+        for slot in &f.fonts {
+            let font = slot.get().unwrap();
+            let cmap = font.face.tables().cmap.unwrap();
+            let mut outside = Vec::new();
+            let mut count = 0;
+            for sub in cmap.subtables.into_iter().filter(|s| s.is_unicode()) {
+                sub.codepoints(|u| {
+                    count += 1;
+                    let c = char::from_u32(u).unwrap();
+                    if !font.spec.may_have(c) {
+                        outside.push(format!("U+{u:04X}"));
+                    }
+                });
+            }
+            assert!(count > 20, "{}", font.spec.file);
+            assert!(outside.is_empty(), "{}: {outside:?}", font.spec.file);
+        }
+    }
+
+    #[test]
     fn latin_body_is_the_cap_height() {
         let f = Fonts::get().unwrap();
         let latin = f.fonts.first().unwrap().get().unwrap();
@@ -488,6 +769,28 @@ mod tests {
             ('ক', "NotoSansBengali-Bold.subset.ttf"),
             ('க', "NotoSansTamil-Bold.subset.ttf"),
             ('ก', "NotoSansThai-Bold.subset.ttf"),
+            ('ક', "NotoSansGujarati-Bold.subset.ttf"),
+            ('ਕ', "NotoSansGurmukhi-Bold.subset.ttf"),
+            ('କ', "NotoSansOriya-Bold.subset.ttf"),
+            ('క', "NotoSansTelugu-Bold.subset.ttf"),
+            ('ಕ', "NotoSansKannada-Bold.subset.ttf"),
+            ('ക', "NotoSansMalayalam-Bold.subset.ttf"),
+            ('ක', "NotoSansSinhala-Bold.subset.ttf"),
+            ('ກ', "NotoSansLao-Bold.subset.ttf"),
+            ('ཀ', "NotoSerifTibetan-Bold.subset.ttf"),
+            ('က', "NotoSansMyanmar-Bold.subset.ttf"),
+            ('ក', "NotoSansKhmer-Bold.subset.ttf"),
+            ('አ', "NotoSansEthiopic-Bold.subset.ttf"),
+            ('ܐ', "NotoSansSyriac-Black.subset.ttf"),
+            ('ހ', "NotoSansThaana-Bold.subset.ttf"),
+            ('ߞ', "NotoSansNKo-Regular.subset.ttf"),
+            ('𞤀', "NotoSansAdlam-Bold.subset.ttf"),
+            ('ⵣ', "NotoSansTifinagh-Regular.subset.ttf"),
+            ('Ꮳ', "NotoSansCherokee-Bold.subset.ttf"),
+            ('ᐊ', "NotoSansCanadianAboriginal-Bold.subset.ttf"),
+            ('ᱚ', "NotoSansOlChiki-Bold.subset.ttf"),
+            ('ᠮ', "NotoSansMongolian-Regular.subset.ttf"),
+            ('𠮷', "NotoSansCJKsc-Bold.subset.otf"),
             ('王', "NotoSansCJKsc-Bold.subset.otf"),
             ('김', "NotoSansCJKsc-Bold.subset.otf"),
             ('ア', "NotoSansCJKsc-Bold.subset.otf"),
@@ -501,7 +804,7 @@ mod tests {
     #[test]
     fn outline_matches_the_raster() {
         let f = Fonts::get().unwrap();
-        for c in ['H', '王', 'ש'] {
+        for c in ['H', '王', 'ש', 'ᠠ', 'ᠨ'] {
             let o = f.outline(c, 100.0).unwrap();
             let g = f.rasterize(c, 100.0);
             assert!(matches!(o.segments.first(), Some(Segment::MoveTo(..))));
@@ -516,6 +819,35 @@ mod tests {
         }
         assert!(f.outline('😀', 100.0).is_none());
         assert!(f.outline(' ', 100.0).unwrap().segments.is_empty());
+    }
+
+    #[test]
+    fn mongolian_stands_upright() {
+        let f = Fonts::get().unwrap();
+        let font = f
+            .fonts
+            .iter()
+            .find(|l| l.spec.orientation == Orientation::Upright);
+        let font = font.unwrap().get().unwrap();
+        // ᠠ lies 909 units long and 783 high in the font (x 10..919, y 53..836).
+        let id = font.face.glyph_index('ᠠ').unwrap();
+        let lying = font.face.glyph_bounding_box(id).unwrap();
+        assert_eq!(
+            (lying.x_min, lying.x_max, lying.y_min, lying.y_max),
+            (10, 919, 53, 836)
+        );
+        let body = 100.0;
+        let scale = body / font.spec.body_units;
+        let (left, top, right, bottom) = f.ink_box('ᠠ', body).unwrap();
+        // Upright: its length is its height, starting at the body height.
+        assert!((top + body).abs() < 0.01, "{top}");
+        assert!((bottom - top - 909.0 * scale).abs() < 0.01);
+        assert!((right - left - 783.0 * scale).abs() < 0.01);
+        assert!((left - UPRIGHT_SIDE_BEARING * scale).abs() < 0.01);
+        let advance = f.advance('ᠠ', body);
+        assert!((advance - (783.0 + 2.0 * UPRIGHT_SIDE_BEARING) * scale).abs() < 0.01);
+        let g = f.rasterize('ᠠ', body);
+        assert!(g.height > g.width, "{}x{}", g.width, g.height);
     }
 
     #[test]

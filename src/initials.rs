@@ -14,12 +14,18 @@
 //! - everything else: first letter of the first and of the last word
 //!   (`length` = 1 takes the first word only, 3 the first two and the last).
 //!
+//! Tibetan writes no spaces between words: a tsheg (་) ends every syllable,
+//! and personal names are made of two-syllable names (བསྟན་འཛིན Tenzin,
+//! རྒྱ་མཚོ Gyatso), so a Tibetan word is two syllables ([`tibetan_words`]),
+//! and its letter is its first syllable's root letter ([`tibetan_root`]).
+//!
 //! Each letter is then drawn as: Latin, Greek, Cyrillic, Armenian, Georgian
 //! and others: the whole cluster (accents kept) upper-cased with Unicode's
-//! full case mapping, no locale tailoring; Brahmic and right-to-left scripts:
-//! the base letter alone, without vowel signs or points. Compatibility forms
-//! (fullwidth, halfwidth, presentation forms, ligatures, mathematical
-//! letters) are folded to their ordinary letters first. The result is NFC.
+//! full case mapping, no locale tailoring; Brahmic, Tibetan, Mongolian and
+//! right-to-left scripts: the base letter alone, without vowel signs, points
+//! or variation selectors. Compatibility forms (fullwidth, halfwidth,
+//! presentation forms, ligatures, mathematical letters) are folded to their
+//! ordinary letters first. The result is NFC.
 
 use crate::script::{self, Family, Rule};
 use std::borrow::Cow;
@@ -52,7 +58,11 @@ pub fn initials(name: &str, length: u8) -> String {
 pub fn initials_drawable(name: &str, length: u8, can_draw: impl Fn(char) -> bool) -> String {
     let name: String = name.nfc().collect();
     let name = without_brackets(&name);
-    let letters: Vec<Letter> = words(&name).into_iter().filter_map(first_letter).collect();
+    let letters: Vec<Letter> = words(&name)
+        .into_iter()
+        .flat_map(tibetan_words)
+        .filter_map(first_letter)
+        .collect();
     let Some(first) = letters.first() else {
         return String::new();
     };
@@ -112,10 +122,16 @@ impl Letter {
 }
 
 fn first_letter(word: &str) -> Option<Letter> {
-    word.graphemes(true).find_map(|g| {
+    word.grapheme_indices(true).find_map(|(at, g)| {
         let first = g.chars().next()?;
         if !script::is_letter(first) {
             return None;
+        }
+        if Family::of(first) == Family::Tibetan {
+            return Some(Letter {
+                cluster: tibetan_root(word.get(at..)?)?.to_string(),
+                family: Family::Tibetan,
+            });
         }
         let folded = fold(g);
         let cluster = folded
@@ -127,6 +143,130 @@ fn first_letter(word: &str) -> Option<Letter> {
             family,
         })
     })
+}
+
+/// Tibetan syllable ends: tsheg, non-breaking tsheg, the shads (clause and
+/// verse ends) and gter tsheg.
+fn is_tibetan_syllable_end(c: char) -> bool {
+    matches!(u32::from(c), 0x0F0B..=0x0F12 | 0x0F14)
+}
+
+/// A word, cut into Tibetan words of two syllables each: `བསྟན་འཛིན་རྒྱ་མཚོ`
+/// → `བསྟན་འཛིན་`, `རྒྱ་མཚོ`. Tibetan personal names are built of
+/// two-syllable names and written without spaces, so two syllables is where
+/// a name's parts meet; a name written with spaces between its parts is cut
+/// the same way. A word without a tsheg is returned whole.
+fn tibetan_words(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    // `second`: one syllable of the current part has ended.
+    let (mut start, mut second, mut in_syllable) = (0, false, false);
+    for (i, c) in word.char_indices() {
+        if !is_tibetan_syllable_end(c) {
+            in_syllable = true;
+            continue;
+        }
+        if in_syllable {
+            in_syllable = false;
+            if second {
+                let end = i.saturating_add(c.len_utf8());
+                parts.extend(word.get(start..end));
+                start = end;
+            }
+            second = !second;
+        }
+    }
+    parts.extend(word.get(start..).filter(|rest| !rest.is_empty()));
+    parts
+}
+
+/// The root letter of the Tibetan syllable `syllable` starts (it may run on
+/// past the syllable's end): the letter that is sounded and under which
+/// dictionaries file the syllable, in its full (not subjoined) form. A
+/// syllable is stacks of letters: a base letter with subjoined letters and
+/// vowel signs below or above it. Before the root there may be a silent
+/// prefix letter (ག ད བ མ འ) and, in the root's stack, a superscript (ར ལ ས)
+/// over it; after it, subscripts (ya, ra, la, wa) in its stack and suffix
+/// letters. So: `བསྟན` (bstan, Tenzin's first syllable) → ཏ, `རྒྱ` → ག, `འཛིན`
+/// → ཛ, `བློ` → བ, `དབང` → བ, `ཚེ` → ཚ. A syllable that does not start with a
+/// consonant (ༀ) is its own first letter.
+fn tibetan_root(syllable: &str) -> Option<char> {
+    /// A base letter, its first subjoined letter, whether it carries a vowel sign.
+    struct Stack {
+        base: char,
+        sub: Option<char>,
+        vowel: bool,
+    }
+    let first_char = syllable.chars().next()?;
+    let mut stacks: Vec<Stack> = Vec::new();
+    for c in syllable.chars() {
+        match u32::from(c) {
+            0x0F40..=0x0F6C => stacks.push(Stack {
+                base: c,
+                sub: None,
+                vowel: false,
+            }),
+            0x0F90..=0x0FBC => {
+                if let Some(s) = stacks.last_mut() {
+                    s.sub = s.sub.or(Some(c));
+                }
+            }
+            0x0F71..=0x0F7D | 0x0F80..=0x0F81 => {
+                if let Some(s) = stacks.last_mut() {
+                    s.vowel = true;
+                }
+            }
+            _ if is_tibetan_syllable_end(c) || Family::of(c) != Family::Tibetan => break,
+            _ => {}
+        }
+    }
+    let is_prefix = |c: char| matches!(c, 'ག' | 'ད' | 'བ' | 'མ' | 'འ');
+    // In a stack, a superscript's root is the letter under it; a subscript's
+    // root is the letter over it.
+    let root_of = |s: &Stack| match s.sub {
+        Some(sub) if matches!(s.base, 'ར' | 'ལ' | 'ས') && !is_subscript(sub) => {
+            full_form(sub).unwrap_or(s.base)
+        }
+        _ => s.base,
+    };
+    let mut it = stacks.iter();
+    let (Some(first), second) = (it.next(), it.next()) else {
+        return Some(first_char);
+    };
+    if first.base != first_char {
+        return Some(first_char);
+    }
+    Some(match second {
+        _ if first.sub.is_some() || first.vowel => root_of(first),
+        Some(second) if is_prefix(first.base) => {
+            if second.sub.is_some() || second.vowel {
+                root_of(second)
+            } else if stacks.len() == 2 {
+                // Two bare letters: root and suffix (དག dag, མང mang).
+                first.base
+            } else {
+                // Prefix, root, suffix (བཀའ bka', དབང dbang, གནས gnas).
+                second.base
+            }
+        }
+        _ => first.base,
+    })
+}
+
+/// The subjoined letters that are subscripts (ya, ra, la, wa and the fixed
+/// forms of wa, ya, ra): the letter over them is the root.
+fn is_subscript(c: char) -> bool {
+    matches!(u32::from(c), 0x0FAD | 0x0FB1..=0x0FB3 | 0x0FBA..=0x0FBC)
+}
+
+/// A subjoined Tibetan letter's full form (ྟ → ཏ), if it has one.
+fn full_form(subjoined: char) -> Option<char> {
+    let full = match u32::from(subjoined) {
+        0x0FBA => 0x0F5D,
+        0x0FBB => 0x0F61,
+        0x0FBC => 0x0F62,
+        u => u.saturating_sub(0x50),
+    };
+    char::from_u32(full).filter(|&c| script::is_letter(c))
 }
 
 /// Compatibility forms to their ordinary letters (NFKC), only in the blocks
@@ -286,6 +426,11 @@ mod tests {
         ("이 서연", "이"),
         ("김민준 Kim", "김"),
         ("\u{1100}\u{1161}\u{11A8}", "각"),
+        // Extension B: Adobe-Japan1 (𠮷, the "tsuchiyoshi" of 𠮷田), JIS X
+        // 0213 (𣘺, a form of 橋), HKSCS (𤋮, a form of 熙).
+        ("𠮷田太郎", "𠮷"),
+        ("𣘺本", "𣘺"),
+        ("𤋮 陳", "𤋮"),
         // Latin-written CJK names follow the Latin rule.
         ("Wang Xiaoming", "WX"),
         ("Yamada Taro", "YT"),
@@ -302,6 +447,12 @@ mod tests {
         ("דוד בן-גוריון", "דב"),
         ("שָׁלוֹם עליכם", "שע"),
         ("יעל", "י"),
+        // Syriac, Thaana, N'Ko, Adlam (upper-cased: it has case).
+        ("ܝܘܚܢܢ ܐܦܪܝܡ", "ܝܐ"),
+        ("މުހައްމަދު ނަޝީދު", "މނ"),
+        ("ߡߊ߬ߡߊ߬ߘߎ ߞߊ߲ߕߍ", "ߡߞ"),
+        ("𞤀𞤥𞤢𞤣𞤵 𞤄𞤢𞤤𞤣𞤫", "𞤀𞤄"),
+        ("𞤢𞤥𞤢𞤣𞤵 𞤦𞤢𞤤𞤣𞤫", "𞤀𞤄"),
         // Brahmic: the base consonant or independent vowel.
         ("प्रिया शर्मा", "पश"),
         ("अमित कुमार", "अक"),
@@ -316,6 +467,35 @@ mod tests {
         ("เกศินี แก้ว", "กก"),
         ("ไพโรจน์", "พ"),
         ("นิด", "น"),
+        ("નરેન્દ્ર મોદી", "નમ"),
+        ("ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ", "ਗਸ"),
+        ("ਇੰਦਰਜੀਤ ਕੌਰ", "ਇਕ"),
+        ("ନବୀନ ପଟ୍ଟନାୟକ", "ନପ"),
+        ("మోహన్", "మ"),
+        ("ఎన్. టి. రామారావు", "ఎర"),
+        ("ಪುನೀತ್ ರಾಜ್\u{200C}ಕುಮಾರ್", "ಪರ"),
+        ("ശശി തരൂർ", "ശത"),
+        ("മോഹൻലാൽ", "മ"),
+        ("මහින්ද රාජපක්ෂ", "මර"),
+        ("အောင် ဆန်း စု ကြည်", "အက"),
+        ("ဦးသန့်", "ဦ"),
+        ("សុខ ចាន់", "សច"),
+        ("ហ៊ុន សែន", "ហស"),
+        // Lao: preposed vowels skipped, as in Thai.
+        ("ສົມພອນ ແກ້ວ", "ສກ"),
+        ("ໄຊຍະສອນ", "ຊ"),
+        ("ເພັດ", "ພ"),
+        // Tibetan: words of two syllables, each initial its root letter.
+        ("བསྟན་འཛིན་རྒྱ་མཚོ", "ཏག"),
+        ("བསྟན་འཛིན རྒྱ་མཚོ", "ཏག"),
+        ("བསྟན་འཛིན་", "ཏ"),
+        ("ཚེ་རིང་ཆོས་སྒྲོན", "ཚཆ"),
+        ("བཀྲ་ཤིས་བདེ་ལེགས", "ཀད"),
+        ("བློ་བཟང་ཆོས་འཕེལ", "བཆ"),
+        ("ཉི་མ་འཇམ་དབྱངས", "ཉཇ"),
+        ("དབང་ཕྱུག", "བ"),
+        ("ལྷ་མོ", "ཧ"),
+        ("ཀུན་བཟང་དག་པ", "ཀད"),
         // Mixed scripts: the rule of the first letter's script.
         ("John 王", "J王"),
         ("王 John", "王"),
@@ -327,9 +507,19 @@ mod tests {
         ("👩‍💻 Grace Hopper", "GH"),
         ("🇯🇵 山田", "山"),
         ("★ Star ☆ Light", "SL"),
-        // Other scripts follow the word rule.
+        // Other scripts follow the word rule: Ethiopic syllables, Cherokee
+        // (upper-cased), Canadian syllabics, Tifinagh, Ol Chiki as they are;
+        // Mongolian letters without their variation selectors.
         ("\u{13E3}\u{13B3} \u{13A6}", "\u{13E3}\u{13A6}"),
         ("አበበ ቢቂላ", "አቢ"),
+        ("ኃይሌ ገብረሥላሴ", "ኃገ"),
+        ("ᏍᏏᏉᏯ", "Ꮝ"),
+        ("ꮝꮟꮙꭿ ᎬᏍᏗ", "ᏍᎬ"),
+        ("ᔮᓯ ᐊᓐᓇᓇᑦ", "ᔮᐊ"),
+        ("ⵢⵓⴳⵓⵔⵜⴻⵏ ⵎⴰⵙⵉⵏⵉⵙⴰ", "ⵢⵎ"),
+        ("ᱯᱚᱸᱰᱤᱛ ᱨᱟᱜᱷᱩᱱᱟᱛᱷ ᱢᱩᱨᱢᱩ", "ᱯᱢ"),
+        ("ᠴᠢᠩᠭᠢᠰ ᠬᠠᠭᠠᠨ", "ᠴᠬ"),
+        ("ᠨ\u{180B}ᠠᠰᠤ ᠪᠠᠲᠤ", "ᠨᠪ"),
     ];
 
     #[test]
@@ -343,6 +533,48 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn tibetan_root_letters() {
+        for (syllable, root) in [
+            ("ཀ", 'ཀ'),
+            ("ཚེ", 'ཚ'),
+            ("བསྟན", 'ཏ'),  // prefix, superscript, root, suffix
+            ("འཛིན", 'ཛ'),  // prefix, root with a vowel sign
+            ("རྒྱ", 'ག'),    // superscript, root, subscript
+            ("སྒྲོན", 'ག'),   // superscript, root, subscript, vowel, suffix
+            ("བསྒྲུབས", 'ག'), // prefix, superscript, root, subscript, suffixes
+            ("བློ", 'བ'),    // root, subscript
+            ("རླུང", 'ར'),   // la is a subscript under ra
+            ("ལྷ", 'ཧ'),    // la is a superscript over ha
+            ("འབྲས", 'བ'),  // prefix, root, subscript
+            ("དག", 'ད'),   // root, suffix
+            ("མང", 'མ'),
+            ("དབང", 'བ'), // prefix, root, suffix
+            ("གནས", 'ན'),
+            ("བཀའ", 'ཀ'),
+            ("ཐམས", 'ཐ'), // not a prefix letter: the root comes first
+            ("འོད", 'འ'),
+            ("པདྨ", 'པ'), // a Sanskrit stack after the root
+            ("ཀྵ", 'ཀ'),
+            ("ༀ", 'ༀ'),
+            ("བཟང་པོ", 'ཟ'), // the syllable ends at the tsheg
+        ] {
+            assert_eq!(tibetan_root(syllable), Some(root), "{syllable}");
+        }
+        assert_eq!(tibetan_root(""), None);
+    }
+
+    #[test]
+    fn tibetan_words_are_two_syllables() {
+        assert_eq!(tibetan_words("བསྟན་འཛིན་རྒྱ་མཚོ"), ["བསྟན་འཛིན་", "རྒྱ་མཚོ"]);
+        assert_eq!(tibetan_words("བསྟན་འཛིན་"), ["བསྟན་འཛིན་"]);
+        assert_eq!(tibetan_words("ཉི་མ་ཚེ་རིང་ལྷ"), ["ཉི་མ་", "ཚེ་རིང་", "ལྷ"]);
+        assert_eq!(tibetan_words("་་ཀ"), ["་་ཀ"]);
+        assert_eq!(tibetan_words("Ada"), ["Ada"]);
+        assert_eq!(initials("བསྟན་འཛིན་རྒྱ་མཚོ", 1), "ཏ");
+        assert_eq!(initials("ཉི་མ་ཚེ་རིང་ལྷ་མོ", 3), "ཉཚཧ");
     }
 
     #[test]

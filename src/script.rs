@@ -100,6 +100,12 @@ pub enum Family {
     /// Asian abugidas: a letter is a base consonant or independent vowel that
     /// dependent vowel signs and other marks attach to.
     Brahmic,
+    /// Tibetan: Brahmic, but a syllable's sounded letter (its root) need not
+    /// come first, and a tsheg ends every syllable, not every word.
+    Tibetan,
+    /// Mongolian: a letter's shape depends on its place in the word, chosen
+    /// with variation selectors; an initial is the letter alone, isolated.
+    Mongolian,
     /// Han, kana, Hangul, bopomofo.
     Cjk,
     Other,
@@ -138,9 +144,10 @@ impl Family {
             | 0xFE70..=0xFEFF
             | 0x10800..=0x10FFF
             | 0x1E800..=0x1EFFF => Family::RightToLeft,
+            0x0F00..=0x0FFF => Family::Tibetan,
+            0x1800..=0x18AF | 0x11660..=0x1167F => Family::Mongolian,
             0x0900..=0x0DFF
             | 0x0E00..=0x0EFF
-            | 0x0F00..=0x0FFF
             | 0x1000..=0x109F
             | 0x1780..=0x17FF
             | 0x1900..=0x19DF
@@ -148,7 +155,7 @@ impl Family {
             | 0x1B00..=0x1B7F
             | 0xA800..=0xA82F
             | 0xA840..=0xA87F
-            | 0xA980..=0xA9DF
+            | 0xA980..=0xA9FF
             | 0xAA00..=0xAADF
             | 0xABC0..=0xABFF
             | 0x11000..=0x111FF => Family::Brahmic,
@@ -182,11 +189,16 @@ impl Family {
     }
 
     /// Does an initial in this script keep only its base letter (no marks)?
-    /// Brahmic: no dependent vowel signs without a shaping engine. Right to
-    /// left: vowel points and harakat are optional and would need mark
-    /// positioning.
+    /// Brahmic and Tibetan: no dependent vowel signs or subjoined letters
+    /// without a shaping engine. Right to left: vowel points and harakat are
+    /// optional and would need mark positioning. Mongolian: the variation
+    /// selectors choose among positional forms, and an initial is drawn
+    /// isolated.
     pub fn keeps_base_only(self) -> bool {
-        matches!(self, Family::Brahmic | Family::RightToLeft)
+        matches!(
+            self,
+            Family::Brahmic | Family::Tibetan | Family::RightToLeft | Family::Mongolian
+        )
     }
 }
 
@@ -227,7 +239,10 @@ fn is_modifier_or_number(c: char) -> bool {
             | 0x07F4..=0x07F5
             | 0x07FA
             | 0x0E46 // Thai maiyamok
-            | 0x0EC6
+            | 0x0EC6 // Lao ko la
+            | 0x17D7 // Khmer lek too (repetition)
+            | 0x1843 // Mongolian Todo long vowel sign
+            | 0x1C78..=0x1C7D // Ol Chiki length and nasalisation marks
             | 0x10FC
             | 0x16EE..=0x16F0
             | 0x1D2C..=0x1D6A
@@ -254,12 +269,14 @@ fn is_modifier_or_number(c: char) -> bool {
             | 0xA770
             | 0xA788
             | 0xA7F8..=0xA7F9
+            | 0xA9E6 // Myanmar Shan reduplication
             | 0xAA70
             | 0xAADD
             | 0xAAF3..=0xAAF4
             | 0xFE73 // Arabic tail fragment
             | 0xFF70
             | 0xFF9E..=0xFF9F
+            | 0x1E94B // Adlam nasalisation mark
             | 0x1F100..=0x1F1FF // enclosed alphanumeric supplement: 🅰
     )
 }
@@ -328,6 +345,29 @@ mod tests {
             ('ক', Family::Brahmic),
             ('த', Family::Brahmic),
             ('ก', Family::Brahmic),
+            ('ક', Family::Brahmic),
+            ('ਕ', Family::Brahmic),
+            ('କ', Family::Brahmic),
+            ('క', Family::Brahmic),
+            ('ಕ', Family::Brahmic),
+            ('ക', Family::Brahmic),
+            ('ක', Family::Brahmic),
+            ('ກ', Family::Brahmic),
+            ('က', Family::Brahmic),
+            ('ꧠ', Family::Brahmic),
+            ('ក', Family::Brahmic),
+            ('ཀ', Family::Tibetan),
+            ('ᠮ', Family::Mongolian),
+            ('ܐ', Family::RightToLeft),
+            ('ހ', Family::RightToLeft),
+            ('ߞ', Family::RightToLeft),
+            ('𞤀', Family::RightToLeft),
+            ('𞤢', Family::RightToLeft),
+            ('አ', Family::Other),
+            ('ⵣ', Family::Other),
+            ('ᐊ', Family::Other),
+            ('ᱚ', Family::Other),
+            ('𠮷', Family::Cjk),
             ('王', Family::Cjk),
             ('さ', Family::Cjk),
             ('ア', Family::Cjk),
@@ -341,13 +381,14 @@ mod tests {
     #[test]
     fn letters_and_not_letters() {
         for c in [
-            'a', 'É', 'ß', 'Ω', 'ж', 'م', 'क', 'ก', '王', 'ア', '김', 'Ꮳ',
+            'a', 'É', 'ß', 'Ω', 'ж', 'م', 'क', 'ก', '王', 'ア', '김', 'Ꮳ', 'ꮳ', 'ક', 'ཀ', 'ༀ', 'ᠮ',
+            'ܐ', 'ހ', 'ߞ', '𞤀', '𞤢', 'አ', 'ⵣ', 'ᐊ', 'ᱚ', '𠮷', 'ສ',
         ] {
             assert!(is_letter(c), "{c}");
         }
         for c in [
             '1', '!', '(', '😀', '\u{301}', '\u{93F}', 'ʻ', 'ー', 'ـ', 'Ⅻ', 'Ⓐ', '🅰', 'เ', '々',
-            ' ',
+            ' ', 'ໄ', 'ໆ', 'ៗ', 'ᡃ', 'ᱸ', 'ᱻ', 'ꧦ', '𞥋', 'ߵ', '\u{0FB1}', '\u{180B}', '་',
         ] {
             assert!(!is_letter(c), "{c:?}");
         }
@@ -360,6 +401,8 @@ mod tests {
             Family::Latin,
             Family::RightToLeft,
             Family::Brahmic,
+            Family::Tibetan,
+            Family::Mongolian,
             Family::Other,
         ] {
             assert_eq!(s.rule(), Rule::Words);

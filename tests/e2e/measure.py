@@ -104,6 +104,8 @@ def random_names(n, seed=3):
     rng = random.Random(seed)
     han = "".join((ROOT / "fonts" / f).read_text(encoding="utf-8").strip()
                   for f in ["han-gb2312.txt", "han-jisx0208.txt", "han-big5.txt"])
+    extb = "".join((ROOT / "fonts" / f).read_text(encoding="utf-8").strip()
+                   for f in ["han-jisx0213-extb.txt", "han-hkscs-extb.txt", "han-adobe-japan1-extb.txt"])
     pools = [
         lambda: rng.choice(han) + rng.choice(han),
         lambda: chr(rng.randint(0xAC00, 0xD7A3)) + chr(rng.randint(0xAC00, 0xD7A3)),
@@ -114,6 +116,21 @@ def random_names(n, seed=3):
         lambda: rng.choice("אבגדהוזחטיכלמנסעפצקרשת") + " " + rng.choice("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"),
         lambda: rng.choice("कखगघचछजझटठडढणतथदधनपफबभमयरलवशषसह") + " " + rng.choice("কখগঘচছজঝটঠডঢণতথদধনপফবভমযরলশষসহ"),
         lambda: rng.choice("கஙசஞடணதநபமயரலவழளறன") + " " + rng.choice("กขคฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮ"),
+        # The scripts added later, two a name; the Extension B ideographs.
+        lambda: rng.choice("કખગચજટડતદનપબમયરલવસહ") + " " + rng.choice("ਕਖਗਚਜਟਡਤਦਨਪਬਮਯਰਲਵਸਹ"),
+        lambda: rng.choice("କଖଗଚଜଟଡତଦନପବମଯରଲସହ") + " " + rng.choice("కఖగచజటడతదనపబమయరలవసహ"),
+        lambda: rng.choice("ಕಖಗಚಜಟಡತದನಪಬಮಯರಲವಸಹ") + " " + rng.choice("കഖഗചജടഡതദനപബമയരലവസഹ"),
+        lambda: rng.choice("කඛගචජටඩතදනපබමයරලවසහ") + " " + rng.choice("ကခဂငစဆဇညတထဒနပဖဗဘမယရလဝသဟအ"),
+        lambda: rng.choice("កខគឃងចឆជញដតថទធនបផពភមយរលវសហឡអ") + " " + rng.choice("ກຂຄງຈຊຍດຕຖທນບປຜຝພຟມຢຣລວສຫອຮ"),
+        lambda: rng.choice("ཀཁགངཅཆཇཉཏཐདནཔཕབམཙཚཛཝཞཟའཡརལཤསཧཨ") + "་" + rng.choice("ཀཁགངཅཆཇཉཏཐདནཔཕབམ") + "་"
+        + rng.choice("ཀཁགངཅཆཇཉཏཐདནཔཕབམཙཚཛཝཞཟའཡརལཤསཧཨ") + "་" + rng.choice("ཀཁགངཅཆཇཉཏཐདནཔཕབམ"),
+        lambda: rng.choice("ሀለሐመሠረሰሸቀበተቸኀነኘአከኸወዐዘዠየደጀገጠጨጰጸፀፈፐ") + rng.choice("ሁሉሙሩሱቡቱኑኩዉዙዱጉ") + " "
+        + rng.choice("ᎠᎡᎢᎣᎤᎥᎦᎧᎨᎩᎪᎫᎬᎭᎮᎯᎰᎱᎲᎳᎴᎵᎶᎷᎸᎹᎺᎻᎼᎽᎾᎿᏀᏁᏂᏃᏄᏅᏆᏇᏈᏉᏊᏋᏌᏍᏎᏏ"),
+        lambda: rng.choice("ܐܒܓܕܗܘܙܚܛܝܟܠܡܢܣܥܦܨܩܪܫܬ") + " " + rng.choice("ހށނރބޅކއވމފދތލގޏސޑޒޓޔޕޖޗ"),
+        lambda: rng.choice("ߊߋߌߍߎߏߐߒߓߔߕߖߗߘߙߚߛߜߝߞߟߠߡߢߣߤߥߦߧ") + " " + chr(rng.randint(0x1E900, 0x1E943)),
+        lambda: rng.choice("ⴰⴱⴳⴷⴹⴻⴼⴽⵀⵃⵄⵅⵇⵉⵊⵍⵎⵏⵓⵔⵕⵖⵙⵚⵛⵜⵟⵡⵢⵣⵥ") + " " + chr(rng.randint(0x1401, 0x166C)),
+        lambda: chr(rng.randint(0x1C5A, 0x1C77)) + " " + chr(rng.randint(0x1820, 0x1877)),
+        lambda: rng.choice(extb) + rng.choice(han),
     ]
     return [pools[i % len(pools)]() for i in range(n)]
 

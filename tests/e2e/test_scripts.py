@@ -23,6 +23,10 @@ def avatar_path(name, query=""):
     return "/avatar/" + urllib.parse.quote(name, safe="") + query
 
 
+def override_path(initials):
+    return avatar_path("x", "?initials=" + urllib.parse.quote(initials))
+
+
 @pytest.fixture(scope="module")
 def placeholder(host):
     return request(host, "/avatar/").body
@@ -46,6 +50,13 @@ def test_every_script_matches_the_native_renderer(host, placeholder, slug, name,
     avatar_path("x", "?initials=" + urllib.parse.quote("مع")),
     avatar_path("x", "?initials=" + urllib.parse.quote("E\u0301\u00d1")),
     avatar_path("ｼﾞｮﾝ"),
+    avatar_path("𠮷田太郎", "?size=16"),
+    avatar_path("བསྟན་འཛིན་རྒྱ་མཚོ", "?size=512"),
+    avatar_path("ᠴᠢᠩᠭᠢᠰ ᠬᠠᠭᠠᠨ", "?size=512&shape=square"),
+    avatar_path("አበበ ቢቂላ", "?size=40&length=1"),
+    # The override draws every script as given: upright Mongolian, Adlam and
+    # Cherokee lower case (Adlam right to left), a Tibetan and a Telugu letter.
+    *[override_path(text) for text in ["ᠪᠠ", "𞤢𞤦", "ꮳꭰ", "ཀཁ", "మర"]],
 ])
 def test_sizes_and_overrides_match_the_native_renderer(host, path):
     r = request(host, path)
@@ -66,6 +77,13 @@ def test_override_counts_user_perceived_characters(host):
     # A family emoji is one character: accepted (drawn as the placeholder: no emoji font).
     assert request(host, avatar_path("x", "?initials=" + urllib.parse.quote("👩‍👩‍👧‍👦"))).status == 200
     assert request(host, avatar_path("x", "?initials=" + urllib.parse.quote("王小明李"))).status == 400
+
+
+@pytest.mark.parametrize("override", ["ᠪᠠ", "𞤢𞤦", "ꮳꭰ", "ཀཁ", "మర", "ܐ", "ހ", "ߞ", "ⵣ", "ᐊ", "ᱚ", "ሀ", "𠮷"])
+def test_overrides_in_every_new_script_are_drawn(envoy, placeholder, override):
+    r = request(envoy, override_path(override))
+    assert r.status == 200, r.body
+    assert r.body != placeholder
 
 
 @pytest.mark.parametrize("name", ["😀", "👩‍💻", "🇯🇵", "★☆", "١٢٣", "(Sales)"])
