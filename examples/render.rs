@@ -15,6 +15,7 @@ fn main() {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     match handle(&Config::default(), &mut Cache::new(0), &request) {
         Outcome::Respond(r) if r.status == 200 => std::fs::write(out, &r.body).unwrap(),

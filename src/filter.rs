@@ -1,6 +1,6 @@
 //! The proxy-wasm glue: the only file that talks to the host. It reads the
-//! plugin configuration, hands each request's method, path and
-//! `If-None-Match` to [`crate::response::handle`], sends what it returns, and
+//! plugin configuration, hands each request's method, path, `If-None-Match`
+//! and `Accept` to [`crate::response::handle`], sends what it returns, and
 //! turns the response's [`Report`] into metric updates and one log line per
 //! error.
 
@@ -144,7 +144,9 @@ impl HttpContext for MonogramFilter {
             .get_http_request_header_bytes(":path")
             .unwrap_or_default();
         let if_none_match = self.get_http_request_header_bytes("if-none-match");
-        let host = HostRequest::new(&method, &path, if_none_match.as_deref());
+        let accept = self.get_http_request_header_bytes("accept");
+        let host = HostRequest::new(&method, &path, if_none_match.as_deref())
+            .with_accept(accept.as_deref());
         // Never contended (one request at a time per VM); if it ever were,
         // serve this request uncached rather than panic.
         let mut spare = Cache::new(0);

@@ -18,6 +18,7 @@ fn served_rgba(path: &str) -> (u32, Vec<u8>) {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     let Outcome::Respond(r) = handle(&Config::default(), &mut Cache::new(0), &req) else {
         panic!("passed through")

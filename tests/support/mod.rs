@@ -52,6 +52,7 @@ pub fn render(path: &str) -> Vec<u8> {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     match handle(&Config::default(), &mut Cache::new(0), &req) {
         Outcome::Respond(r) if r.status == 200 => r.body,
