@@ -7,28 +7,36 @@ VENV    := venv
 ENVOY   := $(VENV)/bin/envoy
 PYTHON  := $(VENV)/bin/python
 WASM    := target/wasm32-wasip1/release/monogram.wasm
-RENDER  := target/release/examples/render
-CHECK_CONFIG := target/release/examples/check_config
+# The examples the end-to-end tests run get their own target directory:
+# `cargo test --release` builds the crate with panic=unwind and the release
+# examples with panic=abort, and in one directory each build would undo the other.
+TOOLS   := target/tools
+RENDER  := $(TOOLS)/release/examples/render
+CHECK_CONFIG := $(TOOLS)/release/examples/check_config
+# Test-only module that traps on one path (feature trap-for-tests): its own
+# target directory, so it never overwrites the release module.
+TRAP_WASM := target/trap/wasm32-wasip1/release/monogram.wasm
 CHROMIUM := /usr/bin/chromium
 BROWSER_DEPS := tests/browser/node_modules/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CARGO_FLAGS ?=
 
-.PHONY: help run test lint unit e2e build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure
+.PHONY: help run test lint unit e2e build trap-build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure trap-measure
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
 	@echo "make demo         the same in the official Envoy image: docker compose up (needs a Docker engine)"
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
-	@echo "make lint         cargo fmt --check and clippy (native, wasm32-wasip1, the bench ceiling and fuzz/)"
+	@echo "make lint         cargo fmt --check and clippy (native, wasm32-wasip1, the bench ceiling, the wasm-size probe and fuzz/)"
 	@echo "make golden       accept the current renders as the golden images and record their bytes"
-	@echo "make bench        native render cost and wrk through Envoy; writes bench/results.md"
+	@echo "make bench        native render cost, hand-written pieces against crates, wrk through Envoy; writes bench/results.md"
 	@echo "make fuzz         cargo-fuzz the request path for SECONDS (default 60), growing fuzz/corpus"
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
 	@echo "make contact-sheet  render every name of tests/scripts.txt into target/contact-sheet.png"
 	@echo "make measure      Envoy --concurrency 2: ready time, RSS after start and under load"
+	@echo "make trap-measure a URL that traps every time, in a loop, at three reload backoffs (TRAP_SECONDS each, default 5)"
 
 # ---- set-up ---------------------------------------------------------------
 wasm-target:
@@ -56,8 +64,14 @@ browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
 build: wasm-target
 	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
 
+# Without LTO and with parallel codegen: it only has to trap, and it builds
+# in a fraction of the release module's time.
+trap-build: wasm-target
+	CARGO_TARGET_DIR=target/trap CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	  cargo build --release --target wasm32-wasip1 --features trap-for-tests
+
 $(RENDER) $(CHECK_CONFIG) &: FORCE
-	cargo build --release --example render --example check_config $(CARGO_FLAGS)
+	CARGO_TARGET_DIR=$(TOOLS) cargo build --release --example render --example check_config $(CARGO_FLAGS)
 FORCE:
 
 # ---- run ------------------------------------------------------------------
@@ -76,17 +90,21 @@ lint: wasm-target
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-wasip1 -- -D warnings
+	cargo clippy --target wasm32-wasip1 --features trap-for-tests -- -D warnings
 	cargo fmt --manifest-path bench/ceiling/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/ceiling cargo clippy --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
+	cargo fmt --manifest-path bench/wasm-size/Cargo.toml -- --check
+	CARGO_TARGET_DIR=target/wasm-size cargo clippy --release --target wasm32-wasip1 --manifest-path bench/wasm-size/Cargo.toml --features baseline -- -D warnings
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/fuzz cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
 unit:
 	cargo test --release $(CARGO_FLAGS)
 
-e2e: setup build $(RENDER) $(CHECK_CONFIG) browser-setup
+e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
+	$(ENVOY) --mode validate -c deploy/envoy-dynamic/envoy.yaml --log-level warn
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
 	  $(VENV)/bin/pytest -q tests/e2e
 
 test: lint unit e2e
@@ -94,13 +112,18 @@ test: lint unit e2e
 measure: setup build
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py 4000
 
+TRAP_SECONDS ?= 5
+trap-measure: setup build trap-build
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) $(PYTHON) tests/e2e/trap_measure.py $(TRAP_SECONDS)
+
 golden:
 	MONOGRAM_BLESS=1 cargo test --release --test golden --test render_bytes
 
 # ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
-	cargo build --release --example bench_render
+	cargo build --release --example bench_render --example bench_worst --example bench_crates
+	cargo build --release --target wasm32-wasip1 --example bench_crates
 	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) bench/run.py
 

@@ -21,7 +21,9 @@
    Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
    in init, sent round-robin), so each pays the same client cost.
 3. Response bytes for a fixed list of names.
-Prints a table and writes bench/results.md. Loopback only; stops by itself.
+4. Each hand-written piece against the crates that could replace it: time
+   natively and under V8, bytes, and the wasm size each adds (bench/crates.py).
+Prints the tables and writes bench/results.md. Loopback only; stops by itself.
 """
 import datetime
 import os
@@ -34,7 +36,10 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envoy_harness import Envoy, render_config, free_port, ROOT  # noqa: E402
+from guest import guest_rows  # noqa: E402
+import crates  # noqa: E402
 
 DURATION = os.environ.get("BENCH_SECONDS", "1")
 WARMUP = "1"
@@ -108,7 +113,10 @@ def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, 
     main_listener = base[listener_start:listener_end] + router
     nocache = (main_listener.replace("name: main", "name: nocache")
                .replace(f"port_value: {main_port}", f"port_value: {nocache_port}")
-               .replace('"cache_bytes": 4194304', '"cache_bytes": 0'))
+               .replace('"cache_bytes": 4194304', '"cache_bytes": 0')
+               .replace('"render_budget_ms_per_s": 200', '"render_budget_ms_per_s": 0'))
+    # (a) measures render capacity: its listener renders with the budget off.
+    assert '"render_budget_ms_per_s": 0' in nocache
     # Same vm_id and code: the no-cache plugin runs in the same VMs (its own
     # root context), so memory figures match a one-listener deployment.
     assert '"cache_bytes": 0' in nocache
@@ -139,6 +147,13 @@ def render_time_totals(envoy):
         m = re.search(rf"^\S*monogram_render_time_us_{suffix}(?:\{{[^}}]*\}})? ([\d.e+]+)$", text, re.M)
         return float(m.group(1)) if m else 0.0
     return total("sum"), total("count")
+
+
+def refused_total(envoy):
+    """Renders the budget refused so far, over every listener."""
+    text = envoy.admin("/stats/prometheus?filter=monogram_requests")
+    return sum(float(v) for v in re.findall(r'^monogram_requests\{[^}]*outcome="refused"[^}]*\} ([\d.e+]+)$',
+                                            text, re.M))
 
 
 def rss_mb(pid):
@@ -239,11 +254,13 @@ def main():
             "f. ceiling: a proxy-wasm filter that only replies": (
                 f"http://127.0.0.1:{ceiling_port}/", cycle_lua(hot), None),
             "a16. uncached render, 128 px, 16 connections": (nocache, UNCACHED_LUA, "16"),
+            "a-budget. uncached render, 128 px, default render budget": (base + "/", UNCACHED_LUA, None),
         })
         time.sleep(1.5)
         sum1, count1 = render_time_totals(envoy)
         # Only (a) renders: b's 16 avatars are drawn once, then come from the cache.
         wasm_render_us = (sum1 - sum0) / (count1 - count0) if count1 > count0 else float("nan")
+        guest = guest_rows(base, lambda: refused_total(envoy))
         rss_end = rss_mb(envoy.proc.pid)
         failures = {k: v for k, v in envoy.stats("wasm").items() if "fail" in k and v != "0"}
     finally:
@@ -256,9 +273,12 @@ def main():
     def total_128(out):
         m = re.search(r"^\| 128 \|(?:[^|]*\|){4}\s*([\d.]+)\s*\|", out, re.M)
         return float(m.group(1)) if m else float("inf")
+    worst = subprocess.run([str(ROOT / "target/release/examples/bench_worst")],
+                           check=True, capture_output=True, text=True).stdout
     native = min((subprocess.run([str(ROOT / "target/release/examples/bench_render")],
                                  check=True, capture_output=True, text=True).stdout
                   for _ in range(5)), key=total_128)
+    pieces = crates.section()
     targets = {"a": 0.25, "b": 0.80, "c": 0.80, "d": 0.97}
     lines = []
     lines.append(f"# monogram benchmark\n")
@@ -270,6 +290,8 @@ def main():
                  f"Command: `make bench`.\n")
     lines.append("## Native render cost (one core, release build; the fastest of five runs)\n")
     lines.append(native.strip() + "\n")
+    lines.append("## Worst-case requests (native, whole request path, glyph cache warm)\n")
+    lines.append(worst.strip() + "\n")
     lines.append("## Through Envoy\n")
     lines.append("| scenario | requests/s | × floor | target | p50 ms | p99 ms | × floor, each round | non-2xx/3xx |")
     lines.append("|---|---|---|---|---|---|---|---|")
@@ -291,6 +313,11 @@ def main():
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
                  f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
                  f"(VmRSS of the envoy process). VM failures in wasm stats: {failures or 'none'}.\n")
+    lines.append("(a) and (a16) run on a listener with the render budget off (`render_budget_ms_per_s: 0`), "
+                 "so they measure render capacity; (a-budget) is the same load on the default "
+                 "budget, where refused renders are 503s and count as non-2xx.\n")
+    lines.extend(guest)
+    lines.append(pieces)
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench/results.md").write_text(text)

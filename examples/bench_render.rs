@@ -8,16 +8,16 @@
 //! "glyphs" rasterises the outlines (no cache); "draw" is the rest of a render
 //! (layout, shape, compositing) with glyphs from the per-VM glyph cache, as in
 //! a running proxy; the two totals bracket a render with and without that cache.
+//! The encoder against the crates it replaces: examples/bench_crates.rs.
 use monogram::avatar::{Avatar, Content};
-use monogram::cache::Cache;
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
 use monogram::config::Config;
 use monogram::encode;
 use monogram::fonts::Fonts;
 use monogram::http::{HttpRequest, Outcome};
 use monogram::layout::font_px;
-use monogram::render::{render, Image};
-use monogram::response::handle;
+use monogram::render::render;
+use monogram::response::handle_once;
 use monogram::shape::Shape;
 use std::hint::black_box;
 use std::time::Instant;
@@ -53,39 +53,6 @@ fn avatar(i: usize, size: u32) -> Avatar<'static> {
     }
 }
 
-/// The baseline the encoder is measured against in the same run: the png
-/// crate's own fast mode (fdeflate) with the Up filter, 4-bit indexed.
-fn baseline_png(image: &Image) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, image.size, image.size);
-    enc.set_color(png::ColorType::Indexed);
-    enc.set_depth(png::BitDepth::Four);
-    enc.set_palette(
-        image
-            .palette
-            .iter()
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect::<Vec<_>>(),
-    );
-    enc.set_trns(image.palette.iter().map(|p| p[3]).collect::<Vec<_>>());
-    enc.set_compression(png::Compression::Fast);
-    enc.set_filter(png::Filter::Up);
-    let mut w = enc.write_header().unwrap();
-    let size = image.size as usize;
-    let packed: Vec<u8> = image
-        .indices
-        .chunks(size)
-        .flat_map(|row| {
-            row.chunks(2)
-                .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    w.write_image_data(&packed).unwrap();
-    w.finish().unwrap();
-    out
-}
-
 /// Real names, as they arrive in URLs, for the response-size table.
 const PEOPLE: [&str; 16] = [
     "Ada%20Lovelace",
@@ -114,7 +81,7 @@ fn response_bytes(name: &str, size: u32) -> usize {
         if_none_match: None,
         accept: None,
     };
-    match handle(&Config::default(), &mut Cache::new(0), &req) {
+    match handle_once(&Config::default(), &req) {
         Outcome::Respond(r) => r.body.len(),
         Outcome::PassThrough => 0,
     }
@@ -126,7 +93,6 @@ fn main() {
         "| size px | glyphs µs | draw µs | encode µs | total µs, glyphs cached | total µs, glyphs rasterised | bytes (avg of 16) |"
     );
     println!("|---|---|---|---|---|---|---|");
-    let mut baselines = Vec::new();
     for size in [64u32, 128, 512] {
         let batch = if size > 256 { 40 } else { 200 };
         let glyphs = fastest_us(
@@ -158,26 +124,6 @@ fn main() {
             draw + encode,
             glyphs + draw + encode,
             bytes / NAMES.len()
-        );
-        baselines.push((size, encode, bytes, batch, images));
-    }
-    println!();
-    println!("Encoder against the baseline in this run (png crate, Compression::Fast, Up filter, 4-bit):");
-    println!();
-    println!("| size px | baseline µs | ours µs | time ratio | baseline bytes | ours bytes | size ratio |");
-    println!("|---|---|---|---|---|---|---|");
-    for (size, ours_us, ours_bytes, batch, images) in baselines {
-        let base_us = fastest_us(
-            |i| drop(black_box(baseline_png(&images[i % images.len()]))),
-            batch,
-        );
-        let base_bytes: usize = images.iter().map(|im| baseline_png(im).len()).sum();
-        println!(
-            "| {size} | {base_us:.1} | {ours_us:.1} | {:.2} | {} | {} | {:.2} |",
-            ours_us / base_us,
-            base_bytes / images.len(),
-            ours_bytes / images.len(),
-            ours_bytes as f64 / base_bytes as f64
         );
     }
     println!();

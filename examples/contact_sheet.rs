@@ -9,10 +9,9 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle;
+use monogram::response::handle_once;
 
 const BIG: u32 = 128;
 const SMALL: u32 = 32;
@@ -121,7 +120,7 @@ fn avatar(name: &str, query: &str, size: u32) -> Vec<u8> {
         if_none_match: None,
         accept: None,
     };
-    match handle(&Config::default(), &mut Cache::new(0), &req) {
+    match handle_once(&Config::default(), &req) {
         Outcome::Respond(r) if r.status == 200 => r.body,
         other => panic!("{path}: {other:?}"),
     }

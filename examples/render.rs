@@ -1,9 +1,8 @@
 //! Renders one avatar URL path natively, without a proxy:
 //! `cargo run --release --example render -- '/avatar/Ada%20Lovelace?size=256' out.png`
-use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle;
+use monogram::response::handle_once;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -17,7 +16,7 @@ fn main() {
         if_none_match: None,
         accept: None,
     };
-    match handle(&Config::default(), &mut Cache::new(0), &request) {
+    match handle_once(&Config::default(), &request) {
         Outcome::Respond(r) if r.status == 200 => std::fs::write(out, &r.body).unwrap(),
         Outcome::Respond(r) => {
             eprintln!("{}: {}", r.status, String::from_utf8_lossy(&r.body));

@@ -10,6 +10,26 @@ use crate::fonts::Fonts;
 use crate::initials;
 use crate::request::{AvatarRequest, Format};
 use crate::shape::Shape;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Most code points drawn of one character (grapheme cluster): a base and
+/// three marks, enough for any letter of a living script (Vietnamese ệ̃ is
+/// three). Unicode lets a cluster run on for ever (U+0488 after U+0488...),
+/// and every code point is a glyph to rasterise or an outline in the SVG.
+pub const MAX_CLUSTER_CHARS: usize = 4;
+/// Most characters drawn: the longest initials (`length` 3, or an
+/// `initials` override of three).
+pub const MAX_CLUSTERS: usize = 3;
+
+/// `text` cut to what is drawn at most: [`MAX_CLUSTERS`] clusters of at
+/// most [`MAX_CLUSTER_CHARS`] code points, so no request costs more than
+/// twelve glyphs.
+pub fn bounded(text: &str) -> String {
+    text.graphemes(true)
+        .take(MAX_CLUSTERS)
+        .flat_map(|cluster| cluster.chars().take(MAX_CLUSTER_CHARS))
+        .collect()
+}
 
 /// What is drawn on the shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,12 +95,12 @@ impl Resolved {
 /// Decides text and colours. Text whose characters are not all in the
 /// embedded fonts becomes the placeholder rather than missing-glyph boxes.
 pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved {
-    let text = match &req.initials {
+    let text = bounded(&match &req.initials {
         Some(text) => text.clone(),
         None => {
             initials::initials_cased(&req.name, req.length, req.uppercase, |c| fonts.has_glyph(c))
         }
-    };
+    });
     let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
     let (text, default_bg) = if drawable {
         let key = match &req.seed {
@@ -123,6 +143,26 @@ mod tests {
     #[test]
     fn bg_alone_gets_a_contrasting_text_colour() {
         assert_eq!(resolved("/avatar/Ada?bg=ffff00").fg, colour::INK);
+    }
+
+    #[test]
+    fn what_is_drawn_is_bounded() {
+        let stacked = format!("A{}", "\u{488}".repeat(164));
+        assert_eq!(bounded(&stacked).chars().count(), MAX_CLUSTER_CHARS);
+        assert_eq!(bounded("ÉZ"), "ÉZ");
+        assert_eq!(bounded("ABCD"), "ABC");
+        let path = format!(
+            "/avatar/x?size=512&initials={}",
+            "A%D2%88".to_string() + &"%D2%88".repeat(164)
+        );
+        assert_eq!(resolved(&path).text.chars().count(), MAX_CLUSTER_CHARS);
+        // From a name: the first letter cluster of each word, bounded too.
+        let name = format!(
+            "/avatar/a{}%20b{}",
+            "%CC%81".repeat(50),
+            "%CC%81".repeat(50)
+        );
+        assert_eq!(resolved(&name).text.chars().count(), 2 * MAX_CLUSTER_CHARS);
     }
 
     #[test]

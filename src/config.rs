@@ -6,8 +6,10 @@
 use crate::colour::{Rgb, DEFAULT_PALETTE};
 use crate::shape::Shape;
 use crate::signing::{SigningKey, MAX_KEYS, MIN_KEY_BYTES};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
+use std::fmt;
 
 /// Smallest image edge we render, in pixels; smaller requests are clamped up.
 pub const MIN_SIZE: u32 = 16;
@@ -46,6 +48,43 @@ pub struct Config {
     pub metrics: bool,
     /// Keys a URL's `sig` may be made with; empty means signing is off.
     pub signing_keys: Vec<SigningKey>,
+    /// Render time a VM may spend per second of wall clock, in ms; 0 is off.
+    pub render_budget_ms_per_s: u32,
+    /// Render time a VM may save up for a burst, in ms.
+    pub render_burst_ms: u32,
+    /// The sizes images are drawn at, ascending: a requested size is
+    /// snapped up to the next one. Empty: any size in `MIN_SIZE..=max_size`.
+    pub sizes: Vec<u32>,
+}
+
+/// The default `sizes`: steps of about 25%, the sizes avatars are shown at
+/// (and their 2× for dense screens). A flood can then ask for 16 images of
+/// a name, not 497, and browsers and CDNs hold fewer variants.
+pub const DEFAULT_SIZES: [u32; 16] = [
+    16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 512,
+];
+
+impl Config {
+    /// `size` (already within `MIN_SIZE..=max_size`) snapped up to the next
+    /// allowed size, or to the largest.
+    pub fn snap(&self, size: u32) -> u32 {
+        match self.sizes.iter().find(|&&s| s >= size) {
+            Some(&s) => s,
+            None => self.sizes.last().copied().unwrap_or(size),
+        }
+    }
+}
+
+/// The default sizes up to `max_size`, and `max_size` itself.
+fn default_sizes(max_size: u32) -> Vec<u32> {
+    let mut sizes: Vec<u32> = DEFAULT_SIZES
+        .into_iter()
+        .filter(|&s| s <= max_size)
+        .collect();
+    if sizes.last() != Some(&max_size) {
+        sizes.push(max_size);
+    }
+    sizes
 }
 
 impl Default for Config {
@@ -63,7 +102,18 @@ impl Default for Config {
             cache_bytes: 4 << 20,
             metrics: true,
             signing_keys: Vec::new(),
+            render_budget_ms_per_s: 200,
+            render_burst_ms: 500,
+            sizes: default_sizes(512),
         }
+    }
+}
+
+impl Config {
+    /// The default size snapped like any requested one.
+    fn snapped(mut self) -> Config {
+        self.default_size = self.snap(self.default_size);
+        self
     }
 }
 
@@ -89,6 +139,45 @@ struct Raw {
     cache_bytes: Option<usize>,
     metrics: Option<bool>,
     signing_keys: Option<Vec<String>>,
+    signing_keys_env: Option<String>,
+    render_budget_ms_per_s: Option<u32>,
+    render_burst_ms: Option<u32>,
+    sizes: Option<Value>,
+}
+
+/// A JSON object's members in order, duplicates kept, so that a repeated key
+/// is an error rather than silently the last one.
+struct Members(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Members, D::Error> {
+        struct Object;
+        impl<'de> Visitor<'de> for Object {
+            type Value = Members;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry::<String, Value>()? {
+                    out.push(member);
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(Object)
+    }
+}
+
+/// Most characters of a configured value echoed in an error line.
+const SHOWN_CHARS: usize = 32;
+
+/// A configured value as an error line may show it: quoted, escaped (a
+/// newline cannot forge a log line) and cut to [`SHOWN_CHARS`].
+pub fn shown(value: &str) -> String {
+    let head: String = value.chars().take(SHOWN_CHARS).collect();
+    let cut = if head.len() < value.len() { "…" } else { "" };
+    format!("'{}'{cut}", head.escape_debug())
 }
 
 fn read<T: DeserializeOwned>(key: &str, value: Value, expected: &str) -> Result<Option<T>, String> {
@@ -99,26 +188,50 @@ fn read<T: DeserializeOwned>(key: &str, value: Value, expected: &str) -> Result<
 
 impl Raw {
     fn from_json(bytes: &[u8]) -> Result<Raw, String> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|e| format!("monogram configuration is not valid JSON: {e}"))?;
-        let Value::Object(map) = value else {
-            return Err("monogram configuration must be a JSON object".to_string());
-        };
+        let Members(members) = serde_json::from_slice(bytes).map_err(|e| {
+            if e.is_data() {
+                "monogram configuration must be a JSON object".to_string()
+            } else {
+                format!("monogram configuration is not valid JSON: {e}")
+            }
+        })?;
         let mut raw = Raw::default();
-        for (key, value) in map {
-            match key.as_str() {
-                "path_prefix" => raw.path_prefix = read(&key, value, "a string")?,
-                "ui_avatars_prefix" => raw.ui_avatars_prefix = read(&key, value, "a string")?,
-                "default_size" => raw.default_size = read(&key, value, "a whole number of pixels")?,
-                "max_size" => raw.max_size = read(&key, value, "a whole number of pixels")?,
-                "max_age" => raw.max_age = read(&key, value, "a whole number of seconds")?,
-                "palette" => raw.palette = read(&key, value, "a list of hex colour strings")?,
-                "shape" => raw.shape = read(&key, value, "a string")?,
-                "length" => raw.length = read(&key, value, "1, 2 or 3")?,
-                "cache_bytes" => raw.cache_bytes = read(&key, value, "a whole number of bytes")?,
-                "metrics" => raw.metrics = read(&key, value, "true or false")?,
-                "signing_keys" => raw.signing_keys = read(&key, value, "a list of strings")?,
-                _ => return Err(format!("monogram configuration has an unknown key '{key}'")),
+        for (i, (key, value)) in members.iter().enumerate() {
+            if members.iter().take(i).any(|(k, _)| k == key) {
+                return Err(format!(
+                    "monogram configuration key {} is given more than once",
+                    shown(key)
+                ));
+            }
+            let (key, value) = (key.as_str(), value.clone());
+            match key {
+                "path_prefix" => raw.path_prefix = read(key, value, "a string")?,
+                "ui_avatars_prefix" => raw.ui_avatars_prefix = read(key, value, "a string")?,
+                "default_size" => raw.default_size = read(key, value, "a whole number of pixels")?,
+                "max_size" => raw.max_size = read(key, value, "a whole number of pixels")?,
+                "max_age" => raw.max_age = read(key, value, "a whole number of seconds")?,
+                "palette" => raw.palette = read(key, value, "a list of hex colour strings")?,
+                "shape" => raw.shape = read(key, value, "a string")?,
+                "length" => raw.length = read(key, value, "1, 2 or 3")?,
+                "cache_bytes" => raw.cache_bytes = read(key, value, "a whole number of bytes")?,
+                "metrics" => raw.metrics = read(key, value, "true or false")?,
+                "signing_keys" => raw.signing_keys = read(key, value, "a list of strings")?,
+                "signing_keys_env" => {
+                    raw.signing_keys_env = read(key, value, "the name of an environment variable")?
+                }
+                "render_budget_ms_per_s" => {
+                    raw.render_budget_ms_per_s = read(key, value, "a whole number of milliseconds")?
+                }
+                "render_burst_ms" => {
+                    raw.render_burst_ms = read(key, value, "a whole number of milliseconds")?
+                }
+                "sizes" => raw.sizes = Some(value),
+                _ => {
+                    return Err(format!(
+                        "monogram configuration has an unknown key {}",
+                        shown(key)
+                    ))
+                }
             }
         }
         Ok(raw)
@@ -126,9 +239,19 @@ impl Raw {
 }
 
 impl Config {
-    /// Parses and validates the plugin configuration. Empty input means all
+    /// Parses and validates the plugin configuration, reading environment
+    /// variables (for `signing_keys_env`) from the process environment: in
+    /// the VM, what the host's `vm_config` passes in. Empty input means all
     /// defaults. The error is one line naming the offending key.
     pub fn from_json(bytes: &[u8]) -> Result<Config, String> {
+        Config::from_json_with_env(bytes, |name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_json`] with `env` looking up environment variables.
+    pub fn from_json_with_env(
+        bytes: &[u8],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
         let defaults = Config::default();
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(defaults);
@@ -176,7 +299,10 @@ impl Config {
                         Rgb::parse_hex(s).ok_or_else(|| {
                             bad(
                                 "palette",
-                                &format!("has '{s}', which is not a RRGGBB or RGB hex colour"),
+                                &format!(
+                                    "has {}, which is not a RRGGBB or RGB hex colour",
+                                    shown(s)
+                                ),
                             )
                         })
                     })
@@ -199,7 +325,35 @@ impl Config {
                 &format!("must be at most {MAX_CACHE_BYTES} (256 MiB)"),
             ));
         }
-        let signing_keys = match raw.signing_keys {
+        let key_list = match (raw.signing_keys, raw.signing_keys_env) {
+            (None, None) => None,
+            (Some(list), None) => Some(list),
+            (None, Some(name)) => {
+                let value = env(&name).unwrap_or_default();
+                let keys: Vec<String> = value
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|k| !k.is_empty())
+                    .map(String::from)
+                    .collect();
+                if keys.is_empty() {
+                    return Err(bad(
+                        "signing_keys_env",
+                        &format!(
+                            "names {}, which is unset or empty in the VM's environment",
+                            shown(&name)
+                        ),
+                    ));
+                }
+                Some(keys)
+            }
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "signing_keys_env",
+                    "cannot be given with signing_keys: keep the keys in one place",
+                ))
+            }
+        };
+        let signing_keys = match key_list {
             None => Vec::new(),
             Some(list) => {
                 if list.is_empty() || list.len() > MAX_KEYS {
@@ -216,11 +370,47 @@ impl Config {
                         SigningKey::new(k).ok_or_else(|| {
                             bad(
                                 "signing_keys",
-                                &format!("has key {i} shorter than {MIN_KEY_BYTES} bytes"),
+                                &format!(
+                                    "has key {i} shorter than {MIN_KEY_BYTES} bytes or with too \
+                                     little variety (make keys with `openssl rand -base64 32`)"
+                                ),
                             )
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        let render_budget_ms_per_s = raw
+            .render_budget_ms_per_s
+            .unwrap_or(defaults.render_budget_ms_per_s);
+        if render_budget_ms_per_s > 1000 {
+            return Err(bad(
+                "render_budget_ms_per_s",
+                "must be within 0..=1000 (milliseconds of rendering per second; 0 is off)",
+            ));
+        }
+        let render_burst_ms = raw.render_burst_ms.unwrap_or(defaults.render_burst_ms);
+        if !(1..=60_000).contains(&render_burst_ms) {
+            return Err(bad("render_burst_ms", "must be within 1..=60000"));
+        }
+        let sizes = match raw.sizes {
+            None => default_sizes(max_size),
+            Some(Value::String(s)) if s == "any" => Vec::new(),
+            Some(value) => {
+                let mut sizes: Vec<u32> =
+                    read("sizes", value, "\"any\" or a list of pixel sizes")?.unwrap_or_default();
+                sizes.sort_unstable();
+                sizes.dedup();
+                if sizes.is_empty()
+                    || sizes.len() > 64
+                    || sizes.iter().any(|s| !(MIN_SIZE..=max_size).contains(s))
+                {
+                    return Err(bad(
+                        "sizes",
+                        &format!("must list 1 to 64 sizes within {MIN_SIZE}..=max_size ({max_size}), or be \"any\""),
+                    ));
+                }
+                sizes
             }
         };
         let max_age = raw.max_age.unwrap_or(defaults.max_age);
@@ -237,7 +427,11 @@ impl Config {
             cache_bytes,
             metrics: raw.metrics.unwrap_or(defaults.metrics),
             signing_keys,
-        })
+            render_budget_ms_per_s,
+            render_burst_ms,
+            sizes,
+        }
+        .snapped())
     }
 }
 
@@ -248,8 +442,11 @@ fn check_prefix(key: &str, prefix: &str, example: &str) -> Result<(), String> {
     if !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.len() < 2 {
         return bad(format!("must start and end with '/', e.g. \"{example}\""));
     }
-    if prefix.contains(['?', '#', '%']) {
-        return bad("must not contain '?', '#' or '%'".to_string());
+    if prefix.contains(['?', '#', '%'])
+        || prefix.contains("//")
+        || !prefix.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return bad("must be printable ASCII without '?', '#', '%', spaces or '//'".to_string());
     }
     Ok(())
 }
@@ -291,6 +488,56 @@ mod tests {
     }
 
     #[test]
+    fn keys_from_the_environment() {
+        let env = |name: &str| {
+            (name == "MONOGRAM_KEYS").then(|| {
+                "0123456789abcdef0123456789abcdef-new, 0123456789abcdef0123456789abcdef-old"
+                    .to_string()
+            })
+        };
+        let c =
+            Config::from_json_with_env(br#"{"signing_keys_env":"MONOGRAM_KEYS"}"#, env).unwrap();
+        assert_eq!(c.signing_keys.len(), 2);
+        let e = Config::from_json_with_env(br#"{"signing_keys_env":"OTHER"}"#, env).unwrap_err();
+        assert!(e.contains("'OTHER'"), "{e}");
+    }
+
+    #[test]
+    fn sizes_snap_up_and_default_to_a_list() {
+        let c = Config::default();
+        assert_eq!(c.sizes, DEFAULT_SIZES.to_vec());
+        assert_eq!(
+            (c.snap(16), c.snap(17), c.snap(129), c.snap(512)),
+            (16, 20, 160, 512)
+        );
+        let big = Config::from_json(br#"{"max_size":2048}"#).unwrap();
+        assert_eq!(big.sizes.last(), Some(&2048));
+        assert_eq!(big.snap(1000), 2048);
+        let small = Config::from_json(br#"{"max_size":100}"#).unwrap();
+        assert_eq!(small.sizes.last(), Some(&100));
+        assert_eq!(small.default_size, 100);
+        let own = Config::from_json(br#"{"sizes":[64,32],"default_size":40}"#).unwrap();
+        assert_eq!((own.sizes.clone(), own.default_size), (vec![32, 64], 64));
+        assert_eq!(own.snap(512), 64);
+        assert!(Config::from_json(br#"{"sizes":"any"}"#)
+            .unwrap()
+            .sizes
+            .is_empty());
+    }
+
+    #[test]
+    fn errors_show_values_escaped_and_cut() {
+        let e = Config::from_json(br#"{"palette":["\nforged log line"]}"#).unwrap_err();
+        assert!(!e.contains('\n') && e.contains("\\nforged"), "{e}");
+        let long = format!(r#"{{"palette":["{}"]}}"#, "x".repeat(10_000_000));
+        let e = Config::from_json(long.as_bytes()).unwrap_err();
+        assert!(e.len() < 200, "{}", e.len());
+        let e =
+            Config::from_json(format!(r#"{{"{}":1}}"#, "k".repeat(1000)).as_bytes()).unwrap_err();
+        assert!(e.len() < 200, "{}", e.len());
+    }
+
+    #[test]
     fn cache_bytes_at_the_limit_is_accepted() {
         let c = Config::from_json(br#"{"cache_bytes":268435456}"#).unwrap();
         assert_eq!(c.cache_bytes, MAX_CACHE_BYTES);
@@ -305,7 +552,11 @@ mod tests {
     #[test]
     fn signing_keys_at_and_past_the_limits() {
         let keys = |n: usize, len: usize| {
-            let list: Vec<String> = (0..n).map(|i| format!("{i:0>len$}")).collect();
+            let list: Vec<String> = (0..n)
+                .map(|i| {
+                    format!("{i}abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ")[..len].to_string()
+                })
+                .collect();
             Config::from_json(
                 serde_json::json!({ "signing_keys": list })
                     .to_string()
@@ -363,12 +614,36 @@ mod tests {
             (r#"{"metrics":"yes"}"#, "metrics"),
             (r#"{"signing_keys":[]}"#, "signing_keys"),
             (r#"{"signing_keys":"0123456789abcdef"}"#, "signing_keys"),
-            (r#"{"signing_keys":["0123456789abcde"]}"#, "signing_keys"),
             (
-                r#"{"signing_keys":["0123456789abcdef","0123456789abcdef","0123456789abcdef",
-                   "0123456789abcdef","0123456789abcdef","0123456789abcdef","0123456789abcdef",
-                   "0123456789abcdef","0123456789abcdef"]}"#,
+                r#"{"signing_keys":["0123456789abcdef0123456789abcde"]}"#,
                 "signing_keys",
+            ),
+            (
+                r#"{"signing_keys":["                                "]}"#,
+                "signing_keys",
+            ),
+            (r#"{"path_prefix":"/a//b/"}"#, "path_prefix"),
+            (r#"{"path_prefix":"/avatär/"}"#, "path_prefix"),
+            (r#"{"path_prefix":"/a b/"}"#, "path_prefix"),
+            (
+                r#"{"render_budget_ms_per_s":1001}"#,
+                "render_budget_ms_per_s",
+            ),
+            (r#"{"render_budget_ms_per_s":-1}"#, "render_budget_ms_per_s"),
+            (r#"{"render_burst_ms":0}"#, "render_burst_ms"),
+            (r#"{"sizes":[]}"#, "sizes"),
+            (r#"{"sizes":[8,16]}"#, "sizes"),
+            (r#"{"sizes":[16,600]}"#, "sizes"),
+            (r#"{"sizes":"all"}"#, "sizes"),
+            (r#"{"sizes":[16.5]}"#, "sizes"),
+            (r#"{"max_age":1,"max_age":2}"#, "max_age"),
+            (
+                r#"{"signing_keys_env":"NOT_SET_ANYWHERE"}"#,
+                "signing_keys_env",
+            ),
+            (
+                r#"{"signing_keys_env":"K","signing_keys":["0123456789abcdef0123456789abcdef"]}"#,
+                "signing_keys_env",
             ),
         ] {
             let e = Config::from_json(json.as_bytes()).unwrap_err();

@@ -43,6 +43,9 @@ pub enum Error {
     OutlineMissing,
     /// The embedded fonts could not be parsed (a broken build).
     FontsUnavailable,
+    /// A render was needed while the VM's render budget was spent: the
+    /// gateway's other traffic comes first. Retry after this many seconds.
+    Busy { retry_after_s: u64 },
 }
 
 impl Error {
@@ -52,6 +55,7 @@ impl Error {
             Error::MethodNotAllowed => 405,
             Error::SignatureMissing | Error::SignatureMalformed | Error::SignatureMismatch => 403,
             Error::EncodeFailed | Error::OutlineMissing | Error::FontsUnavailable => 500,
+            Error::Busy { .. } => 503,
             Error::BadPercentEncoding { .. }
             | Error::InvalidUtf8 { .. }
             | Error::ControlCharacter { .. }
@@ -107,6 +111,10 @@ impl fmt::Display for Error {
             Error::EncodeFailed => write!(f, "the image could not be encoded"),
             Error::OutlineMissing => write!(f, "a glyph has no outline for the SVG"),
             Error::FontsUnavailable => write!(f, "the embedded fonts could not be loaded"),
+            Error::Busy { retry_after_s } => write!(
+                f,
+                "too many new avatars at once: retry after {retry_after_s} s"
+            ),
         }
     }
 }

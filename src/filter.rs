@@ -4,13 +4,15 @@
 //! turns the response's [`Report`] into metric updates and one log line per
 //! error.
 
+use crate::budget::Budget;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::http::{HostRequest, Outcome};
 use crate::metrics::{self, Kind, Update};
 use crate::report::Report;
 use crate::response::handle;
-use log::{error, info, warn};
+use crate::state::State;
+use log::{debug, error, warn};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MetricType};
@@ -18,21 +20,23 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 proxy_wasm::main! {{
-    proxy_wasm::set_log_level(LogLevel::Info);
+    // Debug, so that client errors (logged at debug) reach the host, which
+    // drops them unless its own level for wasm is debug.
+    proxy_wasm::set_log_level(LogLevel::Debug);
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> {
         Box::new(MonogramRoot {
+            state: Rc::new(RefCell::new(State::new(&Config::default()))),
             config: Rc::new(Config::default()),
-            cache: Rc::new(RefCell::new(Cache::new(0))),
             metrics: None,
         })
     });
 }}
 
 /// One per plugin configuration per VM: holds the parsed configuration, the
-/// VM's cache of encoded avatars and the host's ids of the metrics.
+/// VM's cache and render budget, and the host's ids of the metrics.
 struct MonogramRoot {
     config: Rc<Config>,
-    cache: Rc<RefCell<Cache>>,
+    state: Rc<RefCell<State>>,
     /// Host metric ids, parallel to [`metrics::catalogue`]; `None` when
     /// metrics are off.
     metrics: Option<Rc<Vec<u32>>>,
@@ -69,7 +73,7 @@ impl RootContext for MonogramRoot {
                 } else {
                     None
                 };
-                self.cache = Rc::new(RefCell::new(Cache::new(config.cache_bytes)));
+                self.state = Rc::new(RefCell::new(State::new(&config)));
                 self.config = Rc::new(config);
                 true
             }
@@ -85,7 +89,7 @@ impl RootContext for MonogramRoot {
         Some(Box::new(MonogramFilter {
             context_id,
             config: Rc::clone(&self.config),
-            cache: Rc::clone(&self.cache),
+            state: Rc::clone(&self.state),
             metrics: self.metrics.clone(),
         }))
     }
@@ -99,7 +103,7 @@ impl RootContext for MonogramRoot {
 struct MonogramFilter {
     context_id: u32,
     config: Rc<Config>,
-    cache: Rc<RefCell<Cache>>,
+    state: Rc<RefCell<State>>,
     metrics: Option<Rc<Vec<u32>>>,
 }
 
@@ -119,17 +123,24 @@ impl MonogramFilter {
 
     /// One line per failed request, with the context id to correlate it
     /// with the host's own logs. Never the name or the path: they are
-    /// personal data, and the error's text never contains them.
+    /// personal data, and the error's text never contains them. Client
+    /// errors and refusals are at debug level: anyone can send them by the
+    /// thousand, and an info line each would be a log flood (the metrics
+    /// count them). Only our own faults are errors.
     fn log(&self, status: u16, report: &Report) {
         let Some(e) = &report.error else { return };
         let outcome = report.outcome.name();
-        if status >= 500 {
+        if status >= 500 && status != 503 {
             error!("[ctx {}] {status} {outcome}: {e}", self.context_id);
         } else {
-            info!("[ctx {}] {status} {outcome}: {e}", self.context_id);
+            debug!("[ctx {}] {status} {outcome}: {e}", self.context_id);
         }
     }
 }
+
+/// The one path that traps the VM in the test-only `trap-for-tests` build.
+#[cfg(feature = "trap-for-tests")]
+const TRAP_PATH: &[u8] = b"/avatar/trap-for-tests";
 
 impl Context for MonogramFilter {}
 
@@ -143,19 +154,38 @@ impl HttpContext for MonogramFilter {
         let path = self
             .get_http_request_header_bytes(":path")
             .unwrap_or_default();
+        #[cfg(feature = "trap-for-tests")]
+        #[allow(clippy::panic)]
+        if path == TRAP_PATH {
+            panic!("trap-for-tests: a deliberate trap");
+        }
         let if_none_match = self.get_http_request_header_bytes("if-none-match");
         let accept = self.get_http_request_header_bytes("accept");
         let host = HostRequest::new(&method, &path, if_none_match.as_deref())
             .with_accept(accept.as_deref());
         // Never contended (one request at a time per VM); if it ever were,
-        // serve this request uncached rather than panic.
-        let mut spare = Cache::new(0);
-        let mut borrowed = self.cache.try_borrow_mut();
-        let cache = match borrowed.as_deref_mut() {
-            Ok(cache) => cache,
-            Err(_) => &mut spare,
+        // serve this request uncached and unbudgeted rather than panic.
+        let mut spare;
+        let mut borrowed = self.state.try_borrow_mut();
+        let state = match borrowed.as_deref_mut() {
+            Ok(state) => state,
+            Err(_) => {
+                spare = State {
+                    cache: Cache::new(0),
+                    budget: Budget::new(0, 0),
+                };
+                &mut spare
+            }
         };
-        match handle(&self.config, cache, &host.request()) {
+        // The host's clock, in ns since the epoch; a host that cannot say
+        // gives 0, which refills nothing and times renders at 0.
+        let now = || {
+            hostcalls::get_current_time()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        };
+        match handle(&self.config, state, &host.request(), &now) {
             Outcome::PassThrough => Action::Continue,
             Outcome::Respond(response) => {
                 self.record(&response.report);

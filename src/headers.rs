@@ -3,6 +3,23 @@
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::request::Format;
+
+/// The headers of a 200 with an image of `content_type`. An SVG opened on
+/// its own is a document: `default-src 'none'` keeps it from loading or
+/// running anything, whatever a future bug put in it.
+pub fn image(
+    config: &Config,
+    content_type: &'static str,
+    etag: String,
+) -> Vec<(&'static str, String)> {
+    let mut headers = vec![("content-type", content_type.to_string())];
+    headers.extend(validators(config, etag));
+    if content_type == Format::Svg.content_type() {
+        headers.push(("content-security-policy", "default-src 'none'".to_string()));
+    }
+    headers
+}
 
 /// The headers a 200 and its 304 share (RFC 9110 §15.4.5: a 304 carries the
 /// validator and caching headers the 200 would have).
@@ -23,8 +40,10 @@ pub fn error(e: &Error) -> Vec<(&'static str, String)> {
         ("x-content-type-options", "nosniff".to_string()),
         ("access-control-allow-origin", "*".to_string()),
     ];
-    if *e == Error::MethodNotAllowed {
-        headers.push(("allow", "GET, HEAD".to_string()));
+    match e {
+        Error::MethodNotAllowed => headers.push(("allow", "GET, HEAD".to_string())),
+        Error::Busy { retry_after_s } => headers.push(("retry-after", retry_after_s.to_string())),
+        _ => {}
     }
     headers
 }

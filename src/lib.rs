@@ -4,7 +4,7 @@
 //! [`filter`] is the only module that talks to the proxy through `proxy_wasm`.
 //!
 //! A request flows: [`filter`] → [`http`] (the host's bytes as text) →
-//! [`response`], which asks [`cache`] by path, then [`request`] (`:path` to
+//! [`response`], which asks the cache by path, then [`request`] (`:path` to
 //! an avatar request; [`ui_avatars`] for ui-avatars' URLs, into the same
 //! request) → [`signing`] → [`avatar`] (initials from [`initials`],
 //! colour from [`colour`]) → [`etag`] (a 304 ends here) → [`draw`]: [`layout`]
@@ -16,11 +16,14 @@
 //! initials rules, the layout and metrics; [`shape`], [`font_size`] and
 //! [`config`] are read everywhere.
 //!
+//! [`state`] is what a VM keeps between requests: the [`cache`] and the
+//! render [`budget`].
+//!
 //! Modules import only modules listed before them in that flow's layers:
 //! error, script, shape, font_size, colour, signing, config, initials,
-//! request, ui_avatars, fonts, raster, glyph_cache, layout, avatar, render,
-//! svg, deflate, encode, draw, etag, http, headers, report, cache, metrics,
-//! response, filter.
+//! request, ui_avatars, raster, fonts, glyph_cache, layout, avatar, render,
+//! svg, deflate, encode, draw, etag, report, http, headers, cache, budget,
+//! state, metrics, response, filter.
 #![cfg_attr(
     not(test),
     deny(
@@ -33,6 +36,7 @@
 )]
 
 pub mod avatar;
+pub mod budget;
 pub mod cache;
 pub mod colour;
 pub mod config;
@@ -62,5 +66,6 @@ pub mod response;
 pub mod script;
 pub mod shape;
 pub mod signing;
+pub mod state;
 pub mod svg;
 pub mod ui_avatars;

@@ -44,6 +44,8 @@ outcomes! {
     Forbidden => "forbidden",
     /// Any other 4xx: the request was malformed.
     BadRequest => "bad_request",
+    /// 503: a render was needed while the render budget was spent.
+    Refused => "refused",
     /// 5xx: our fault.
     Failed => "error",
 }
@@ -61,6 +63,7 @@ impl RequestOutcome {
         match status {
             405 => RequestOutcome::MethodNotAllowed,
             403 => RequestOutcome::Forbidden,
+            503 => RequestOutcome::Refused,
             400..=499 => RequestOutcome::BadRequest,
             _ => RequestOutcome::Failed,
         }
@@ -125,6 +128,10 @@ mod tests {
             RequestOutcome::Forbidden
         );
         assert_eq!(RequestOutcome::of_error_status(500), RequestOutcome::Failed);
+        assert_eq!(
+            RequestOutcome::of_error_status(503),
+            RequestOutcome::Refused
+        );
     }
 
     #[test]

@@ -260,10 +260,11 @@ const PARAMS: [Param; 10] = [
         name: "size",
         signed: true,
         apply: |r, v, config| {
-            r.size = parse_clamped(&v, MIN_SIZE, config.max_size).ok_or(Error::BadParameter {
+            let size = parse_clamped(&v, MIN_SIZE, config.max_size).ok_or(Error::BadParameter {
                 name: "size",
                 expected: "an integer number of pixels",
             })?;
+            r.size = config.snap(size);
             Ok(())
         },
     },

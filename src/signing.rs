@@ -25,6 +25,7 @@
 //! URL-safe base64 without padding: 22 characters.
 
 use crate::error::Error;
+use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::fmt;
@@ -34,8 +35,12 @@ use std::fmt;
 pub const TAG_BYTES: usize = 16;
 /// Length of `sig`: base64 of [`TAG_BYTES`] without padding.
 pub const SIG_CHARS: usize = 22;
-/// Shortest key accepted: below this a key is guessable offline from one URL.
-pub const MIN_KEY_BYTES: usize = 16;
+/// Shortest key accepted: 32 bytes, the size of the MAC's own output; a
+/// shorter key is the weakest link, guessable offline from one signed URL.
+pub const MIN_KEY_BYTES: usize = 32;
+/// Fewest distinct bytes in a key: rejects keys like 32 spaces or one
+/// character repeated, which pass a length check and guard nothing.
+pub const MIN_DISTINCT_BYTES: usize = 8;
 /// Most keys at once: the current one and a few being rotated out, each
 /// costing one MAC per request that fails to verify.
 pub const MAX_KEYS: usize = 8;
@@ -45,9 +50,18 @@ pub const MAX_KEYS: usize = 8;
 pub struct SigningKey(Vec<u8>);
 
 impl SigningKey {
-    /// `None` if the key is shorter than [`MIN_KEY_BYTES`].
+    /// `None` if the key is shorter than [`MIN_KEY_BYTES`] or has fewer
+    /// than [`MIN_DISTINCT_BYTES`] distinct bytes.
     pub fn new(key: &str) -> Option<SigningKey> {
-        (key.len() >= MIN_KEY_BYTES).then(|| SigningKey(key.as_bytes().to_vec()))
+        let mut seen = [false; 256];
+        for b in key.bytes() {
+            if let Some(s) = seen.get_mut(usize::from(b)) {
+                *s = true;
+            }
+        }
+        let distinct = seen.iter().filter(|&&s| s).count();
+        (key.len() >= MIN_KEY_BYTES && distinct >= MIN_DISTINCT_BYTES)
+            .then(|| SigningKey(key.as_bytes().to_vec()))
     }
 }
 
@@ -108,55 +122,21 @@ fn mac(key: &SigningKey, message: &str) -> Option<Hmac<Sha256>> {
     Some(m)
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 fn encode_base64url(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for &b in bytes {
-        acc = (acc << 8 | u32::from(b)) & 0xffff;
-        bits = bits.saturating_add(8);
-        while bits >= 6 {
-            bits = bits.saturating_sub(6);
-            out.push(sextet(acc >> bits));
-        }
-    }
-    if bits > 0 {
-        out.push(sextet(acc << 6u32.saturating_sub(bits)));
-    }
-    out
-}
-
-fn sextet(v: u32) -> char {
-    ALPHABET
-        .get((v & 63) as usize)
-        .map_or('A', |&c| char::from(c))
+    Base64UrlUnpadded::encode_string(bytes)
 }
 
 /// Decodes exactly [`SIG_CHARS`] characters of unpadded URL-safe base64 into
-/// [`TAG_BYTES`] bytes. The 4 bits left over must be zero, so each tag has one
-/// spelling (no free variants of a signed URL to bust caches with).
+/// [`TAG_BYTES`] bytes. The 4 bits left over must be zero (base64ct refuses
+/// any other spelling), so each tag has one spelling: no free variants of a
+/// signed URL to bust caches with.
 fn decode_sig(sig: &str) -> Option<[u8; TAG_BYTES]> {
     if sig.len() != SIG_CHARS {
         return None;
     }
     let mut out = [0u8; TAG_BYTES];
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    let mut n = 0usize;
-    for c in sig.bytes() {
-        let v = ALPHABET.iter().position(|&a| a == c)?;
-        acc = (acc << 6 | v as u32) & 0xfff;
-        bits = bits.saturating_add(6);
-        if bits >= 8 {
-            bits = bits.saturating_sub(8);
-            *out.get_mut(n)? = (acc >> bits) as u8;
-            n = n.saturating_add(1);
-        }
-    }
-    let leftover = acc & (1u32 << bits).saturating_sub(1);
-    (n == TAG_BYTES && leftover == 0).then_some(out)
+    let decoded = Base64UrlUnpadded::decode(sig, &mut out).ok()?.len();
+    (decoded == TAG_BYTES).then_some(out)
 }
 
 #[cfg(test)]
@@ -222,8 +202,8 @@ mod tests {
 
     #[test]
     fn verifies_with_any_configured_key() {
-        let old = key("old-key-0123456789");
-        let new = key("new-key-0123456789");
+        let old = key("old-key-0123456789abcdefghijklmnop");
+        let new = key("new-key-0123456789abcdefghijklmnop");
         let message = "/avatar/Ada\nsize=64";
         let sig = sign(&old, message);
         let keys = [new.clone(), old.clone()];
@@ -252,9 +232,15 @@ mod tests {
     }
 
     #[test]
-    fn short_keys_are_refused_and_never_printed() {
+    fn short_or_uniform_keys_are_refused_and_never_printed() {
         assert!(SigningKey::new("too-short").is_none());
-        let k = key("a-perfectly-fine-key");
+        assert!(SigningKey::new(&"x".repeat(31)).is_none());
+        assert!(SigningKey::new(&" ".repeat(64)).is_none());
+        assert!(
+            SigningKey::new(&"abcdefg".repeat(10)).is_none(),
+            "7 distinct bytes"
+        );
+        let k = key("a-perfectly-fine-key-of-32-bytes");
         assert_eq!(format!("{k:?}"), "SigningKey(..)");
     }
 }

@@ -36,7 +36,8 @@ use crate::shape::Shape;
 pub const DEFAULT_NAME: &str = "John Doe";
 /// Edge when the URL has no `size`, in pixels.
 pub const DEFAULT_SIZE: u32 = 64;
-/// Largest edge ui-avatars draws, in pixels (lower if `max_size` is).
+/// Largest edge ui-avatars draws, in pixels (lower if `max_size` is). Sizes
+/// then snap up to the configured `sizes`, as on every door.
 pub const MAX_SIZE: u32 = 512;
 /// `background` when absent: `#ddd`.
 pub const DEFAULT_BACKGROUND: Rgb = Rgb(0xdd, 0xdd, 0xdd);
@@ -159,7 +160,7 @@ pub const UI_PARAMS: [Param; 11] = [
         apply: |r, v, config| {
             let max = i64::from(MAX_SIZE.min(config.max_size));
             let size = php_integer(&v).clamp(i64::from(MIN_SIZE), max);
-            r.size = u32::try_from(size).unwrap_or(MIN_SIZE);
+            r.size = config.snap(u32::try_from(size).unwrap_or(MIN_SIZE));
             Ok(())
         },
     },
@@ -207,7 +208,7 @@ pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<Avatar
         Format::Png
     };
     let mut r = AvatarRequest::new(config, name.to_string(), format);
-    r.size = DEFAULT_SIZE.min(config.max_size);
+    r.size = config.snap(DEFAULT_SIZE.min(config.max_size));
     r.shape = Shape::Square;
     r.length = 2;
     r.bg = Some(DEFAULT_BACKGROUND);
@@ -354,9 +355,11 @@ mod tests {
         assert_eq!(size("abc"), 16);
         assert_eq!(size("-5"), 16);
         assert_eq!(size("9999"), 512);
-        assert_eq!(size("1e2"), 100);
+        // Then snapped up to the configured sizes, as every size is.
+        assert_eq!(size("1e2"), 128);
         assert_eq!(size("%2032"), 32);
-        assert_eq!(size("99.9"), 99);
+        assert_eq!(size("96.9"), 96);
+        assert_eq!(size("97"), 128);
         assert_eq!(size("99999999999999999999999"), 512);
         let length = |v: &str| p(&format!("/api/?length={v}")).length;
         assert_eq!(

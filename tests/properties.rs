@@ -3,12 +3,14 @@
 //! without those limits: `make fuzz`). Whatever arrives, the answer is one of
 //! the documented statuses, never a panic, and a 200 is a PNG of the clamped size.
 
+use monogram::budget::Budget;
 use monogram::cache::Cache;
 use monogram::config::{Config, MIN_SIZE};
 use monogram::http::{text_from_host, HostRequest, Outcome, Response};
 use monogram::request::MAX_NAME_BYTES;
 use monogram::response::handle;
 use monogram::signing::{self, SigningKey};
+use monogram::state::State;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, RngSeed};
 
@@ -26,11 +28,14 @@ fn runner(cases: u32) -> RunnerConfig {
 fn send(config: &Config, method: &[u8], path: &[u8], inm: Option<&[u8]>) -> Option<Response> {
     let host = HostRequest::new(method, path, inm);
     let req = host.request();
-    let mut cache = Cache::new(1 << 20);
-    let first = handle(config, &mut cache, &req);
-    let again = handle(config, &mut cache, &req);
+    let mut state = State {
+        cache: Cache::new(1 << 20),
+        budget: Budget::new(0, 0),
+    };
+    let first = handle(config, &mut state, &req, &|| 0);
+    let again = handle(config, &mut state, &req, &|| 0);
     assert!(same_answer(&first, &again), "cached answer differs");
-    assert!(cache.bytes() <= 1 << 20);
+    assert!(state.cache.bytes() <= 1 << 20);
     match first {
         Outcome::Respond(r) => Some(r),
         Outcome::PassThrough => None,
@@ -243,7 +248,11 @@ proptest! {
         key_index in 0usize..3,
         tamper in any::<bool>(),
     ) {
-        let keys = ["current-key-0123456789", "previous-key-0123456789", "unknown-key-0123456789"];
+        let keys = [
+            "current-key-0123456789-abcdefghijkl",
+            "previous-key-0123456789-abcdefghijk",
+            "unknown-key-0123456789-abcdefghijkl",
+        ];
         let config = Config::from_json(
             format!(r#"{{"signing_keys":["{}","{}"]}}"#, keys[0], keys[1]).as_bytes(),
         ).expect("valid configuration");

@@ -39,7 +39,7 @@ fn cases(root: &Path) -> Vec<String> {
     }
     paths.extend(
         [
-            "/avatar/x?initials=WWW&size=200",
+            "/avatar/x?initials=WWW&size=192",
             "/avatar/x?initials=QJ&bg=000&fg=ff0",
             "/avatar/Grace%20Hopper?bg=ffeb3b&length=1",
             "/avatar/Mary%20Ann%20Smith?length=3&shape=rounded",

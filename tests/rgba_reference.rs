@@ -3,13 +3,12 @@
 //! blended over it in floating point, and the PNG we serve is decoded and
 //! compared pixel by pixel. This bounds what the 12-entry palette costs.
 
-use monogram::cache::Cache;
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
 use monogram::config::Config;
 use monogram::fonts::Fonts;
 use monogram::http::{HttpRequest, Outcome};
 use monogram::render::text_coverage;
-use monogram::response::handle;
+use monogram::response::handle_once;
 use monogram::shape::{Shape, ROUNDED_RADIUS};
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
 
@@ -20,7 +19,7 @@ fn served_rgba(path: &str) -> (u32, Vec<u8>) {
         if_none_match: None,
         accept: None,
     };
-    let Outcome::Respond(r) = handle(&Config::default(), &mut Cache::new(0), &req) else {
+    let Outcome::Respond(r) = handle_once(&Config::default(), &req) else {
         panic!("passed through")
     };
     let mut d = png::Decoder::new(std::io::Cursor::new(r.body));

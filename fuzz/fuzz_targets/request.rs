@@ -7,10 +7,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use monogram::budget::Budget;
 use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::http::{HostRequest, Outcome};
 use monogram::response::handle;
+use monogram::state::State;
 use std::sync::OnceLock;
 
 fn configs() -> &'static [Config; 2] {
@@ -35,16 +37,19 @@ fuzz_target!(|data: &[u8]| {
     let req = host.request();
     for (n, config) in configs().iter().enumerate() {
         // Twice through one small cache: a hit must answer what a render did.
-        let mut cache = Cache::new(4096);
-        let outcome = handle(config, &mut cache, &req);
-        match (&outcome, handle(config, &mut cache, &req)) {
+        let mut state = State {
+            cache: Cache::new(4096),
+            budget: Budget::new(0, 0),
+        };
+        let outcome = handle(config, &mut state, &req, &|| 0);
+        match (&outcome, handle(config, &mut state, &req, &|| 0)) {
             (Outcome::Respond(a), Outcome::Respond(b)) => {
                 assert!((a.status, &a.headers, &a.body) == (b.status, &b.headers, &b.body))
             }
             (Outcome::PassThrough, Outcome::PassThrough) => {}
             _ => panic!("the second answer differs"),
         }
-        assert!(cache.bytes() <= 4096);
+        assert!(state.cache.bytes() <= 4096);
         let Outcome::Respond(r) = outcome else {
             assert!(!req.path.starts_with(config.path_prefix.as_str()));
             continue;

@@ -1,7 +1,8 @@
 import http.client
 import io
-import subprocess
 import os
+import re
+import subprocess
 
 import pytest
 from PIL import Image
@@ -48,6 +49,15 @@ def request(envoy, path, method="GET", headers=None):
 
 def native_render(path):
     """The same avatar from the native renderer (examples/render.rs)."""
-    exe = os.environ.get("MONOGRAM_RENDER", str(ROOT / "target/release/examples/render"))
+    exe = os.environ.get("MONOGRAM_RENDER", str(ROOT / "target/tools/release/examples/render"))
     out = subprocess.run([exe, path, "/dev/stdout"], check=True, capture_output=True)
     return out.stdout
+
+
+def readme_snippet(name):
+    """The fenced code block after `<!-- snippet: name -->` in README.md: the
+    tests run the README's snippets as written."""
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r"<!-- snippet: " + re.escape(name) + r" -->\n```\w*\n(.*?)```", text, re.S)
+    assert m, f"README.md has no snippet '{name}'"
+    return m.group(1)

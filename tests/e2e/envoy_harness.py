@@ -38,7 +38,7 @@ def render_config(listen_port, admin_port, source=ROOT / "envoy.yaml", extra_jso
 
 
 class Envoy:
-    def __init__(self, config_text=None, concurrency=2):
+    def __init__(self, config_text=None, concurrency=2, env=None, args=()):
         self.port = free_port()
         self.admin_port = free_port()
         self.dir = tempfile.mkdtemp(prefix="monogram-envoy-")
@@ -49,9 +49,9 @@ class Envoy:
         envoy = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
         self.proc = subprocess.Popen(
             [envoy, "-c", str(self.config), "--concurrency", str(concurrency),
-             "--use-dynamic-base-id", "--log-level", "info", "--log-path", str(self.log)],
+             "--use-dynamic-base-id", "--log-level", "info", "--log-path", str(self.log), *args],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, env={**os.environ, **(env or {})})
         self._wait_ready()
 
     @property

@@ -15,7 +15,7 @@ import yaml
 from envoy_harness import ROOT
 
 CHECK_CONFIG = os.environ.get("MONOGRAM_CHECK_CONFIG",
-                              str(ROOT / "target/release/examples/check_config"))
+                              str(ROOT / "target/tools/release/examples/check_config"))
 
 
 def filter_accepts(config_json):

@@ -166,3 +166,10 @@ def test_no_vm_failures(envoy):
                 if ("fail" in k or "crash" in k) and v not in ("0",)}
     assert not failures, failures
     assert "panicked" not in envoy.log_text()
+
+
+def test_sizes_snap_up_to_a_bucket(envoy):
+    a = request(envoy, "/avatar/Ada?size=200")
+    b = request(envoy, "/avatar/Ada?size=256")
+    assert a.image().size == (256, 256)
+    assert (a.body, a.header("etag")) == (b.body, b.header("etag"))

@@ -86,17 +86,31 @@ def test_requests_are_counted_by_outcome_and_script():
         envoy.stop()
 
 
-def test_one_log_line_per_error_with_context_id_and_no_name():
-    secret = "Zebediah%20Quartermaine"
-    # One worker: context ids count per VM, so only within one are they unique.
+def client_errors(e, secret):
+    errors = [f"/avatar/{secret}?size=big", f"/avatar/{secret}?bg=nope", "/avatar/%zz"]
+    for path in errors:
+        assert request(e, path).status == 400
+    assert request(e, f"/avatar/{secret}", method="POST").status == 405
+    for path in [f"/avatar/{secret}", "/avatar/", "/"]:
+        assert request(e, path).status == 200
+
+
+def test_client_errors_are_not_logged_at_the_default_level():
+    """Anyone can send 4xx by the thousand: at info they would flood the log."""
     e = Envoy(concurrency=1)
     try:
-        errors = [f"/avatar/{secret}?size=big", f"/avatar/{secret}?bg=nope", "/avatar/%zz"]
-        for path in errors:
-            assert request(e, path).status == 400
-        assert request(e, f"/avatar/{secret}", method="POST").status == 405
-        for path in [f"/avatar/{secret}", "/avatar/", "/"]:
-            assert request(e, path).status == 200
+        client_errors(e, "Zebediah%20Quartermaine")
+    finally:
+        e.stop()
+    assert "[ctx " not in e.log_text()
+
+
+def test_one_debug_line_per_error_with_context_id_and_no_name():
+    secret = "Zebediah%20Quartermaine"
+    # One worker: context ids count per VM, so only within one are they unique.
+    e = Envoy(concurrency=1, args=["--component-log-level", "wasm:debug"])
+    try:
+        client_errors(e, secret)
     finally:
         e.stop()  # flushes the log
     log = e.log_text()

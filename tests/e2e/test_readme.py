@@ -1,6 +1,14 @@
-"""The README's "Add it to your existing Envoy" snippets, taken from the README
-itself: pasted into a minimal bootstrap they must validate, and Envoy must
-serve avatars with them, from a local file and from a remote fetch."""
+"""The README's snippets and figures, taken from the README itself.
+
+- The Envoy snippets (README "Deployment" > "Envoy"), pasted into a minimal
+  bootstrap, must validate, and Envoy must serve avatars with them, from a
+  local file and from a remote fetch.
+- The quick start's curl answer is what Envoy answers, header for header.
+- The byte sizes quoted under "PNG or SVG" are the renderer's.
+- The configuration check command works as described.
+- Every link in README.md and docs/*.md resolves, and the README's contents
+  list every section.
+(The signing snippets are run by test_signing.py.)"""
 import copy
 import hashlib
 import http.server
@@ -15,19 +23,20 @@ from pathlib import Path
 
 import yaml
 
-from conftest import request
+from conftest import native_render, readme_snippet, request
 from envoy_harness import Envoy, ROOT
 
 ENVOY = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
 WASM = Path(os.environ.get("MONOGRAM_WASM", ROOT / "target/wasm32-wasip1/release/monogram.wasm")).resolve()
 CHECK_CONFIG = os.environ.get("MONOGRAM_CHECK_CONFIG",
-                              str(ROOT / "target/release/examples/check_config"))
+                              str(ROOT / "target/tools/release/examples/check_config"))
 
 
 def snippets():
     text = (ROOT / "README.md").read_text()
     found = dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```yaml\n(.*?)```", text, re.S))
-    assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster"}, set(found)
+    # keys-env is run by test_keys_env.py.
+    assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster", "keys-env"}, set(found)
     return {k: yaml.safe_load(v) for k, v in found.items()}
 
 
@@ -170,3 +179,96 @@ def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
         server.shutdown()
         server.server_close()
         shutil.rmtree(served, ignore_errors=True)
+
+
+# --- the quick start, figures and commands ---------------------------------
+
+def test_quick_start_answer_is_what_envoy_answers(envoy):
+    command, *expected = readme_snippet("quick-start").strip().splitlines()
+    assert command.startswith("$ curl ") and "127.0.0.1:10000" in command
+    run = subprocess.run(["bash", "-c", command[2:].replace("127.0.0.1:10000", f"127.0.0.1:{envoy.port}")],
+                         capture_output=True, text=True, timeout=30, check=True)
+    got = [line.rstrip("\r") for line in run.stdout.strip().splitlines()]
+
+    def masked(lines):  # the date is the only header that may differ
+        return [re.sub(r"^date: .*", "date: *", line) for line in lines]
+    assert masked(got) == masked(expected), (
+        "README quick start: update its curl answer to what Envoy now says:\n" + "\n".join(got))
+
+
+def test_byte_sizes_quoted_in_the_readme_are_the_renderers():
+    text = " ".join((ROOT / "README.md").read_text().split())
+    m = re.search(r"`Ada Lovelace` is ([\d,]+) bytes as a 128 px SVG and ([\d,]+) at 512 px, "
+                  r"against ([\d,]+) and ([\d,]+) as PNG", text)
+    assert m, "the README's sentence on SVG and PNG sizes changed: update this test with it"
+    quoted = [int(g.replace(",", "")) for g in m.groups()]
+    actual = [len(native_render(p)) for p in (
+        "/avatar/Ada%20Lovelace.svg?size=128", "/avatar/Ada%20Lovelace.svg?size=512",
+        "/avatar/Ada%20Lovelace?size=128", "/avatar/Ada%20Lovelace?size=512")]
+    assert quoted == actual, f"README quotes {quoted} bytes; the renderer gives {actual}"
+
+
+def test_check_config_command_prints_ok_or_the_reason():
+    command = readme_snippet("check-config").strip()
+    # cargo finds Cargo.toml from any directory inside the repository.
+    work = ROOT / "target" / "readme-check-config"
+    work.mkdir(parents=True, exist_ok=True)
+    filter_config = snippets()["filter"][0]["typed_config"]["config"]["configuration"]["value"]
+    for config, code, out in [(filter_config, 0, "ok"),
+                              ('{"max_size": 4096}', 1, "monogram configuration key 'max_size'")]:
+        (work / "config.json").write_text(config)
+        run = subprocess.run(["bash", "-c", command], cwd=work, capture_output=True, text=True,
+                             timeout=600)
+        assert run.returncode == code, run.stdout + run.stderr
+        assert run.stdout.startswith(out), run.stdout
+
+
+# --- links ---------------------------------------------------------------------
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def headings(text):
+    """(level, title) of each Markdown heading outside fenced code."""
+    out, fenced = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and (m := re.match(r"(#{1,6}) (.*)", line)):
+            out.append((len(m.group(1)), m.group(2).strip()))
+    return out
+
+
+def slug(title):
+    """GitHub's anchor for a heading."""
+    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+
+
+def links(text):
+    """Targets of the inline links outside fenced code."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    return re.findall(r"\]\(([^)\s]+)\)", text)
+
+
+def test_every_link_between_the_readme_and_the_docs_resolves():
+    broken = []
+    for doc in DOCS:
+        for target in links(doc.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue  # http(s) and mailto: not checked offline
+            path, _, anchor = target.partition("#")
+            file = (doc.parent / path).resolve() if path else doc
+            if not file.exists():
+                broken.append(f"{doc.name}: {target} (no such file)")
+            elif anchor and file.suffix == ".md" and anchor not in {
+                    slug(t) for _, t in headings(file.read_text())}:
+                broken.append(f"{doc.name}: {target} (no such heading)")
+    assert not broken, broken
+
+
+def test_the_readme_contents_list_every_section():
+    text = (ROOT / "README.md").read_text()
+    contents = text.split("## Contents\n", 1)[1].split("\n## ", 1)[0]
+    listed = [t.lstrip("#") for t in links(contents)]
+    sections = [slug(t) for level, t in headings(text) if level in (2, 3) and t != "Contents"]
+    assert listed == sections, "README: keep the contents in step with the ## and ### headings"

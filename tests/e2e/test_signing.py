@@ -3,17 +3,16 @@
 import hashlib
 import json
 import os
-import re
 import subprocess
 
 import pytest
 
-from conftest import native_render, request
-from envoy_harness import ROOT, Envoy, render_config
+from conftest import native_render, readme_snippet, request
+from envoy_harness import Envoy, render_config
 
-NEW = "new-key-b2d1f0c9a8e7d6c5"
-OLD = "old-key-0f1e2d3c4b5a6978"
-GONE = "gone-key-aa55aa55aa55aa55"
+NEW = "new-key-b2d1f0c9a8e7d6c5-4f3e2d1c0b9a"
+OLD = "old-key-0f1e2d3c4b5a6978-9a8b7c6d5e4f"
+GONE = "gone-key-aa55aa55aa55aa55-0123456789ab"
 
 
 def signing_envoy(keys):
@@ -41,14 +40,6 @@ def rotated():
         e.stop()
 
 
-def readme_snippet(name):
-    """The fenced code block after `<!-- snippet: name -->` in README.md."""
-    text = (ROOT / "README.md").read_text()
-    m = re.search(r"<!-- snippet: " + re.escape(name) + r" -->\n```\w*\n(.*?)```", text, re.S)
-    assert m, f"README.md has no snippet '{name}'"
-    return m.group(1)
-
-
 @pytest.fixture(scope="module")
 def avatar_url():
     namespace = {}
@@ -65,6 +56,9 @@ def shell_signed(key):
 
 CASES = [
     ("Ada Lovelace", {"size": "64"}),
+    ("logo.png", {}),
+    ("vector.svg", {"size": "96"}),
+    ("x%2Esvg", {}),
     ("Élodie Núñez", {}),
     ("jane.doe@example.com", {"shape": "rounded", "bg": "#ffeb3b", "length": "1"}),
     ("a/b & c=d?e#f+g%h", {"size": "9999", "fg": "000"}),
@@ -130,10 +124,17 @@ def test_equivalent_spellings_verify(rotating, avatar_url):
         assert request(rotating, variant).status == 200, variant
 
 
-def test_privacy_friendly_form(rotating, avatar_url):
-    seed = hashlib.sha256(b"user-42").hexdigest()[:16]
-    url = avatar_url(NEW, "", initials="DW", seed=seed)
+def test_privacy_friendly_form(rotating):
+    """The README's privacy snippet, run after its signing snippet."""
+    namespace = {}
+    exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own README
+    namespace["key"] = NEW
+    namespace["SEED_KEY"] = b"a secret of the backend, not a signing key"
+    exec(readme_snippet("privacy"), namespace)  # noqa: S102 - our own README
+    seed, url = namespace["seed"], namespace["url"]
     assert "Di" not in url and url.startswith("/avatar/?")
+    # Not the plain hash of the id, which anyone can recompute.
+    assert seed != hashlib.sha256(b"user-42").hexdigest()[:16]
     r = request(rotating, url)
     assert r.status == 200
     assert r.body == native_render(f"/avatar/Di%20Wu?seed={seed}")

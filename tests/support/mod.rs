@@ -3,10 +3,9 @@
 //! paths, and rendering a path natively.
 #![allow(dead_code)] // each user takes what it needs
 
-use monogram::cache::Cache;
 use monogram::config::Config;
 use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle;
+use monogram::response::handle_once;
 use std::path::Path;
 
 /// One line of `tests/scripts.txt`: slug, name, and extra query (possibly
@@ -48,13 +47,18 @@ pub fn percent_encode(s: &str) -> String {
 /// The body of a 200 for `path` under the default configuration, rendered
 /// natively and uncached.
 pub fn render(path: &str) -> Vec<u8> {
+    render_with(&Config::default(), path)
+}
+
+/// The body of a 200 for `path` under `config`, rendered natively and uncached.
+pub fn render_with(config: &Config, path: &str) -> Vec<u8> {
     let req = HttpRequest {
         method: "GET",
         path,
         if_none_match: None,
         accept: None,
     };
-    match handle(&Config::default(), &mut Cache::new(0), &req) {
+    match handle_once(config, &req) {
         Outcome::Respond(r) if r.status == 200 => r.body,
         other => panic!("{path}: {other:?}"),
     }
