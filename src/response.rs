@@ -694,7 +694,7 @@ mod tests {
 
     fn send_to(
         config: &Config,
-        cache: &mut Cache,
+        state: &mut State,
         path: &str,
         headers: &[(&str, &str)],
     ) -> Response {
@@ -750,6 +750,27 @@ mod tests {
             one("/api/?name=Ada+Lovelace&rounded=1&background=random&size=128").body,
             one("/avatar/Ada%20Lovelace").body
         );
+    }
+
+    #[test]
+    fn both_doors_and_both_forms_share_one_cache_entry_and_one_render() {
+        let config = doors("");
+        let mut state = State::new(&config);
+        let first = send_to(&config, &mut state, "/api/?name=Ada+Lovelace", &[]);
+        assert_eq!(first.report.cache, Some(CacheLookup::Miss));
+        for twin in [
+            "/avatar/Ada%20Lovelace?size=64&bg=ddd&fg=222&shape=square&font-size=0.4375",
+            "/avatar/64/Ada%20Lovelace.png?bg=ddd&fg=222&shape=square&font-size=0.4375",
+            "/api/Ada+Lovelace",
+        ] {
+            let r = send_to(&config, &mut state, twin, &[]);
+            assert_eq!(
+                (r.report.cache, r.report.render_us),
+                (Some(CacheLookup::Hit), None)
+            );
+            assert_eq!(r.body, first.body, "{twin}");
+        }
+        assert_eq!(state.cache.misses, 1, "one render for four spellings");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use monogram::cache::Cache;
 use monogram::config::{Config, MIN_SIZE};
 use monogram::http::{text_from_host, HostRequest, Outcome, Response};
 use monogram::request::MAX_NAME_BYTES;
-use monogram::response::handle;
+use monogram::response::{handle, handle_once};
 use monogram::signing::{self, SigningKey};
 use monogram::state::State;
 use proptest::prelude::*;
@@ -318,7 +318,7 @@ proptest! {
         let path = format!("/api/{}?{}", segments.join("/"), query_of(&query));
         let host = HostRequest::new(b"GET", path.as_bytes(), None)
             .with_accept(accept.map(str::as_bytes));
-        let Outcome::Respond(r) = handle(&config, &mut Cache::new(1 << 16), &host.request()) else {
+        let Outcome::Respond(r) = handle_once(&config, &host.request()) else {
             panic!("under the prefix: {path}");
         };
         prop_assert_eq!(r.status, 200, "{}: {:?}", path, String::from_utf8_lossy(&r.body));

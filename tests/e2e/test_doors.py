@@ -10,9 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import native_render, request
+from conftest import native_render, readme_snippet, request
 from envoy_harness import ROOT, Envoy, render_config
-from test_signing import readme_snippet
 
 KEY = "doors-key-0123456789abcdef0123456789abcdef"
 CHROME_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
