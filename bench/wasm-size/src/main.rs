@@ -190,7 +190,7 @@ fn ours_cache(input: &[u8]) -> Vec<u8> {
                     outcome: report::RequestOutcome::Rendered,
                     script: None,
                 };
-                cache.insert(&key, Rc::new(entry));
+                cache.insert(Rc::new(entry));
             }
         }
     }
