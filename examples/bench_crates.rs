@@ -129,6 +129,7 @@ fn encoders(fonts: &Fonts) {
                     bg,
                     fg: text_colour_for(bg),
                     content: Content::Text(text),
+                    font_size: None,
                 };
                 render(&avatar, fonts)
             })
@@ -269,7 +270,7 @@ fn rasterisers(fonts: &Fonts) {
     for size in [128usize, 512] {
         let glyphs: Vec<Placed> = LETTERS
             .iter()
-            .filter_map(|&c| place(fonts, c, font_px(&format!("{c}{c}"), size, fonts)))
+            .filter_map(|&c| place(fonts, c, font_px(&format!("{c}{c}"), size, None, fonts)))
             .collect();
         assert_eq!(glyphs.len(), LETTERS.len(), "every letter has an outline");
         let n = glyphs.len();

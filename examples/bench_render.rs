@@ -49,6 +49,7 @@ fn avatar(i: usize, size: u32) -> Avatar<'static> {
         bg,
         fg: text_colour_for(bg),
         content: Content::Text(text),
+        font_size: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn response_bytes(name: &str, size: u32) -> usize {
         method: "GET",
         path: &path,
         if_none_match: None,
+        accept: None,
     };
     match handle_once(&Config::default(), &req) {
         Outcome::Respond(r) => r.body.len(),
@@ -96,7 +98,7 @@ fn main() {
         let glyphs = fastest_us(
             |i| {
                 let text = NAMES[i % NAMES.len()];
-                let px = font_px(text, size as usize, fonts);
+                let px = font_px(text, size as usize, None, fonts);
                 for c in text.chars() {
                     black_box(fonts.rasterize(c, px));
                 }

@@ -18,6 +18,7 @@ fn answer(config: &Config, path: &str) -> Vec<u8> {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     match handle_once(config, &req) {
         Outcome::Respond(r) => r.body,

@@ -87,6 +87,7 @@ fn hit_rate(population: usize, s: f64, capacity: usize) -> f64 {
             method: "GET",
             path: &p,
             if_none_match: None,
+            accept: None,
         };
         if let Outcome::PassThrough = handle(&config, &mut state, &req, &|| 0) {
             unreachable!("{p}");

@@ -118,6 +118,7 @@ fn avatar(name: &str, query: &str, size: u32) -> Vec<u8> {
         method: "GET",
         path: &path,
         if_none_match: None,
+        accept: None,
     };
     match handle_once(&Config::default(), &req) {
         Outcome::Respond(r) if r.status == 200 => r.body,

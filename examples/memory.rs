@@ -90,6 +90,7 @@ fn get(state: &mut State, path: &str) -> usize {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     match handle(&Config::default(), state, &r, &|| 0) {
         Outcome::Respond(r) => r.body.len(),

@@ -14,6 +14,7 @@ fn main() {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     match handle_once(&Config::default(), &request) {
         Outcome::Respond(r) if r.status == 200 => std::fs::write(out, &r.body).unwrap(),

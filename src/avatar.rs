@@ -5,6 +5,7 @@
 
 use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
 use crate::config::Config;
+use crate::font_size::FontSize;
 use crate::fonts::Fonts;
 use crate::initials;
 use crate::request::{AvatarRequest, Format};
@@ -48,6 +49,8 @@ pub struct Avatar<'a> {
     pub bg: Rgb,
     pub fg: Rgb,
     pub content: Content<'a>,
+    /// Text size; `None`: the layout's rule by number of characters.
+    pub font_size: Option<FontSize>,
 }
 
 /// The placeholder's head and shoulders: discs `(cx, cy, r)` as fractions
@@ -66,6 +69,9 @@ pub struct Resolved {
     pub size: u32,
     pub shape: Shape,
     pub format: Format,
+    /// Text size as a fraction of the edge; `None` (every `/avatar/` URL
+    /// without `font-size`) draws exactly what monogram always drew.
+    pub font_size: Option<FontSize>,
 }
 
 impl Resolved {
@@ -81,6 +87,7 @@ impl Resolved {
             } else {
                 Content::Text(&self.text)
             },
+            font_size: self.font_size,
         }
     }
 }
@@ -90,7 +97,9 @@ impl Resolved {
 pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved {
     let text = bounded(&match &req.initials {
         Some(text) => text.clone(),
-        None => initials::initials_drawable(&req.name, req.length, |c| fonts.has_glyph(c)),
+        None => {
+            initials::initials_cased(&req.name, req.length, req.uppercase, |c| fonts.has_glyph(c))
+        }
     });
     let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
     let (text, default_bg) = if drawable {
@@ -114,6 +123,9 @@ pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved 
         size: req.size,
         shape: req.shape,
         format: req.format,
+        // Only text has a size: the placeholder ignores it, so it is one
+        // image (and one ETag) whatever font size was asked for.
+        font_size: req.font_size.filter(|_| drawable),
     }
 }
 

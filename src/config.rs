@@ -22,6 +22,10 @@ pub const MAX_SIZE_LIMIT: u32 = 2048;
 pub struct Config {
     /// Path prefix the filter answers under; starts and ends with `/`.
     pub path_prefix: String,
+    /// Prefix of the ui-avatars door ([`crate::ui_avatars`]); `None` (the
+    /// default) turns it off. Starts and ends with `/`; neither it nor
+    /// `path_prefix` starts with the other, so a path has one meaning.
+    pub ui_avatars_prefix: Option<String>,
     /// Image edge when the request has no `size`, within `MIN_SIZE..=max_size`.
     pub default_size: u32,
     /// Requested sizes above this are clamped to it.
@@ -87,6 +91,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             path_prefix: "/avatar/".to_string(),
+            ui_avatars_prefix: None,
             default_size: 128,
             max_size: 512,
             max_age: 31_536_000,
@@ -124,6 +129,7 @@ pub const MAX_CACHE_BYTES: usize = 256 << 20;
 #[derive(Default)]
 struct Raw {
     path_prefix: Option<String>,
+    ui_avatars_prefix: Option<String>,
     default_size: Option<u32>,
     max_size: Option<u32>,
     max_age: Option<u32>,
@@ -200,6 +206,7 @@ impl Raw {
             let (key, value) = (key.as_str(), value.clone());
             match key {
                 "path_prefix" => raw.path_prefix = read(key, value, "a string")?,
+                "ui_avatars_prefix" => raw.ui_avatars_prefix = read(key, value, "a string")?,
                 "default_size" => raw.default_size = read(key, value, "a whole number of pixels")?,
                 "max_size" => raw.max_size = read(key, value, "a whole number of pixels")?,
                 "max_age" => raw.max_age = read(key, value, "a whole number of seconds")?,
@@ -253,20 +260,17 @@ impl Config {
         let bad = |key: &str, why: &str| format!("monogram configuration key '{key}' {why}");
 
         let path_prefix = raw.path_prefix.unwrap_or(defaults.path_prefix);
-        if !path_prefix.starts_with('/') || !path_prefix.ends_with('/') || path_prefix.len() < 2 {
-            return Err(bad(
-                "path_prefix",
-                "must start and end with '/', e.g. \"/avatar/\"",
-            ));
-        }
-        if path_prefix.contains(['?', '#', '%'])
-            || path_prefix.contains("//")
-            || !path_prefix.bytes().all(|b| b.is_ascii_graphic())
-        {
-            return Err(bad(
-                "path_prefix",
-                "must be printable ASCII without '?', '#', '%', spaces or '//'",
-            ));
+        check_prefix("path_prefix", &path_prefix, "/avatar/")?;
+        if let Some(ui) = &raw.ui_avatars_prefix {
+            check_prefix("ui_avatars_prefix", ui, "/api/")?;
+            if ui.starts_with(path_prefix.as_str()) || path_prefix.starts_with(ui.as_str()) {
+                return Err(bad(
+                    "ui_avatars_prefix",
+                    &format!(
+                        "must not overlap path_prefix (\"{path_prefix}\"): neither may start with the other"
+                    ),
+                ));
+            }
         }
         let max_size = raw.max_size.unwrap_or(defaults.max_size);
         if !(MIN_SIZE..=MAX_SIZE_LIMIT).contains(&max_size) {
@@ -412,6 +416,7 @@ impl Config {
         let max_age = raw.max_age.unwrap_or(defaults.max_age);
         Ok(Config {
             path_prefix,
+            ui_avatars_prefix: raw.ui_avatars_prefix,
             default_size,
             max_size,
             max_age,
@@ -428,6 +433,22 @@ impl Config {
         }
         .snapped())
     }
+}
+
+/// A path prefix as `key` must be written: from `/` to `/`, and without the
+/// characters that would end the path or start an escape.
+fn check_prefix(key: &str, prefix: &str, example: &str) -> Result<(), String> {
+    let bad = |why: String| Err(format!("monogram configuration key '{key}' {why}"));
+    if !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.len() < 2 {
+        return bad(format!("must start and end with '/', e.g. \"{example}\""));
+    }
+    if prefix.contains(['?', '#', '%'])
+        || prefix.contains("//")
+        || !prefix.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return bad("must be printable ASCII without '?', '#', '%', spaces or '//'".to_string());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -454,6 +475,16 @@ mod tests {
         assert_eq!(c.palette, vec![Rgb(0, 0, 0), Rgb(0x12, 0x34, 0x56)]);
         assert_eq!((c.shape, c.length, c.cache_bytes), (Shape::Square, 1, 0));
         assert!(!c.metrics);
+    }
+
+    #[test]
+    fn the_ui_avatars_door_is_off_unless_its_prefix_is_set() {
+        assert_eq!(Config::default().ui_avatars_prefix, None);
+        let c = Config::from_json(br#"{"ui_avatars_prefix":"/api/"}"#).unwrap();
+        assert_eq!(c.ui_avatars_prefix.as_deref(), Some("/api/"));
+        // Siblings do not overlap, whichever is longer.
+        let c = Config::from_json(br#"{"path_prefix":"/a/","ui_avatars_prefix":"/ab/"}"#).unwrap();
+        assert_eq!(c.ui_avatars_prefix.as_deref(), Some("/ab/"));
     }
 
     #[test]
@@ -553,6 +584,22 @@ mod tests {
         for (json, key) in [
             (r#"{"path_prefix":"avatar"}"#, "path_prefix"),
             (r#"{"path_prefix":"/avatar"}"#, "path_prefix"),
+            (r#"{"path_prefix":"/a?b/"}"#, "path_prefix"),
+            (r#"{"ui_avatars_prefix":"api"}"#, "ui_avatars_prefix"),
+            (r#"{"ui_avatars_prefix":"/"}"#, "ui_avatars_prefix"),
+            (r#"{"ui_avatars_prefix":"/api/%20/"}"#, "ui_avatars_prefix"),
+            (r#"{"ui_avatars_prefix":"/api/#/"}"#, "ui_avatars_prefix"),
+            (r#"{"ui_avatars_prefix":"/avatar/"}"#, "ui_avatars_prefix"),
+            (
+                r#"{"ui_avatars_prefix":"/avatar/api/"}"#,
+                "ui_avatars_prefix",
+            ),
+            (
+                r#"{"path_prefix":"/api/avatar/","ui_avatars_prefix":"/api/"}"#,
+                "ui_avatars_prefix",
+            ),
+            (r#"{"ui_avatars_prefix":null}"#, "ui_avatars_prefix"),
+            (r#"{"ui_avatars_prefix":7}"#, "ui_avatars_prefix"),
             (r#"{"max_size":8}"#, "max_size"),
             (r#"{"max_size":4096}"#, "max_size"),
             (r#"{"default_size":600}"#, "default_size"),

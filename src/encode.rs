@@ -163,6 +163,7 @@ mod tests {
                     bg: Rgb(0x2E, 0x7D, 0x32),
                     fg: WHITE,
                     content: Content::Text("QJ"),
+                    font_size: None,
                 },
                 Fonts::get().unwrap(),
             );

@@ -17,7 +17,8 @@ pub enum Error {
     ControlCharacter { part: &'static str },
     /// The decoded name is longer than the limit, in bytes.
     NameTooLong { max: usize },
-    /// The path has a `/` after the avatar prefix's name segment.
+    /// The path after the avatar prefix is neither `{name}` nor the path
+    /// form `{size}/{name}` or `{size}/{sig}/{name}`.
     ExtraPathSegment,
     /// The raw query is longer than the limit, in bytes.
     QueryTooLong { max: usize },
@@ -83,7 +84,8 @@ impl fmt::Display for Error {
             Error::NameTooLong { max } => write!(f, "the name is longer than {max} bytes"),
             Error::ExtraPathSegment => write!(
                 f,
-                "the avatar path takes one segment, the name; encode '/' in a name as %2F"
+                "the avatar path is {{name}}, {{size}}/{{name}} or {{size}}/{{sig}}/{{name}}; \
+                 encode '/' in a name as %2F"
             ),
             Error::QueryTooLong { max } => write!(f, "the query is longer than {max} bytes"),
             Error::TooManyParameters { max } => {

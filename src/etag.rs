@@ -23,8 +23,10 @@ pub const RENDER_VERSION: &str = "monogram-4";
 const ETAG_BYTES: usize = 16;
 
 /// Everything that determines the bytes, as one string: what the ETag hashes.
+/// A font size is appended only when there is one, so every avatar without
+/// one keeps the fingerprint (and ETag) it always had.
 pub fn fingerprint(r: &Resolved) -> String {
-    format!(
+    let mut out = format!(
         "{RENDER_VERSION}\0{}\0{}\0{}\0{}\0{}\0{:?}",
         r.text,
         r.bg.hex(),
@@ -32,7 +34,12 @@ pub fn fingerprint(r: &Resolved) -> String {
         r.size,
         r.shape.name(),
         r.format
-    )
+    );
+    if let Some(f) = r.font_size {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "\0font-size={}", f.units());
+    }
+    out
 }
 
 /// The strong ETag of `r`, quoted: 32 hex digits.
@@ -72,6 +79,7 @@ mod tests {
             size: 128,
             shape: Shape::Circle,
             format: Format::Png,
+            font_size: None,
         }
     }
 
@@ -90,6 +98,24 @@ mod tests {
     }
 
     #[test]
+    fn a_font_size_enters_the_fingerprint_only_when_given() {
+        let plain = resolved("AL");
+        assert!(!fingerprint(&plain).contains("font-size"));
+        // The fingerprint of an avatar without a font size, as it always was.
+        assert_eq!(
+            fingerprint(&plain),
+            format!("{RENDER_VERSION}\0AL\0010203\0fafafa\0128\0circle\0Png")
+        );
+        let sized = |f: f64| Resolved {
+            font_size: Some(crate::font_size::FontSize::clamped(f)),
+            ..resolved("AL")
+        };
+        assert_ne!(etag(&plain), etag(&sized(0.4375)));
+        assert_ne!(etag(&sized(0.4375)), etag(&sized(0.5)));
+        assert_eq!(etag(&sized(0.5)), etag(&sized(0.50001)));
+    }
+
+    #[test]
     fn the_fnv_collision_is_gone() {
         // Two different images that shared one 64-bit FNV-1a ETag.
         let a = Resolved {
@@ -99,6 +125,7 @@ mod tests {
             size: 124,
             shape: Shape::Circle,
             format: Format::Png,
+            font_size: None,
         };
         let b = Resolved {
             text: "MFN".into(),
@@ -107,6 +134,7 @@ mod tests {
             size: 127,
             shape: Shape::Circle,
             format: Format::Png,
+            font_size: None,
         };
         assert_ne!(etag(&a), etag(&b));
     }

@@ -1,6 +1,6 @@
 //! The proxy-wasm glue: the only file that talks to the host. It reads the
-//! plugin configuration, hands each request's method, path and
-//! `If-None-Match` to [`crate::response::handle`], sends what it returns, and
+//! plugin configuration, hands each request's method, path, `If-None-Match`
+//! and `Accept` to [`crate::response::handle`], sends what it returns, and
 //! turns the response's [`Report`] into metric updates and one log line per
 //! error.
 //!
@@ -280,7 +280,9 @@ impl HttpContext for MonogramFilter {
             panic!("trap-for-tests: a deliberate trap");
         }
         let if_none_match = self.get_http_request_header_bytes("if-none-match");
-        let request = HostRequest::new(&method, &path, if_none_match.as_deref());
+        let accept = self.get_http_request_header_bytes("accept");
+        let request = HostRequest::new(&method, &path, if_none_match.as_deref())
+            .with_accept(accept.as_deref());
         // Never contended (one request at a time per VM); if it ever were,
         // serve this request uncached and unbudgeted rather than panic.
         let mut spare;

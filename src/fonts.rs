@@ -552,6 +552,17 @@ impl Fonts {
             })
     }
 
+    /// The body height, in pixels, of text whose Latin em is `em_px`: what
+    /// an explicit font size ([`crate::font_size`]) means, as the body height
+    /// every font is scaled by. Other scripts then look as big as Latin at
+    /// that size, as they do everywhere.
+    pub fn body_of_em(&self, em_px: f32) -> f32 {
+        match self.fonts.first().and_then(Slot::get) {
+            Some(latin) => em_px * latin.spec.body_units / latin.units_per_em,
+            None => em_px,
+        }
+    }
+
     /// Does some embedded font draw `c` (not as the missing-glyph box)?
     pub fn has_glyph(&self, c: char) -> bool {
         self.find(c).is_some()

@@ -1,6 +1,6 @@
 //! The HTTP exchange as the host-free core sees it: the request's method,
-//! `:path` and `If-None-Match` made text once from the host's header bytes,
-//! and the complete response the glue sends back.
+//! `:path`, `If-None-Match` and `Accept` made text once from the host's
+//! header bytes, and the complete response the glue sends back.
 
 use crate::report::Report;
 use std::borrow::Cow;
@@ -33,6 +33,9 @@ pub struct HttpRequest<'a> {
     /// `:path`, query included.
     pub path: &'a str,
     pub if_none_match: Option<&'a str>,
+    /// Read only by the ui-avatars door, where `Accept: image/svg+xml`
+    /// chooses SVG when the URL has no `format`.
+    pub accept: Option<&'a str>,
 }
 
 /// The request as the host hands it over: header values in bytes (HTTP
@@ -43,6 +46,7 @@ pub struct HostRequest<'a> {
     method: Cow<'a, str>,
     path: Cow<'a, str>,
     if_none_match: Option<Cow<'a, str>>,
+    accept: Option<Cow<'a, str>>,
 }
 
 impl<'a> HostRequest<'a> {
@@ -51,7 +55,14 @@ impl<'a> HostRequest<'a> {
             method: text_from_host(method),
             path: text_from_host(path),
             if_none_match: if_none_match.map(text_from_host),
+            accept: None,
         }
+    }
+
+    /// With the `Accept` header's bytes, if the request has one.
+    pub fn with_accept(mut self, accept: Option<&'a [u8]>) -> Self {
+        self.accept = accept.map(text_from_host);
+        self
     }
 
     pub fn request(&self) -> HttpRequest<'_> {
@@ -59,6 +70,7 @@ impl<'a> HostRequest<'a> {
             method: &self.method,
             path: &self.path,
             if_none_match: self.if_none_match.as_deref(),
+            accept: self.accept.as_deref(),
         }
     }
 }

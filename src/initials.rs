@@ -56,6 +56,18 @@ pub fn initials(name: &str, length: u8) -> String {
 /// embedded fonts were made, such as U+A7CB Ɤ): a lower-case initial beats
 /// the placeholder.
 pub fn initials_drawable(name: &str, length: u8, can_draw: impl Fn(char) -> bool) -> String {
+    initials_cased(name, length, true, can_draw)
+}
+
+/// [`initials_drawable`], upper-casing each letter only if `uppercase`;
+/// otherwise each keeps its case as written in the name (`ada lovelace` →
+/// `al`), as ui-avatars' `uppercase=false` asks.
+pub fn initials_cased(
+    name: &str,
+    length: u8,
+    uppercase: bool,
+    can_draw: impl Fn(char) -> bool,
+) -> String {
     let name: String = name.nfc().collect();
     let name = without_brackets(&name);
     let letters: Vec<Letter> = words(&name)
@@ -81,7 +93,13 @@ pub fn initials_drawable(name: &str, length: u8, can_draw: impl Fn(char) -> bool
     };
     picked
         .iter()
-        .map(|l| l.drawn(&can_draw))
+        .map(|l| {
+            if uppercase {
+                l.drawn(&can_draw)
+            } else {
+                l.kept().to_string()
+            }
+        })
         .collect::<String>()
         .nfc()
         .collect()
@@ -101,17 +119,23 @@ struct Letter {
 }
 
 impl Letter {
-    /// The letter as drawn: upper-cased; Brahmic and right-to-left letters
-    /// reduced to their base character (no vowel signs, viramas, nuktas,
-    /// harakat or points: drawing those right needs a shaping engine).
-    fn drawn(&self, can_draw: impl Fn(char) -> bool) -> String {
-        let kept = if self.family.keeps_base_only() {
+    /// The letter in its own case: the whole cluster, or for Brahmic and
+    /// right-to-left letters the base character alone.
+    fn kept(&self) -> &str {
+        if self.family.keeps_base_only() {
             self.cluster
                 .get(..self.cluster.chars().next().map_or(0, char::len_utf8))
                 .unwrap_or_default()
         } else {
             self.cluster.as_str()
-        };
+        }
+    }
+
+    /// The letter as drawn: upper-cased; Brahmic and right-to-left letters
+    /// reduced to their base character (no vowel signs, viramas, nuktas,
+    /// harakat or points: drawing those right needs a shaping engine).
+    fn drawn(&self, can_draw: impl Fn(char) -> bool) -> String {
+        let kept = self.kept();
         let upper: String = kept.chars().flat_map(char::to_uppercase).collect();
         if upper.chars().all(can_draw) {
             upper
@@ -622,6 +646,18 @@ mod tests {
         let no_new_capitals = |c: char| c != '\u{A7CB}';
         assert_eq!(initials("ɤ", 2), "\u{A7CB}");
         assert_eq!(initials_drawable("ɤa bo", 2, no_new_capitals), "ɤB");
+    }
+
+    #[test]
+    fn uppercase_false_keeps_each_letter_as_written() {
+        let kept = |name: &str| initials_cased(name, 2, false, |_| true);
+        assert_eq!(kept("ada Lovelace"), "aL");
+        assert_eq!(kept("élodie ñúñez"), "éñ");
+        assert_eq!(kept("jane.doe@example.com"), "jd");
+        // Scripts without case, and the base-letter rule, are unchanged.
+        assert_eq!(kept("王小明"), "王");
+        assert_eq!(kept("प्रिया शर्मा"), initials("प्रिया शर्मा", 2));
+        assert_eq!(initials_cased("ada lovelace", 2, true, |_| true), "AL");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! Units: pixels on an image of edge `size`, y down; glyph places are
 //! relative to the text's origin on the baseline.
 
+use crate::font_size::FontSize;
 use crate::fonts::Fonts;
 use crate::script;
 use unicode_segmentation::UnicodeSegmentation;
@@ -29,13 +30,14 @@ const MARK_GAP: f32 = 0.06;
 
 /// The size, in pixels, at which `text` is drawn on an avatar of edge
 /// `size`, as [`Fonts::rasterize`] and [`Fonts::outline`] take it: the body
-/// height (see [`body_fraction`]), shrunk if the ink is too wide for the
-/// circle (wide letters, wide scripts). Measured on the ink, from the
+/// height (see [`body_fraction`]; with an explicit `font_size`, the body
+/// height of that em), shrunk if the ink is too wide for the circle (wide
+/// letters, wide scripts, large font sizes). Measured on the ink, from the
 /// glyphs' bounding boxes without rasterising, as the side bearings of the
 /// outer glyphs are empty; horizontal extents scale with the size, so one
 /// pass suffices.
-pub fn font_px(text: &str, size: usize, fonts: &Fonts) -> f32 {
-    fit(&clusters(text), size, fonts)
+pub fn font_px(text: &str, size: usize, font_size: Option<FontSize>, fonts: &Fonts) -> f32 {
+    fit(&clusters(text), size, font_size, fonts)
 }
 
 /// `text`'s grapheme clusters in visual order: right to left when its first
@@ -48,9 +50,12 @@ fn clusters(text: &str) -> Vec<&str> {
     clusters
 }
 
-fn fit(clusters: &[&str], size: usize, fonts: &Fonts) -> f32 {
+fn fit(clusters: &[&str], size: usize, font_size: Option<FontSize>, fonts: &Fonts) -> f32 {
     let s = size as f32;
-    let body = s * body_fraction(clusters.len());
+    let body = match font_size {
+        None => s * body_fraction(clusters.len()),
+        Some(f) => fonts.body_of_em(s * f.fraction()),
+    };
     let mut pen = 0.0f32;
     let mut ink: Option<(f32, f32)> = None;
     for base in clusters.iter().filter_map(|c| c.chars().next()) {
@@ -96,9 +101,9 @@ pub struct Layout {
 /// centred on the base's ink, above marks lifted clear of a capital (fonts
 /// position them for lower case), below marks dropped clear of its foot,
 /// each stacking on the previous one.
-pub fn layout(text: &str, size: usize, fonts: &Fonts) -> Layout {
+pub fn layout(text: &str, size: usize, font_size: Option<FontSize>, fonts: &Fonts) -> Layout {
     let clusters = clusters(text);
-    let body = fit(&clusters, size, fonts);
+    let body = fit(&clusters, size, font_size, fonts);
     let gap = body * MARK_GAP;
     let mut pen = 0.0f32;
     let mut places = Vec::with_capacity(text.len());
@@ -218,9 +223,24 @@ mod tests {
     #[test]
     fn right_to_left_text_is_laid_out_in_visual_order() {
         let fonts = Fonts::get().unwrap();
-        let l = layout("\u{645}\u{639}", 128, fonts);
+        let l = layout("\u{645}\u{639}", 128, None, fonts);
         let bases: Vec<char> = l.places.iter().map(|p| p.c).collect();
         assert_eq!(bases, ['\u{639}', '\u{645}']);
         assert!(l.places[0].x < l.places[1].x);
+    }
+
+    #[test]
+    fn an_explicit_font_size_is_the_latin_em_within_the_circle() {
+        let fonts = Fonts::get().unwrap();
+        let em = |f: f64| Some(FontSize::clamped(f));
+        // 0.5 of 100 px is a 50 px em: Noto Sans' caps are 0.714 em.
+        assert!((font_px("AB", 100, em(0.5), fonts) - 35.7).abs() < 0.01);
+        assert!(font_px("AB", 100, em(0.3), fonts) < font_px("AB", 100, em(0.5), fonts));
+        // However large, the ink stays within the circle's chord.
+        let wide = layout("WWW", 100, em(1.0), fonts);
+        assert!(wide.body < font_px("WWW", 100, None, fonts) * 1.01);
+        // Without one, the rule by number of characters is unchanged.
+        assert_eq!(font_px("A", 100, None, fonts), 40.0);
+        assert_eq!(font_px("AB", 100, None, fonts), 36.0);
     }
 }

@@ -20,6 +20,7 @@
 
 use crate::avatar::{Avatar, Content, SILHOUETTE};
 use crate::colour::Rgb;
+use crate::font_size::FontSize;
 use crate::fonts::{Fonts, Glyph};
 use crate::glyph_cache;
 use crate::layout::{self, layout};
@@ -61,7 +62,9 @@ pub fn render(avatar: &Avatar, fonts: &Fonts) -> Image {
     let mut indices = vec![0u8; size.saturating_mul(size)];
     draw_shape(&mut indices, size, avatar.shape);
     match avatar.content {
-        Content::Text(text) => draw_text(&mut indices, size, text, fonts, composite),
+        Content::Text(text) => {
+            draw_text(&mut indices, size, text, avatar.font_size, fonts, composite)
+        }
         Content::Placeholder => draw_silhouette(&mut indices, size),
     }
     Image {
@@ -181,7 +184,7 @@ fn draw_shape(indices: &mut [u8], size: usize, shape: Shape) {
 /// before quantisation: what a straightforward renderer would blend with.
 pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
     let mut plane = vec![0u8; size.saturating_mul(size)];
-    draw_text(&mut plane, size, text, fonts, u8::max);
+    draw_text(&mut plane, size, text, None, fonts, u8::max);
     plane
 }
 
@@ -192,10 +195,11 @@ fn draw_text(
     plane: &mut [u8],
     size: usize,
     text: &str,
+    font_size: Option<FontSize>,
     fonts: &Fonts,
     combine: impl Fn(u8, u8) -> u8 + Copy,
 ) {
-    let layout = layout(text, size, fonts);
+    let layout = layout(text, size, font_size, fonts);
     let glyphs: Vec<(i32, i32, Rc<Glyph>)> = layout
         .places
         .iter()
@@ -333,6 +337,7 @@ mod tests {
                 bg: Rgb(0x15, 0x65, 0xC0),
                 fg: WHITE,
                 content,
+                font_size: None,
             },
             Fonts::get().unwrap(),
         )
@@ -422,6 +427,7 @@ mod tests {
                 bg: PLACEHOLDER_BG,
                 fg: PLACEHOLDER_FG,
                 content: Content::Placeholder,
+                font_size: None,
             },
             Fonts::get().unwrap(),
         );

@@ -4,10 +4,25 @@
 //! control characters and repeated parameters are errors; unknown parameters
 //! and empty values are ignored. One table, [`PARAMS`], says which
 //! parameters exist, which a signature covers and how each is read.
+//!
+//! Two spellings of the path, one meaning:
+//! - the query form, `{prefix}{name}[.png|.svg]?size=64&…`;
+//! - the path form, `{prefix}{size}/{name}[.png|.svg]` or, signed,
+//!   `{prefix}{size}/{sig}/{name}[.png|.svg]`: for clients that drop the
+//!   query (Gravatar's `d=` fallback). Its segments are the `size` and `sig`
+//!   parameters written in the path, read by the same rows of [`PARAMS`]; the
+//!   query may add the others, and giving one in both places is a repeat.
+//!
+//! The first segment decides: all ASCII digits and followed by more
+//! segments means the path form; a name with a `/` is written `%2F`.
+//!
+//! [`Door`] says which door a path came in by; the ui-avatars door has its
+//! own parser ([`crate::ui_avatars`]) that ends in the same [`AvatarRequest`].
 
 use crate::colour::Rgb;
 use crate::config::{Config, MIN_SIZE};
 use crate::error::Error;
+use crate::font_size::FontSize;
 use crate::initials;
 use crate::shape::Shape;
 use unicode_normalization::UnicodeNormalization;
@@ -20,6 +35,42 @@ pub const MAX_QUERY_BYTES: usize = 1024;
 pub const MAX_PARAMETERS: usize = 16;
 /// Most characters (extended grapheme clusters) in an `initials` override.
 pub const MAX_INITIALS: usize = 3;
+
+/// Which front door a path came in by: the prefix it starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// `path_prefix`: monogram's own URLs, this module.
+    Avatar,
+    /// `ui_avatars_prefix`: ui-avatars' URLs, [`crate::ui_avatars`].
+    UiAvatars,
+}
+
+impl Door {
+    /// The door of `path` (with or without a query); `None` when it is under
+    /// neither prefix. The configuration keeps the prefixes from overlapping.
+    pub fn of(config: &Config, path: &str) -> Option<Door> {
+        if path.starts_with(config.path_prefix.as_str()) {
+            Some(Door::Avatar)
+        } else if config
+            .ui_avatars_prefix
+            .as_deref()
+            .is_some_and(|p| path.starts_with(p))
+        {
+            Some(Door::UiAvatars)
+        } else {
+            None
+        }
+    }
+
+    /// The configured prefix of this door: the first line of a signed URL's
+    /// canonical form.
+    pub fn prefix(self, config: &Config) -> &str {
+        match self {
+            Door::Avatar => &config.path_prefix,
+            Door::UiAvatars => config.ui_avatars_prefix.as_deref().unwrap_or_default(),
+        }
+    }
+}
 
 /// The image format, from the path's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +107,11 @@ pub struct AvatarRequest {
     pub shape: Shape,
     /// How many initials to take from the name, 1..=3.
     pub length: u8,
+    /// Text size as a fraction of the edge; `None`: the layout's own rule.
+    pub font_size: Option<FontSize>,
+    /// Initials taken from the name are upper-cased (the default); `false`
+    /// keeps each letter's case as written.
+    pub uppercase: bool,
     /// The signed parameters as given (decoded, empty ones dropped), sorted
     /// by name: what a URL signature covers, besides the name.
     pub given: Vec<(&'static str, String)>,
@@ -65,7 +121,7 @@ pub struct AvatarRequest {
 
 impl AvatarRequest {
     /// The request with no parameters: the configuration's defaults.
-    fn new(config: &Config, name: String, format: Format) -> AvatarRequest {
+    pub fn new(config: &Config, name: String, format: Format) -> AvatarRequest {
         AvatarRequest {
             name,
             format,
@@ -76,25 +132,47 @@ impl AvatarRequest {
             fg: None,
             shape: config.shape,
             length: config.length,
+            font_size: None,
+            uppercase: true,
             given: Vec::new(),
             sig: None,
         }
     }
 }
 
-/// One query parameter we read. Its value reaches `apply` decoded and
-/// non-empty (an empty value, `?size=`, means absent, as HTML forms send it).
-struct Param {
-    name: &'static str,
+/// One query parameter a door reads: a row of [`PARAMS`] or of the
+/// ui-avatars door's table. Its value reaches `apply` decoded and non-empty
+/// (an empty value, `?size=`, means absent, as HTML forms send it).
+pub struct Param {
+    pub name: &'static str,
     /// Covered by a URL signature: every parameter that can change the image.
-    signed: bool,
-    apply: fn(&mut AvatarRequest, String, &Config) -> Result<(), Error>,
+    pub signed: bool,
+    pub apply: fn(&mut AvatarRequest, String, &Config) -> Result<(), Error>,
 }
+
+/// What a door does with a known parameter given twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// A 400: which one wins would be a guess (monogram's own door).
+    Refused,
+    /// The last one wins, as PHP reads a query (the ui-avatars door).
+    LastWins,
+}
+
+/// The URL's signature (see [`crate::signing`]), on every door: not itself signed.
+pub const SIG: Param = Param {
+    name: "sig",
+    signed: false,
+    apply: |r, v, _| {
+        r.sig = Some(v);
+        Ok(())
+    },
+};
 
 /// Every parameter we read, sorted by name (the order of the signed
 /// canonical form). Adding a parameter is a row here and a field in
 /// [`AvatarRequest`]; anything not in this table is ignored.
-const PARAMS: [Param; 8] = [
+const PARAMS: [Param; 10] = [
     Param {
         name: "bg",
         signed: true,
@@ -108,6 +186,17 @@ const PARAMS: [Param; 8] = [
         signed: true,
         apply: |r, v, _| {
             r.fg = Some(colour(&v, "fg")?);
+            Ok(())
+        },
+    },
+    Param {
+        name: "font-size",
+        signed: true,
+        apply: |r, v, _| {
+            r.font_size = Some(FontSize::parse(&v).ok_or(Error::BadParameter {
+                name: "font-size",
+                expected: "a decimal number, the fraction of the edge (0.1 to 1)",
+            })?);
             Ok(())
         },
     },
@@ -166,14 +255,7 @@ const PARAMS: [Param; 8] = [
             Ok(())
         },
     },
-    Param {
-        name: "sig",
-        signed: false,
-        apply: |r, v, _| {
-            r.sig = Some(v);
-            Ok(())
-        },
-    },
+    SIG,
     Param {
         name: "size",
         signed: true,
@@ -186,6 +268,23 @@ const PARAMS: [Param; 8] = [
             Ok(())
         },
     },
+    Param {
+        name: "uppercase",
+        signed: true,
+        apply: |r, v, _| {
+            r.uppercase = match v.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(Error::BadParameter {
+                        name: "uppercase",
+                        expected: "true or false",
+                    })
+                }
+            };
+            Ok(())
+        },
+    },
 ];
 
 fn colour(value: &str, name: &'static str) -> Result<Rgb, Error> {
@@ -195,20 +294,12 @@ fn colour(value: &str, name: &'static str) -> Result<Rgb, Error> {
     })
 }
 
-/// Is `path` (with or without a query) under the configured avatar prefix?
-pub fn is_avatar_path(config: &Config, path: &str) -> bool {
-    path.starts_with(config.path_prefix.as_str())
-}
-
-/// Parses `:path` under the avatar prefix. The caller has checked the prefix.
+/// Parses `:path` under the avatar prefix, in the query form or the path
+/// form. The caller has checked the prefix ([`Door::of`]).
 pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    // A fragment never reaches a server from a browser; if a client sends one, it is not ours.
-    let path = path.split_once('#').map_or(path, |(p, _)| p);
-    let segment = path.get(config.path_prefix.len()..).unwrap_or("");
-    if segment.contains('/') {
-        return Err(Error::ExtraPathSegment);
-    }
+    let (path, query) = split(path);
+    let rest = path.get(config.path_prefix.len()..).unwrap_or("");
+    let (size, sig, segment) = segments(rest)?;
     let (segment, format) = if let Some(stem) = segment.strip_suffix(".png") {
         (stem, Format::Png)
     } else if let Some(stem) = segment.strip_suffix(".svg") {
@@ -222,46 +313,10 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
             max: MAX_NAME_BYTES,
         });
     }
-    let values = parse_query(query)?;
-    let mut request = AvatarRequest::new(config, name, format);
-    for (param, value) in PARAMS.iter().zip(values) {
-        let Some(value) = value.filter(|v| !v.is_empty()) else {
-            continue;
-        };
-        if param.signed {
-            request.given.push((param.name, value.clone()));
-        }
-        (param.apply)(&mut request, value, config)?;
-    }
-    Ok(request)
-}
-
-/// The decoded value of each parameter of [`PARAMS`], by row. Known
-/// parameters are decoded strictly, so the client learns what is wrong;
-/// unknown ones are ignored whatever they hold. A known parameter given
-/// twice is an error, even if one is empty: which one wins would be a guess.
-fn parse_query(raw: &str) -> Result<[Option<String>; PARAMS.len()], Error> {
-    if raw.len() > MAX_QUERY_BYTES {
-        return Err(Error::QueryTooLong {
-            max: MAX_QUERY_BYTES,
-        });
-    }
-    let mut values: [Option<String>; PARAMS.len()] = Default::default();
-    for (count, pair) in raw.split('&').filter(|p| !p.is_empty()).enumerate() {
-        if count >= MAX_PARAMETERS {
-            return Err(Error::TooManyParameters {
-                max: MAX_PARAMETERS,
-            });
-        }
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let Ok(key) = decode(key, "query") else {
-            continue;
-        };
-        let Some((param, slot)) = PARAMS
-            .iter()
-            .zip(values.iter_mut())
-            .find(|(p, _)| p.name == key)
-        else {
+    let mut values = values(&PARAMS, query, Repeats::Refused)?;
+    // The path form's segments are values of the rows they stand for.
+    for (key, raw) in [("size", size), ("sig", sig)] {
+        let (Some(raw), Some((param, slot))) = (raw, slot(&PARAMS, &mut values, key)) else {
             continue;
         };
         if slot.is_some() {
@@ -269,9 +324,115 @@ fn parse_query(raw: &str) -> Result<[Option<String>; PARAMS.len()], Error> {
                 name: param.name.to_string(),
             });
         }
+        *slot = Some(decode(raw, "path")?);
+    }
+    let mut request = AvatarRequest::new(config, name, format);
+    apply(&PARAMS, values, &mut request, config)?;
+    Ok(request)
+}
+
+/// `:path` as its path and its raw query (empty without `?`). A fragment
+/// never reaches a server from a browser; if a client sends one, it is not ours.
+pub fn split(path: &str) -> (&str, &str) {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    (path.split_once('#').map_or(path, |(p, _)| p), query)
+}
+
+/// The path after the prefix as (size, sig, name segment), still encoded:
+/// one segment is the name; two whose first is all digits are size and
+/// name; three whose first is all digits are size, signature and name.
+fn segments(rest: &str) -> Result<(Option<&str>, Option<&str>, &str), Error> {
+    let mut parts = rest.split('/');
+    let first = parts.next().unwrap_or("");
+    let (second, third, more) = (parts.next(), parts.next(), parts.next());
+    let is_size = !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit());
+    match (second, third, more) {
+        (None, _, _) => Ok((None, None, first)),
+        (Some(name), None, None) if is_size => Ok((Some(first), None, name)),
+        (Some(sig), Some(name), None) if is_size => Ok((Some(first), Some(sig), name)),
+        _ => Err(Error::ExtraPathSegment),
+    }
+}
+
+/// Every non-empty `&`-separated pair of a raw query as (decoded key, raw
+/// value), within the query's bounds. Pairs whose key does not decode are
+/// left out: no parameter has such a name.
+pub fn pairs(raw: &str) -> Result<Vec<(String, &str)>, Error> {
+    if raw.len() > MAX_QUERY_BYTES {
+        return Err(Error::QueryTooLong {
+            max: MAX_QUERY_BYTES,
+        });
+    }
+    let mut out = Vec::new();
+    for (count, pair) in raw.split('&').filter(|p| !p.is_empty()).enumerate() {
+        if count >= MAX_PARAMETERS {
+            return Err(Error::TooManyParameters {
+                max: MAX_PARAMETERS,
+            });
+        }
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if let Ok(key) = decode(key, "query") {
+            out.push((key, value));
+        }
+    }
+    Ok(out)
+}
+
+/// The decoded value of each parameter of `table`, by row. Known
+/// parameters are decoded strictly, so the client learns what is wrong;
+/// unknown ones are ignored whatever they hold. A known parameter given
+/// twice is refused or replaced as `repeats` says; refused even if one is
+/// empty.
+pub fn values<const N: usize>(
+    table: &[Param; N],
+    query: &str,
+    repeats: Repeats,
+) -> Result<[Option<String>; N], Error> {
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+    for (key, value) in pairs(query)? {
+        let Some((param, slot)) = slot(table, &mut values, &key) else {
+            continue;
+        };
+        if slot.is_some() && repeats == Repeats::Refused {
+            return Err(Error::DuplicateParameter {
+                name: param.name.to_string(),
+            });
+        }
         *slot = Some(decode(value, "query")?);
     }
     Ok(values)
+}
+
+/// The row of `table` named `key`, and its value.
+pub fn slot<'t, 'v, const N: usize>(
+    table: &'t [Param; N],
+    values: &'v mut [Option<String>; N],
+    key: &str,
+) -> Option<(&'t Param, &'v mut Option<String>)> {
+    table
+        .iter()
+        .zip(values.iter_mut())
+        .find(|(p, _)| p.name == key)
+}
+
+/// Applies each non-empty value to `request` by its row, in table order,
+/// and lists the signed ones in [`AvatarRequest::given`].
+pub fn apply<const N: usize>(
+    table: &[Param; N],
+    values: [Option<String>; N],
+    request: &mut AvatarRequest,
+    config: &Config,
+) -> Result<(), Error> {
+    for (param, value) in table.iter().zip(values) {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        if param.signed {
+            request.given.push((param.name, value.clone()));
+        }
+        (param.apply)(request, value, config)?;
+    }
+    Ok(())
 }
 
 /// Strict percent-decoding of one path segment or query component; `+` is a
@@ -344,6 +505,68 @@ mod tests {
             "jane.doe@example.com"
         );
         assert_eq!(p("/avatar/x%2Epng").unwrap().name, "x.png");
+    }
+
+    #[test]
+    fn the_path_form_spells_size_and_sig_in_the_path() {
+        let query = p("/avatar/Ada%20Lovelace.png?size=64&bg=fff").unwrap();
+        let path = p("/avatar/64/Ada%20Lovelace.png?bg=fff").unwrap();
+        assert_eq!(path, query);
+        assert_eq!(
+            path.given,
+            vec![("bg", "fff".into()), ("size", "64".into())]
+        );
+        let r = p("/avatar/9999/x.svg").unwrap();
+        assert_eq!((r.name.as_str(), r.size, r.format), ("x", 512, Format::Svg));
+        assert_eq!(
+            p("/avatar/064/x").unwrap().given,
+            vec![("size", "064".into())]
+        );
+        assert_eq!(p("/avatar/16/").unwrap().name, "");
+        let signed = p("/avatar/64/AAAAAAAAAAAAAAAAAAAAAA/Ada.png").unwrap();
+        assert_eq!(signed.sig.as_deref(), Some("AAAAAAAAAAAAAAAAAAAAAA"));
+        assert_eq!((signed.name.as_str(), signed.size), ("Ada", 64));
+        // A size or sig in both places is a repeat.
+        for path in [
+            "/avatar/64/x?size=32",
+            "/avatar/64/x?size=",
+            "/avatar/64/s/x?sig=s",
+        ] {
+            assert!(
+                matches!(p(path), Err(Error::DuplicateParameter { .. })),
+                "{path}"
+            );
+        }
+        // Only digits open the path form; anything else is a name with a '/'.
+        for path in [
+            "/avatar/a/b",
+            "/avatar//x",
+            "/avatar/-1/x",
+            "/avatar/6 4/x",
+            "/avatar/64/s/x/y",
+        ] {
+            assert_eq!(p(path), Err(Error::ExtraPathSegment), "{path}");
+        }
+        assert_eq!(
+            p("/avatar/64/%zz/x"),
+            Err(Error::BadPercentEncoding { part: "path" })
+        );
+    }
+
+    #[test]
+    fn font_size_and_uppercase() {
+        let r = p("/avatar/x?font-size=0.4375&uppercase=false").unwrap();
+        assert_eq!(r.font_size, Some(FontSize::UI_AVATARS_DEFAULT));
+        assert!(!r.uppercase);
+        let r = p("/avatar/x").unwrap();
+        assert_eq!((r.font_size, r.uppercase), (None, true));
+        assert_eq!(
+            p("/avatar/x?font-size=2")
+                .unwrap()
+                .font_size
+                .map(FontSize::units),
+            Some(FontSize::MAX)
+        );
     }
 
     #[test]
@@ -474,6 +697,20 @@ mod tests {
                     expected: "1, 2 or 3",
                 },
             ),
+            (
+                "/avatar/x?font-size=big",
+                BadParameter {
+                    name: "font-size",
+                    expected: "a decimal number, the fraction of the edge (0.1 to 1)",
+                },
+            ),
+            (
+                "/avatar/x?uppercase=no",
+                BadParameter {
+                    name: "uppercase",
+                    expected: "true or false",
+                },
+            ),
         ];
         for (path, want) in cases {
             assert_eq!(p(path).as_ref(), Err(want), "{path}");
@@ -579,8 +816,15 @@ mod tests {
     #[test]
     fn prefix_check() {
         let c = Config::default();
-        assert!(is_avatar_path(&c, "/avatar/x?y"));
-        assert!(!is_avatar_path(&c, "/avatars/x"));
-        assert!(!is_avatar_path(&c, "/"));
+        assert_eq!(Door::of(&c, "/avatar/x?y"), Some(Door::Avatar));
+        assert_eq!(Door::of(&c, "/avatars/x"), None);
+        assert_eq!(Door::of(&c, "/"), None);
+        assert_eq!(Door::of(&c, "/api/?name=x"), None, "off unless configured");
+        let c = Config::from_json(br#"{"ui_avatars_prefix":"/api/"}"#).unwrap();
+        assert_eq!(Door::of(&c, "/api/?name=x"), Some(Door::UiAvatars));
+        assert_eq!(Door::of(&c, "/avatar/x"), Some(Door::Avatar));
+        assert_eq!(Door::of(&c, "/apix"), None);
+        assert_eq!(Door::UiAvatars.prefix(&c), "/api/");
+        assert_eq!(Door::Avatar.prefix(&c), "/avatar/");
     }
 }

@@ -1,8 +1,10 @@
-//! The request path, host-free: from method, `:path` and `If-None-Match`
-//! to the response the proxy sends (or "not ours"). The flow:
-//! method → cache by path → [`request::parse`] → [`signing::verify`] →
-//! [`avatar::resolve`] → [`etag`] (a 304 ends here) → cache by ETag →
-//! render budget → [`draw`] → cache → 200.
+//! The request path, host-free: from method, `:path`, `If-None-Match` and
+//! `Accept` to the response the proxy sends (or "not ours"). The flow:
+//! door → method → cache by path → [`request::parse`] (or
+//! [`ui_avatars::parse`]) → [`signing::verify`] → [`avatar::resolve`] →
+//! [`etag`] (a 304 ends here) → cache by ETag → render budget → [`draw`] →
+//! cache → 200. Both doors meet at the parsed request: one renderer, one
+//! cache, one ETag (and one cache entry) per image.
 //!
 //! Time comes from the caller's clock (the host's, in the filter), in
 //! nanoseconds: it measures renders and refills the budget.
@@ -18,10 +20,12 @@ use crate::fonts::Fonts;
 use crate::headers;
 use crate::http::{HttpRequest, Outcome, Response};
 use crate::report::{CacheLookup, Report, RequestOutcome};
-use crate::request;
+use crate::request::{self, Door};
 use crate::script::Script;
 use crate::signing;
 use crate::state::State;
+use crate::ui_avatars;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// A clock in nanoseconds, any epoch.
@@ -30,19 +34,26 @@ pub type Clock<'a> = &'a dyn Fn() -> u64;
 /// Handles one request. `state` holds the VM's cache and render budget
 /// between requests; `now` reads the clock.
 pub fn handle(config: &Config, state: &mut State, req: &HttpRequest, now: Clock) -> Outcome {
-    if !request::is_avatar_path(config, req.path) {
+    let Some(door) = Door::of(config, req.path) else {
         return Outcome::PassThrough;
-    }
-    Outcome::Respond(match respond(config, state, req, now) {
+    };
+    let mut response = match respond(config, state, req, door, now) {
         Ok(r) => r,
         Err(e) => error_response(&e),
-    })
+    };
+    // The ui-avatars door may answer one URL with PNG or SVG by `Accept`:
+    // shared caches must keep them apart (on the 304 too, RFC 9110 §15.4.5).
+    if door == Door::UiAvatars && matches!(response.status, 200 | 304) {
+        response.headers.push(("vary", "Accept".to_string()));
+    }
+    Outcome::Respond(response)
 }
 
 fn respond(
     config: &Config,
     state: &mut State,
     req: &HttpRequest,
+    door: Door,
     now: Clock,
 ) -> Result<Response, Error> {
     let cache = &mut state.cache;
@@ -51,13 +62,17 @@ fn respond(
     }
     // A path answered before under this configuration (the cache lives no
     // longer than one) was valid, signed and rendered: answer it as it was.
-    if let Some(entry) = cache.get(req.path) {
+    let key = cache_key(door, req);
+    if let Some(entry) = cache.get(&key) {
         return Ok(serve(config, &entry, req.if_none_match, CacheLookup::Hit));
     }
-    let parsed = request::parse(config, req.path)?;
+    let parsed = match door {
+        Door::Avatar => request::parse(config, req.path)?,
+        Door::UiAvatars => ui_avatars::parse(config, req.path, req.accept)?,
+    };
     // Before the 304 and any rendering: an unsigned URL gets nothing, not even
     // confirmation that its ETag is current.
-    let message = signing::canonical(&config.path_prefix, &parsed.name, &parsed.given);
+    let message = signing::canonical(door.prefix(config), &parsed.name, &parsed.given);
     signing::verify(&config.signing_keys, &message, parsed.sig.as_deref())?;
     let fonts = Fonts::get().ok_or(Error::FontsUnavailable)?;
     let resolved = avatar::resolve(config, &parsed, fonts);
@@ -68,7 +83,7 @@ fn respond(
     // Another spelling of an avatar already drawn: answer it, and let this
     // path find it directly next time.
     if let Some(entry) = cache.get(&etag) {
-        cache.alias(req.path, &entry);
+        cache.alias(&key, &entry);
         return Ok(serve(config, &entry, None, CacheLookup::Hit));
     }
     let started = now();
@@ -97,10 +112,23 @@ fn respond(
         script: Script::of_text(&resolved.text),
     });
     cache.insert(Rc::clone(&entry));
-    cache.alias(req.path, &entry);
+    cache.alias(&key, &entry);
     let mut response = serve(config, &entry, None, CacheLookup::Miss);
     response.report.render_us = Some(render_us);
     Ok(response)
+}
+
+/// The path alias a request is cached under: its path, which decides the
+/// answer, except on the ui-avatars door, where `Accept` may choose the
+/// format too. A `\n` cannot occur in a path (nor in an ETag key), so the
+/// keys never meet.
+fn cache_key<'a>(door: Door, req: &HttpRequest<'a>) -> Cow<'a, str> {
+    match (door, req.accept) {
+        (Door::UiAvatars, Some(accept)) if ui_avatars::accepts_svg(accept) => {
+            Cow::Owned(format!("{}\naccept: svg", req.path))
+        }
+        _ => Cow::Borrowed(req.path),
+    }
 }
 
 /// The response for an encoded avatar: 304 if `if_none_match` matches its
@@ -172,6 +200,7 @@ mod tests {
             method,
             path,
             if_none_match: inm,
+            accept: None,
         };
         match handle_once(&Config::default(), &r) {
             // Timings differ run to run; keep only whether there was one.
@@ -189,6 +218,7 @@ mod tests {
             method: "POST",
             path: "/index.html",
             if_none_match: None,
+            accept: None,
         };
         assert_eq!(handle_once(&Config::default(), &r), Outcome::PassThrough);
     }
@@ -314,6 +344,7 @@ mod tests {
             method,
             path,
             if_none_match: inm,
+            accept: None,
         };
         match handle(config, state, &r, &|| 0) {
             Outcome::Respond(r) => r,
@@ -445,6 +476,7 @@ mod tests {
                 method: "GET",
                 path,
                 if_none_match: inm,
+                accept: None,
             };
             match handle(&config, &mut s, &r, &now) {
                 Outcome::Respond(r) => r,
@@ -562,6 +594,7 @@ mod tests {
                 method: "GET",
                 path,
                 if_none_match: inm,
+                accept: None,
             },
         ) {
             Outcome::Respond(r) => r,
@@ -652,5 +685,225 @@ mod tests {
         assert_eq!(bad.status, 400);
         assert_eq!(bad.report.error, Some(Error::InvalidUtf8 { part: "name" }));
         assert_eq!(send(b"/avatar/x?utm=\xff").body, get("/avatar/x").body);
+    }
+
+    /// A configuration with the ui-avatars door on `/api/`, and `extra` keys.
+    fn doors(extra: &str) -> Config {
+        Config::from_json(format!(r#"{{"ui_avatars_prefix":"/api/"{extra}}}"#).as_bytes()).unwrap()
+    }
+
+    fn send_to(
+        config: &Config,
+        state: &mut State,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let header = |n: &str| headers.iter().find(|(k, _)| *k == n).map(|(_, v)| *v);
+        let r = HttpRequest {
+            method: "GET",
+            path,
+            if_none_match: header("if-none-match"),
+            accept: header("accept"),
+        };
+        match handle(config, state, &r, &|| 0) {
+            Outcome::Respond(r) => r,
+            Outcome::PassThrough => panic!("passed through: {path}"),
+        }
+    }
+
+    #[test]
+    fn both_doors_give_the_same_bytes_and_etag_for_the_same_image() {
+        let config = doors("");
+        let one = |path: &str| send_to(&config, &mut State::new(&config), path, &[]);
+        for (ui, avatar) in [
+            (
+                "/api/?name=Ada+Lovelace",
+                "/avatar/Ada%20Lovelace?size=64&bg=ddd&fg=222&shape=square&font-size=0.4375",
+            ),
+            (
+                "/api/?name=Ada+Lovelace&background=random&rounded=true&size=128&font-size=0.5",
+                "/avatar/Ada%20Lovelace?font-size=0.5",
+            ),
+            (
+                "/api/?name=ada+lovelace&uppercase=false&color=fff&background=000&length=1&format=svg",
+                "/avatar/ada%20lovelace.svg?size=64&bg=000&fg=fff&shape=square\
+                 &font-size=0.4375&uppercase=false&length=1",
+            ),
+            (
+                "/api/",
+                "/avatar/John%20Doe?size=64&bg=ddd&fg=222&shape=square&font-size=0.4375",
+            ),
+            (
+                "/api/John+Doe/32/random",
+                "/avatar/32/John%20Doe.png?shape=square&font-size=0.4375",
+            ),
+        ] {
+            let (a, b) = (one(ui), one(avatar));
+            assert_eq!((a.status, b.status), (200, 200), "{ui}");
+            assert_eq!(a.body, b.body, "{ui}");
+            assert_eq!(a.header("etag"), b.header("etag"), "{ui}");
+            assert_eq!(a.header("content-type"), b.header("content-type"), "{ui}");
+            assert_eq!(a.header("cache-control"), b.header("cache-control"), "{ui}");
+        }
+        // The ui-avatars defaults draw smaller text than monogram's own.
+        assert_ne!(
+            one("/api/?name=Ada+Lovelace&rounded=1&background=random&size=128").body,
+            one("/avatar/Ada%20Lovelace").body
+        );
+    }
+
+    #[test]
+    fn both_doors_and_both_forms_share_one_cache_entry_and_one_render() {
+        let config = doors("");
+        let mut state = State::new(&config);
+        let first = send_to(&config, &mut state, "/api/?name=Ada+Lovelace", &[]);
+        assert_eq!(first.report.cache, Some(CacheLookup::Miss));
+        for twin in [
+            "/avatar/Ada%20Lovelace?size=64&bg=ddd&fg=222&shape=square&font-size=0.4375",
+            "/avatar/64/Ada%20Lovelace.png?bg=ddd&fg=222&shape=square&font-size=0.4375",
+            "/api/Ada+Lovelace",
+        ] {
+            let r = send_to(&config, &mut state, twin, &[]);
+            assert_eq!(
+                (r.report.cache, r.report.render_us),
+                (Some(CacheLookup::Hit), None)
+            );
+            assert_eq!(r.body, first.body, "{twin}");
+        }
+        assert_eq!(state.cache.misses, 1, "one render for four spellings");
+    }
+
+    #[test]
+    fn the_path_form_and_the_query_form_give_the_same_bytes_and_etag() {
+        for (path, query) in [
+            (
+                "/avatar/64/Ada%20Lovelace.png",
+                "/avatar/Ada%20Lovelace?size=64",
+            ),
+            (
+                "/avatar/200/jane.doe@example.com.png",
+                "/avatar/jane.doe@example.com?size=200",
+            ),
+            (
+                "/avatar/48/Ada.svg?shape=square",
+                "/avatar/Ada.svg?size=48&shape=square",
+            ),
+        ] {
+            let (a, b) = (get(path), get(query));
+            assert_eq!(a.status, 200, "{path}");
+            assert_eq!(
+                (&a.body, a.header("etag")),
+                (&b.body, b.header("etag")),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_ui_avatars_door_varies_on_accept_and_keeps_formats_apart_in_the_cache() {
+        let config = doors("");
+        let mut state = State::new(&config);
+        let svg_accept = [("accept", "image/svg+xml,image/*")];
+        let path = "/api/?name=Grace+Hopper";
+        let png = send_to(&config, &mut state, path, &[]);
+        let svg = send_to(&config, &mut state, path, &svg_accept);
+        assert_eq!(png.header("content-type"), Some("image/png"));
+        assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+        assert_eq!(svg.report.cache, Some(CacheLookup::Miss), "its own entry");
+        assert_ne!(png.header("etag"), svg.header("etag"));
+        // Each is answered from the cache as it was rendered, 304 included.
+        assert_eq!(send_to(&config, &mut state, path, &[]).body, png.body);
+        let again = send_to(&config, &mut state, path, &svg_accept);
+        assert_eq!(
+            (again.report.cache, &again.body),
+            (Some(CacheLookup::Hit), &svg.body)
+        );
+        let etag = svg.header("etag").unwrap();
+        let not_modified = send_to(
+            &config,
+            &mut state,
+            path,
+            &[svg_accept[0], ("if-none-match", etag)],
+        );
+        assert_eq!(not_modified.status, 304);
+        for r in [&png, &svg, &again, &not_modified] {
+            assert_eq!(r.header("vary"), Some("Accept"));
+            assert_eq!(
+                r.header("cache-control"),
+                Some("public, max-age=31536000, immutable")
+            );
+        }
+        // `format` wins over Accept; monogram's own door never varies.
+        let explicit = send_to(
+            &config,
+            &mut state,
+            "/api/?name=Grace+Hopper&format=png",
+            &svg_accept,
+        );
+        assert_eq!(explicit.header("content-type"), Some("image/png"));
+        assert_eq!(explicit.header("etag"), png.header("etag"));
+        let own = send_to(&config, &mut state, "/avatar/Grace%20Hopper", &svg_accept);
+        assert_eq!(
+            (own.header("content-type"), own.header("vary")),
+            (Some("image/png"), None)
+        );
+        // Errors are not stored anywhere, and vary on nothing.
+        let bad = send_to(&config, &mut state, "/api/?name=%zz", &[]);
+        assert_eq!((bad.status, bad.header("vary")), (400, None));
+    }
+
+    #[test]
+    fn the_ui_avatars_door_is_off_unless_configured() {
+        let r = HttpRequest {
+            method: "GET",
+            path: "/api/?name=Ada",
+            if_none_match: None,
+            accept: None,
+        };
+        assert_eq!(handle_once(&Config::default(), &r), Outcome::PassThrough);
+    }
+
+    #[test]
+    fn signatures_cover_the_path_form_and_the_ui_avatars_door() {
+        let key = "0123456789abcdef0123456789abcdef-doors";
+        let config = doors(&format!(r#","signing_keys":["{key}"]"#));
+        let sign =
+            |canonical: &str| signing::sign(&signing::SigningKey::new(key).unwrap(), canonical);
+        let send = |path: &str| send_to(&config, &mut State::new(&config), path, &[]);
+        // One signature for one meaning: the path form signs like the query form.
+        let sig = sign("/avatar/Ada Lovelace\nsize=64");
+        let query = send(&format!("/avatar/Ada%20Lovelace?size=64&sig={sig}"));
+        let path = send(&format!("/avatar/64/{sig}/Ada%20Lovelace.png"));
+        let path_query_sig = send(&format!("/avatar/64/Ada%20Lovelace.png?sig={sig}"));
+        assert_eq!(
+            (query.status, path.status, path_query_sig.status),
+            (200, 200, 200)
+        );
+        assert_eq!(
+            (&path.body, path.header("etag")),
+            (&query.body, query.header("etag"))
+        );
+        assert_eq!(send("/avatar/64/Ada%20Lovelace.png").status, 403);
+        assert_eq!(
+            send(&format!("/avatar/65/{sig}/Ada%20Lovelace.png")).status,
+            403
+        );
+        assert_eq!(send(&format!("/avatar/64/{sig}/Ada.png")).status, 403);
+        assert_eq!(send("/avatar/64/short/Ada.png").status, 403);
+        // The ui-avatars door signs its own prefix, name and parameters.
+        let sig = sign("/api/Ada Lovelace\nbackground=random\nsize=128");
+        let ok = send(&format!(
+            "/api/?size=128&name=Ada%20Lovelace&background=random&sig={sig}"
+        ));
+        assert_eq!(ok.status, 200);
+        let segments = send(&format!("/api/Ada+Lovelace/128/random?sig={sig}"));
+        assert_eq!(segments.body, ok.body);
+        assert_eq!(
+            send(&format!("/api/?name=Ada%20Lovelace&size=128&sig={sig}")).status,
+            403
+        );
+        assert_eq!(send("/api/?name=Ada+Lovelace").status, 403);
+        let john = sign("/api/John Doe");
+        assert_eq!(send(&format!("/api/?sig={john}")).status, 200);
     }
 }

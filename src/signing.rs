@@ -8,9 +8,15 @@
 //! joined by `\n` (no trailing newline):
 //! 1. the path prefix and the decoded name, e.g. `/avatar/Ada Lovelace`
 //!    (without `.png` or `.svg`: the extension picks an encoding, not the image);
-//! 2. then `key=value` for each of `bg`, `fg`, `initials`, `length`, `seed`,
-//!    `shape`, `size` that is present with a non-empty value, in that
-//!    (alphabetical) order, the value decoded and otherwise exactly as given.
+//! 2. then `key=value` for each signed parameter of the door's table that is
+//!    present with a non-empty value, in that (alphabetical) order, the value
+//!    decoded and otherwise exactly as given: on `/avatar/`, `bg`, `fg`,
+//!    `font-size`, `initials`, `length`, `seed`, `shape`, `size`, `uppercase`.
+//!
+//! The path form `/avatar/{size}/{sig}/{name}.png` is the query form spelled
+//! otherwise, so it has the same canonical form and the same `sig`. The
+//! ui-avatars door signs its own prefix, name (`John Doe` when absent) and
+//! parameters ([`crate::ui_avatars::UI_PARAMS`]) the same way.
 //!
 //! `sig` itself and unknown parameters are not signed (unknown ones never
 //! change the image). Decoded text cannot hold a control character (the

@@ -9,6 +9,7 @@
 
 use crate::avatar::{Avatar, Content, SILHOUETTE};
 use crate::colour::Rgb;
+use crate::font_size::FontSize;
 use crate::fonts::{Fonts, Outline, Segment};
 use crate::layout::{self, layout};
 use crate::shape::{Shape, ROUNDED_RADIUS};
@@ -28,7 +29,7 @@ pub fn svg(avatar: &Avatar, fonts: &Fonts) -> Option<String> {
     out.push_str(&shape_element(avatar.shape, s, &fill(avatar.bg)));
     match avatar.content {
         Content::Text(text) => {
-            let d = text_path(text, avatar.size.max(1) as usize, fonts)?;
+            let d = text_path(text, avatar.size.max(1) as usize, avatar.font_size, fonts)?;
             let _ = write!(out, r#"<path fill="{}" d="{d}"/>"#, fill(avatar.fg));
         }
         Content::Placeholder => {
@@ -89,8 +90,13 @@ fn fill(c: Rgb) -> String {
 /// returns the path data of all its glyphs. Centring uses the outlines'
 /// exact bounds where the PNG uses whole pixels of its raster, so the two
 /// differ by under a pixel.
-fn text_path(text: &str, size: usize, fonts: &Fonts) -> Option<String> {
-    let layout = layout(text, size, fonts);
+fn text_path(
+    text: &str,
+    size: usize,
+    font_size: Option<FontSize>,
+    fonts: &Fonts,
+) -> Option<String> {
+    let layout = layout(text, size, font_size, fonts);
     let mut placed: Vec<(f32, f32, Outline)> = Vec::with_capacity(layout.places.len());
     for p in &layout.places {
         placed.push((p.x, p.y, fonts.outline(p.c, layout.body)?));
@@ -155,6 +161,7 @@ mod tests {
             bg: Rgb(0x15, 0x65, 0xC0),
             fg: WHITE,
             content,
+            font_size: None,
         }
     }
 
@@ -240,6 +247,7 @@ mod tests {
                 bg: PLACEHOLDER_BG,
                 fg: PLACEHOLDER_FG,
                 content: Content::Placeholder,
+                font_size: None,
             },
             Fonts::get().unwrap(),
         )

@@ -8,7 +8,7 @@ use monogram::cache::Cache;
 use monogram::config::{Config, MIN_SIZE};
 use monogram::http::{text_from_host, HostRequest, Outcome, Response};
 use monogram::request::MAX_NAME_BYTES;
-use monogram::response::handle;
+use monogram::response::{handle, handle_once};
 use monogram::signing::{self, SigningKey};
 use monogram::state::State;
 use proptest::prelude::*;
@@ -279,5 +279,55 @@ proptest! {
         } else {
             prop_assert_eq!(r.status, 403);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(runner(600))]
+
+    /// The ui-avatars door never refuses a parameter's value: whatever
+    /// well-encoded values its parameters hold, the answer is an image of a
+    /// size within ui-avatars' range, varying on `Accept`; arbitrary bytes
+    /// get a documented answer.
+    #[test]
+    fn the_ui_avatars_door_reads_any_value(
+        params in prop::collection::vec(
+            (
+                prop::sample::select(vec![
+                    "name", "size", "background", "color", "length", "font-size",
+                    "rounded", "uppercase", "bold", "format", "utm",
+                ]),
+                "[a-zA-Z0-9 .+-]{0,12}",
+            ),
+            0..8,
+        ),
+        segments in prop::collection::vec("[a-zA-Z0-9.+-]{0,6}", 0..12),
+        accept in prop::option::of(prop::sample::select(vec![
+            "image/svg+xml", "image/png", "*/*", "IMAGE/SVG+XML;q=0",
+        ])),
+        max_size in prop_oneof![Just(512u32), 16u32..=2048],
+        noise in url_bytes(60),
+    ) {
+        let config = Config::from_json(
+            format!(r#"{{"ui_avatars_prefix":"/api/","max_size":{max_size}}}"#).as_bytes(),
+        ).expect("valid configuration");
+        let query: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.replace(' ', "+")))
+            .collect();
+        let path = format!("/api/{}?{}", segments.join("/"), query_of(&query));
+        let host = HostRequest::new(b"GET", path.as_bytes(), None)
+            .with_accept(accept.map(str::as_bytes));
+        let Outcome::Respond(r) = handle_once(&config, &host.request()) else {
+            panic!("under the prefix: {path}");
+        };
+        prop_assert_eq!(r.status, 200, "{}: {:?}", path, String::from_utf8_lossy(&r.body));
+        prop_assert_eq!(r.header("vary"), Some("Accept"));
+        let edge = edge(&r);
+        prop_assert!((MIN_SIZE..=max_size.min(512)).contains(&edge), "{}", edge);
+        let mut raw = b"/api/?".to_vec();
+        raw.extend(&noise);
+        let r = send(&config, b"GET", &raw, None).expect("under the prefix");
+        check(&r, "GET", false);
     }
 }

@@ -43,6 +43,13 @@ fn cases(root: &Path) -> Vec<String> {
             "/avatar/x?initials=QJ&bg=000&fg=ff0",
             "/avatar/Grace%20Hopper?bg=ffeb3b&length=1",
             "/avatar/Mary%20Ann%20Smith?length=3&shape=rounded",
+            // An explicit font size (the ui-avatars door's defaults) and
+            // initials in their own case.
+            "/avatar/Ada%20Lovelace?size=64&bg=ddd&fg=222&shape=square&font-size=0.4375",
+            "/avatar/Ada%20Lovelace.svg?size=64&bg=ddd&fg=222&shape=square&font-size=0.4375",
+            "/avatar/Mary%20Wu?size=100&font-size=1",
+            "/avatar/ada%20lovelace?uppercase=false&font-size=0.6",
+            "/avatar/ada%20lovelace.svg?uppercase=false",
         ]
         .map(String::from),
     );

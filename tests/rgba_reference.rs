@@ -17,6 +17,7 @@ fn served_rgba(path: &str) -> (u32, Vec<u8>) {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     let Outcome::Respond(r) = handle_once(&Config::default(), &req) else {
         panic!("passed through")

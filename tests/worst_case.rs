@@ -26,6 +26,12 @@ fn worst_queries() -> Vec<String> {
         "initials=%E9%BE%98%E9%BD%89%E9%AC%B1".to_string(), // 龘齉鬱
         "initials=%F0%A0%AE%B7%E9%BE%98%E9%AC%B1".to_string(),
         "initials=WMW".to_string(),
+        // The largest text size there is (it still fits the circle's chord).
+        "initials=WMW&font-size=1".to_string(),
+        format!(
+            "initials=A{0}B{0}C{0}&font-size=1",
+            marks("%CC%81%CC%A3%CC%88", 16)
+        ),
         "initials=%E0%A4%95%E0%A5%8D%E0%A4%B7%E0%A4%BF%E0%A5%8D%E0%A4%B0".to_string(),
         format!("initials=%E0%B8%81{}", marks("%E0%B8%B4%E0%B9%89", 50)),
         "initials=%F0%9F%91%A8%E2%80%8D%F0%9F%91%A9%E2%80%8D%F0%9F%91%A7%E2%80%8D%F0%9F%91%A6"
@@ -62,9 +68,14 @@ fn drawn_text_is_at_most_twelve_glyphs_and_svg_at_most_20_kb() {
         for path in &paths {
             let parsed = request::parse(&config, path).unwrap_or_else(|e| panic!("{path}: {e}"));
             let resolved = avatar::resolve(&config, &parsed, fonts);
-            let places = layout(&resolved.text, resolved.size as usize, fonts)
-                .places
-                .len();
+            let places = layout(
+                &resolved.text,
+                resolved.size as usize,
+                resolved.font_size,
+                fonts,
+            )
+            .places
+            .len();
             assert!(places <= MAX_GLYPHS, "{path}: {places} glyphs");
             let svg_path = path.replacen('?', ".svg?", 1);
             let svg = support::render_with(&config, &svg_path);

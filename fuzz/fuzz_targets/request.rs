@@ -2,7 +2,8 @@
 //! filter to the response it sends. Input: method, `:path` and (optionally)
 //! `If-None-Match`, separated by `\n`; the corpus files are readable that way.
 //! Each input runs against two configurations: a small `max_size` (renders
-//! stay cheap, so the fuzzer spends its time on parsing) and signing on.
+//! stay cheap, so the fuzzer spends its time on parsing) with the ui-avatars
+//! door on `/api/`, and signing on.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,7 +19,8 @@ fn configs() -> &'static [Config; 2] {
     static CONFIGS: OnceLock<[Config; 2]> = OnceLock::new();
     CONFIGS.get_or_init(|| {
         [
-            Config::from_json(br#"{"max_size":48,"default_size":32}"#).unwrap(),
+            Config::from_json(br#"{"max_size":48,"default_size":32,"ui_avatars_prefix":"/api/"}"#)
+                .unwrap(),
             Config::from_json(br#"{"max_size":48,"signing_keys":["fuzzing-key-0123456789"]}"#)
                 .unwrap(),
         ]

@@ -2,6 +2,7 @@
 playwright-core (tests/browser), through the real Envoy."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -13,8 +14,13 @@ SCREENSHOT = ROOT / "target" / "demo-screenshot.png"
 
 
 def expected_size(src):
-    query = parse_qs(urlsplit(src).query)
-    size = int(query.get("size", ["128"])[0])
+    """The edge an avatar URL asks for: `size` in the query, or in the path
+    form /avatar/{size}/{name}.png; the ui-avatars door's default is 64."""
+    url = urlsplit(src)
+    query = parse_qs(url.query)
+    in_path = re.match(r"/avatar/(\d+)/", url.path)
+    default = "64" if url.path.startswith("/api/") else "128"
+    size = int(in_path.group(1) if in_path else query.get("size", [default])[0])
     return min(max(size, 16), 512)
 
 
@@ -34,6 +40,10 @@ def test_demo_page_loads_every_avatar_at_its_size(envoy):
     assert result["consoleErrors"] == []
     images = result["images"]
     assert len(images) >= 20, images
+    # One avatar through each front door.
+    srcs = [img["src"] for img in images]
+    assert any(src.startswith("/api/?") for src in srcs), srcs
+    assert any(re.match(r"/avatar/\d+/[^/?]+\.png$", src) for src in srcs), srcs
     for img in images:
         size = expected_size(img["src"])
         assert img["complete"], img

@@ -115,7 +115,7 @@ BAD = [
     ("/avatar/%C3%28", "the name is not valid UTF-8"),
     ("/avatar/a%00b", "the name contains a control character"),
     ("/avatar/" + "a" * 257, "the name is longer than 256 bytes"),
-    ("/avatar/a/b", "the avatar path takes one segment, the name; encode '/' in a name as %2F"),
+    ("/avatar/a/b", "the avatar path is {name}, {size}/{name} or {size}/{sig}/{name}; encode '/' in a name as %2F"),
     ("/avatar/Ada?size=big", "parameter 'size' must be an integer number of pixels"),
     ("/avatar/Ada?size=12.5", "parameter 'size' must be an integer number of pixels"),
     ("/avatar/Ada?bg=red", "parameter 'bg' must be a hex colour RRGGBB or RGB"),

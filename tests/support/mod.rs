@@ -56,6 +56,7 @@ pub fn render_with(config: &Config, path: &str) -> Vec<u8> {
         method: "GET",
         path,
         if_none_match: None,
+        accept: None,
     };
     match handle_once(config, &req) {
         Outcome::Respond(r) if r.status == 200 => r.body,
