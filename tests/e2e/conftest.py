@@ -121,10 +121,18 @@ def native_render(path):
     return out.stdout
 
 
+def documents():
+    """README.md and docs/*.md: where the user-facing snippets live."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
 def readme_snippet(name):
-    """The fenced code block after `<!-- snippet: name -->` in README.md: the
-    tests run the README's snippets as written."""
-    text = (ROOT / "README.md").read_text()
-    m = re.search(r"<!-- snippet: " + re.escape(name) + r" -->\n```\w*\n(.*?)```", text, re.S)
-    assert m, f"README.md has no snippet '{name}'"
-    return m.group(1)
+    """The fenced code block after `<!-- snippet: name -->` in README.md or
+    one of docs/*.md: the tests run the documented snippets as written. A
+    name must be marked exactly once across those files."""
+    pattern = re.compile(r"<!-- snippet: " + re.escape(name) + r" -->\n```\w*\n(.*?)```", re.S)
+    found = [(doc.relative_to(ROOT), m.group(1))
+             for doc in documents() for m in pattern.finditer(doc.read_text())]
+    assert found, f"no snippet '{name}' in README.md or docs/*.md"
+    assert len(found) == 1, f"snippet '{name}' is marked more than once: {[str(d) for d, _ in found]}"
+    return found[0][1]

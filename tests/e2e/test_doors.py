@@ -1,7 +1,7 @@
 """The two front doors through the real Envoy: ui-avatars' URLs under
 `ui_avatars_prefix` (envoy.yaml puts it on /api/), and the path form
 /avatar/{size}/{name}.png that Gravatar's `d=` fallback can use, with the
-README's own Gravatar snippet. Both must give the bytes and the ETag of the
+Gravatar snippet of docs/COMPATIBILITY.md. Both must give the bytes and the ETag of the
 /avatar/ URL they mean."""
 import json
 import re
@@ -116,7 +116,7 @@ def test_unreadable_values_fall_back_to_the_defaults(envoy):
 
 def gravatar_url(*args, **kwargs):
     namespace = {}
-    exec(readme_snippet("gravatar-python"), namespace)  # noqa: S102 - our own README
+    exec(readme_snippet("gravatar-python"), namespace)  # noqa: S102 - our own docs
     return namespace["gravatar_url"](*args, **kwargs)
 
 
@@ -188,7 +188,7 @@ def test_signed_fallbacks_carry_the_signature_in_the_path(signed):
 
 def test_signed_ui_avatars_urls(signed):
     namespace = {}
-    exec(readme_snippet("sign-ui-avatars-python"), namespace)  # noqa: S102 - our own README
+    exec(readme_snippet("sign-ui-avatars-python"), namespace)  # noqa: S102 - our own docs
     ui_avatars_url = namespace["ui_avatars_url"]
     url = ui_avatars_url(KEY, "Ada Lovelace", background="random", size="96")
     r = request(signed, url)

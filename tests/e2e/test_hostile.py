@@ -202,7 +202,7 @@ def test_http1_target(host, target, want):
 
 
 # Raw bytes Envoy's HTTP/1 codec rejects before any filter runs (400 "Bad
-# Request", 431 for headers over 60 KiB), documented in the README.
+# Request", 431 for headers over 60 KiB), documented in docs/OPERATIONS.md.
 ENVOY_REJECTS = [
     (request_line(b"/avatar/a\x00b"), 400),
     (request_line(b"/avatar/a\x01b"), 400),

@@ -1,5 +1,5 @@
 """Operating the filter under Nginx (ngx_wasm_module): what a refused
-configuration does and the README's pre-flight that catches it, `nginx -s
+configuration does and the pre-flight of docs/NGINX.md that catches it, `nginx -s
 reload` under steady load with no failed request, and no name or path in any
 log line at default log levels (on Envoy too). Skipped, with the one line
 conftest prints, when the Nginx build is absent."""
@@ -35,7 +35,7 @@ def wait_for(predicate, what, timeout=60):
 
 
 def preflight(nginx):
-    """The README's pre-flight and reload, on this Nginx's prefix and config."""
+    """docs/NGINX.md's pre-flight and reload, on this Nginx's prefix and config."""
     script = readme_snippet("nginx-reload")
     script = script.replace("conf=/etc/nginx/nginx.conf", f"conf={nginx.config}")
     script = script.replace("check_config --nginx", f"{CHECK_CONFIG} --nginx")

@@ -1,14 +1,16 @@
-"""The README's snippets and figures, taken from the README itself.
+"""The README's and docs' snippets and figures, taken from the files themselves.
 
-- The Envoy snippets (README "Deployment" > "Envoy"), pasted into a minimal
-  bootstrap, must validate, and Envoy must serve avatars with them, from a
-  local file and from a remote fetch.
+- The Envoy snippets (README "Deployment" > "Envoy"; the remote fetch and the
+  metric labels in docs/OPERATIONS.md), pasted into a minimal bootstrap, must
+  validate, and Envoy must serve avatars with them, from a local file and
+  from a remote fetch.
 - The quick start's curl answer is what Envoy answers, header for header.
 - The byte sizes quoted under "PNG or SVG" are the renderer's.
 - The configuration check command works as described.
 - Every link in README.md and docs/*.md resolves, and the README's contents
   list every section.
-(The signing snippets are run by test_signing.py.)"""
+(The signing snippets are run by test_signing.py, the ui-avatars and
+Gravatar ones by test_doors.py, the Nginx reload by test_nginx.py.)"""
 import copy
 import hashlib
 import http.server
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import native_render, readme_snippet, request
+from conftest import documents, native_render, readme_snippet, request
 from envoy_harness import Envoy, ROOT
 from test_metrics import wait_for
 
@@ -34,8 +36,13 @@ CHECK_CONFIG = os.environ.get("MONOGRAM_CHECK_CONFIG",
 
 
 def snippets():
-    text = (ROOT / "README.md").read_text()
-    found = dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```yaml\n(.*?)```", text, re.S))
+    """Every YAML snippet of README.md and docs/*.md, by name."""
+    found = {}
+    for doc in documents():
+        for name, block in re.findall(r"<!-- snippet: ([\w-]+) -->\n```yaml\n(.*?)```",
+                                      doc.read_text(), re.S):
+            assert name not in found, f"snippet '{name}' is marked twice"
+            found[name] = block
     # keys-env is run by test_keys_env.py.
     assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster", "keys-env"}, set(found)
     return {k: yaml.safe_load(v) for k, v in found.items()}
@@ -228,7 +235,7 @@ def test_check_config_command_prints_ok_or_the_reason():
 
 # --- links ---------------------------------------------------------------------
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = documents()
 
 
 def headings(text):

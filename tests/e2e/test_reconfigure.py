@@ -89,7 +89,7 @@ def bootstrap(port, admin, ecds_dir):
 
 
 def signed(key, name):
-    """A signed URL (README.md, "Signed URLs": the canonical form's lines
+    """A signed URL (docs/SIGNING.md, "The canonical form": its lines
     are the prefixed name, then shape and size in alphabetical order)."""
     message = f"/avatar/{name}\nshape=square\nsize={SIZE}"
     tag = hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()[:16]
@@ -249,7 +249,7 @@ def test_reconfigure_under_load():
           f"update_rejected {final[ECDS + 'update_rejected']}; "
           f"V8 VMs active {vms_before} before and after, "
           f"created {final['wasm.envoy.wasm.runtime.v8.created']} in all")
-    # Times are printed for the README, never asserted.
+    # Times are printed for docs/OPERATIONS.md, never asserted.
     for e, what, n, applied in summary:
         print(f"  epoch {e} ({what}): applied {applied * 1000:.0f} ms after the rename; "
               f"{n} requests wholly within it")
@@ -258,9 +258,10 @@ def test_reconfigure_under_load():
 
 
 def test_readme_shows_the_tested_files():
-    """README's "Rotate keys without a restart" shows monogram.yaml whole and
-    the filter entry of envoy.yaml as they are in deploy/envoy-dynamic/."""
-    readme = (ROOT / "README.md").read_text()
+    """docs/OPERATIONS.md's "Rotate keys without a restart" shows monogram.yaml
+    whole and the filter entry of envoy.yaml as they are in
+    deploy/envoy-dynamic/."""
+    readme = (ROOT / "docs/OPERATIONS.md").read_text()
     whole = re.findall(r"<!-- file: (\S+) -->\n```yaml\n(.*?)```", readme, re.S)
     assert [f for f, _ in whole] == ["deploy/envoy-dynamic/monogram.yaml"]
     for f, block in whole:
@@ -272,4 +273,4 @@ def test_readme_shows_the_tested_files():
         lines = (ROOT / f).read_text().splitlines()
         windows = (textwrap.dedent("\n".join(lines[i:i + len(want)])).splitlines()
                    for i in range(len(lines) - len(want) + 1))
-        assert want in windows, f"README's excerpt of {f} is not in the file"
+        assert want in windows, f"docs/OPERATIONS.md's excerpt of {f} is not in the file"

@@ -1,6 +1,6 @@
 """Signed URLs through the real hosts (Envoy, and Nginx when built), using the
-README's own signing snippets (Python and shell + openssl, extracted
-verbatim), with a rotated key, for tricky names and a name in every script."""
+documented signing snippets (Python from README.md, shell + openssl from
+docs/SIGNING.md, extracted verbatim), with a rotated key, for tricky names and a name in every script."""
 import hashlib
 import json
 import os
@@ -43,7 +43,7 @@ def rotated(kind):
 @pytest.fixture(scope="module")
 def avatar_url():
     namespace = {}
-    exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own README
+    exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own docs
     return namespace["avatar_url"]
 
 
@@ -141,12 +141,12 @@ def test_equivalent_spellings_verify(rotating, avatar_url):
 
 
 def test_privacy_friendly_form(rotating):
-    """The README's privacy snippet, run after its signing snippet."""
+    """docs/SIGNING.md's privacy snippet, run after the README's signing snippet."""
     namespace = {}
-    exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own README
+    exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own docs
     namespace["key"] = NEW
     namespace["SEED_KEY"] = b"a secret of the backend, not a signing key"
-    exec(readme_snippet("privacy"), namespace)  # noqa: S102 - our own README
+    exec(readme_snippet("privacy"), namespace)  # noqa: S102 - our own docs
     seed, url = namespace["seed"], namespace["url"]
     assert "Di" not in url and url.startswith("/avatar/?")
     # Not the plain hash of the id, which anyone can recompute.

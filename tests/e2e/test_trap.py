@@ -99,7 +99,7 @@ SCENARIOS = {
     "envoy.yaml": (True, None),
     # Before: the filter on every route, as a listener-wide filter would be.
     "unscoped": (False, None),
-    # A tenth of the backoff: see README, "What one trap costs", for why
+    # A tenth of the backoff: see docs/OPERATIONS.md, "What one trap costs", for why
     # envoy.yaml keeps Envoy's 1 s.
     "backoff-0.1s": (True, "0.1s"),
 }
@@ -167,7 +167,7 @@ def test_one_trap_under_load(scenario):
     assert int(http_stats["http.main.downstream_rq_5xx"]) == len(failed) + probe_failed + 2
 
     per_trap = [[r for r in failed if during(r, p)] for p in (1, 3)]
-    # Times are printed for the README, never asserted.
+    # Times are printed for docs/OPERATIONS.md, never asserted.
     def ms(seconds):
         return f"{seconds * 1000:.0f} ms"
 

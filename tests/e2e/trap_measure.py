@@ -1,6 +1,6 @@
 """A URL that traps every time, requested in a loop: what it costs the rest of
 the gateway at each reload backoff. Figures only (nothing asserted): the
-README's "What one trap costs" quotes them.
+"What one trap costs" in docs/OPERATIONS.md quotes them.
 
     make trap-measure            (TRAP_SECONDS per backoff, default 5)
 
