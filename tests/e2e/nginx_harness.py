@@ -36,7 +36,7 @@ def nginx_binary():
 def missing_message():
     where = os.environ.get("MONOGRAM_NGINX") or NGINX_DEFAULT
     return (f"Nginx half skipped: no Nginx build with ngx_wasm_module at {where} "
-            f"(set MONOGRAM_NGINX or NGINX_PREFIX to another build)")
+            f"(set MONOGRAM_NGINX or NGINX_PREFIX to another build; docs/NGINX.md says which build is tested)")
 
 
 PROXY_WASM = re.compile(r"proxy_wasm monogram '((?:[^'\\]|\\.)*)';")

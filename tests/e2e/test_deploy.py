@@ -116,10 +116,12 @@ def test_nginx_runs_the_filter_in_the_avatar_location_with_a_content_handler(ngi
     filters = [(p, d) for p, d in nginx if d["directive"] == "proxy_wasm"]
     assert len(filters) == 1
     path, directive = filters[0]
-    assert path[-1] == ("location", "/avatar/")
+    # One location for both doors: one configuration, one cache per worker.
+    assert path[-1] == ("location", "~", "^/(avatar|api)/")
     name, config = directive["args"]
     assert name == "monogram"
     assert json.loads(config)["path_prefix"] == "/avatar/"
+    assert json.loads(config)["ui_avatars_prefix"] == "/api/"
     assert_filter_accepts(config)
     siblings = [d["directive"] for p, d in nginx if p == path]
     # `return` would answer instead of the filter (observed with

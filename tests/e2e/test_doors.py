@@ -1,5 +1,6 @@
-"""The two front doors through the real Envoy: ui-avatars' URLs under
-`ui_avatars_prefix` (envoy.yaml puts it on /api/), and the path form
+"""The two front doors through the real hosts (Envoy, and Nginx when it is
+built): ui-avatars' URLs under `ui_avatars_prefix` (envoy.yaml and
+deploy/nginx/nginx.conf put it on /api/), and the path form
 /avatar/{size}/{name}.png that Gravatar's `d=` fallback can use, with the
 Gravatar snippet of docs/COMPATIBILITY.md. Both must give the bytes and the ETag of the
 /avatar/ URL they mean."""
@@ -10,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import native_render, readme_snippet, request
+from conftest import HOSTS, native_render, readme_snippet, request, running
 from envoy_harness import ROOT, Envoy, render_config
 
 KEY = "doors-key-0123456789abcdef0123456789abcdef"
@@ -37,8 +38,8 @@ SAME_IMAGE = [
 
 
 @pytest.mark.parametrize("ui,avatar", SAME_IMAGE)
-def test_ui_avatars_urls_give_the_bytes_and_etag_of_their_avatar_twin(envoy, ui, avatar):
-    a, b = request(envoy, ui), request(envoy, avatar)
+def test_ui_avatars_urls_give_the_bytes_and_etag_of_their_avatar_twin(host, ui, avatar):
+    a, b = request(host, ui), request(host, avatar)
     assert (a.status, b.status) == (200, 200), (a.body, b.body)
     assert a.body == b.body
     assert a.header("etag") == b.header("etag")
@@ -46,8 +47,8 @@ def test_ui_avatars_urls_give_the_bytes_and_etag_of_their_avatar_twin(envoy, ui,
     assert a.body == native_render(avatar)
 
 
-def test_ui_avatars_answers_keep_every_header_and_vary_on_accept(envoy):
-    png = request(envoy, "/api/?name=Ada+Lovelace&size=80")
+def test_ui_avatars_answers_keep_every_header_and_vary_on_accept(host):
+    png = request(host, "/api/?name=Ada+Lovelace&size=80")
     assert png.status == 200
     assert png.header("content-type") == "image/png"
     assert png.image().size == (80, 80)
@@ -56,51 +57,51 @@ def test_ui_avatars_answers_keep_every_header_and_vary_on_accept(envoy):
     assert png.header("access-control-allow-origin") == "*"
     assert png.header("x-content-type-options") == "nosniff"
     assert png.header("vary") == "Accept"
-    not_modified = request(envoy, "/api/?name=Ada+Lovelace&size=80",
+    not_modified = request(host, "/api/?name=Ada+Lovelace&size=80",
                            headers={"If-None-Match": png.header("etag")})
     assert not_modified.status == 304 and not_modified.body == b""
     assert not_modified.header("etag") == png.header("etag")
     assert not_modified.header("vary") == "Accept"
     assert not_modified.header("cache-control") == png.header("cache-control")
-    head = request(envoy, "/api/?name=Ada+Lovelace&size=80", method="HEAD")
+    head = request(host, "/api/?name=Ada+Lovelace&size=80", method="HEAD")
     assert (head.status, head.body) == (200, b"")
     assert head.header("content-length") == str(len(png.body))
     # monogram's own door does not vary.
-    assert request(envoy, "/avatar/Ada%20Lovelace").header("vary") is None
+    assert request(host, "/avatar/Ada%20Lovelace").header("vary") is None
 
 
-def test_accept_chooses_svg_when_format_is_absent(envoy):
+def test_accept_chooses_svg_when_format_is_absent(host):
     path = "/api/?name=Grace+Hopper"
-    plain = request(envoy, path)
-    svg = request(envoy, path, headers={"Accept": CHROME_ACCEPT})
+    plain = request(host, path)
+    svg = request(host, path, headers={"Accept": CHROME_ACCEPT})
     assert plain.header("content-type") == "image/png"
     assert svg.header("content-type") == "image/svg+xml"
     assert ET.fromstring(svg.body).get("width") == "64"
     assert svg.header("etag") != plain.header("etag")
-    assert svg.body == request(envoy, f"/avatar/Grace%20Hopper.svg?{UI_DEFAULTS}").body
+    assert svg.body == request(host, f"/avatar/Grace%20Hopper.svg?{UI_DEFAULTS}").body
     # Each answer again, over fresh connections (other workers, warm caches).
     for _ in range(3):
-        assert request(envoy, path).body == plain.body
-        assert request(envoy, path, headers={"Accept": CHROME_ACCEPT}).body == svg.body
-    forced = request(envoy, path + "&format=png", headers={"Accept": CHROME_ACCEPT})
+        assert request(host, path).body == plain.body
+        assert request(host, path, headers={"Accept": CHROME_ACCEPT}).body == svg.body
+    forced = request(host, path + "&format=png", headers={"Accept": CHROME_ACCEPT})
     assert forced.header("content-type") == "image/png" and forced.body == plain.body
-    assert request(envoy, path + "&format=svg").body == svg.body
+    assert request(host, path + "&format=svg").body == svg.body
 
 
 @pytest.mark.parametrize("query,size", [("size=abc", 16), ("size=64px", 64), ("size=9999", 512),
                                         ("size=-3", 16), ("size=", 64), ("size=1e2", 128),
                                         ("size=97", 128)])
-def test_bad_values_are_read_leniently_as_ui_avatars_reads_them(envoy, query, size):
-    r = request(envoy, f"/api/?name=Ada&{query}")
+def test_bad_values_are_read_leniently_as_ui_avatars_reads_them(host, query, size):
+    r = request(host, f"/api/?name=Ada&{query}")
     assert r.status == 200, r.body
     assert r.image().size == (size, size)
 
 
-def test_unreadable_values_fall_back_to_the_defaults(envoy):
-    base = request(envoy, "/api/?name=Ada")
+def test_unreadable_values_fall_back_to_the_defaults(host):
+    base = request(host, "/api/?name=Ada")
     for junk in ["color=red", "background=blue", "length=x&length=2", "format=gif", "font-size=",
                  "rounded=", "uppercase=", "utm_source=mail"]:
-        r = request(envoy, f"/api/?name=Ada&{junk}")
+        r = request(host, f"/api/?name=Ada&{junk}")
         assert (r.status, r.body) == (200, base.body), junk
     # Still a 400: what bounds the work or breaks the text.
     for path, message in [
@@ -108,7 +109,7 @@ def test_unreadable_values_fall_back_to_the_defaults(envoy):
         ("/api/?name=a%00b", "the query contains a control character"),
         ("/api/?name=" + "a" * 257, "the name is longer than 256 bytes"),
     ]:
-        r = request(envoy, path)
+        r = request(host, path)
         assert r.status == 400, path
         assert r.body == (message + "\n").encode()
         assert r.header("cache-control") == "no-store"
@@ -135,36 +136,33 @@ def fallback_path(url):
 @pytest.mark.parametrize("name,size", [("Ada Lovelace", 64), ("jane.doe@example.com", 192),
                                        ("Élodie Núñez", 32), ("a/b & c=d?e#f+g%h", 48),
                                        ("王小明", 96), ("x.png", 40)])
-def test_gravatar_fallback_path_form_gives_the_bytes_of_the_query_form(envoy, name, size):
-    query, d = fallback_path(gravatar_url("ada@example.com", name, size, base=envoy.base))
+def test_gravatar_fallback_path_form_gives_the_bytes_of_the_query_form(host, name, size):
+    query, d = fallback_path(gravatar_url("ada@example.com", name, size, base=host.base))
     assert query["s"] == [str(size)]
-    assert f"{d.scheme}://{d.netloc}" == envoy.base
-    via_path = request(envoy, d.path)
+    assert f"{d.scheme}://{d.netloc}" == host.base
+    via_path = request(host, d.path)
     assert via_path.status == 200, via_path.body
     assert via_path.image().size == (size, size)
-    via_query = request(envoy, d.path.replace(f"/avatar/{size}/", "/avatar/", 1) + f"?size={size}")
+    via_query = request(host, d.path.replace(f"/avatar/{size}/", "/avatar/", 1) + f"?size={size}")
     assert via_path.body == via_query.body
     assert via_path.header("etag") == via_query.header("etag")
 
 
-def test_path_form_errors(envoy):
+def test_path_form_errors(host):
     for path in ["/avatar/a/b.png", "/avatar/64/x/y/z.png"]:
-        r = request(envoy, path)
+        r = request(host, path)
         assert r.status == 400
         assert r.body == (b"the avatar path is {name}, {size}/{name} or {size}/{sig}/{name}; "
                           b"encode '/' in a name as %2F\n")
-    r = request(envoy, "/avatar/64/Ada.png?size=32")
+    r = request(host, "/avatar/64/Ada.png?size=32")
     assert (r.status, r.body) == (400, b"parameter 'size' is given more than once\n")
 
 
-@pytest.fixture(scope="module")
-def signed():
+@pytest.fixture(scope="module", params=HOSTS)
+def signed(request):
     extra = json.dumps({"ui_avatars_prefix": "/api/", "signing_keys": [KEY]})
-    e = Envoy(config_text=lambda port, admin: render_config(port, admin, extra_json=extra))
-    try:
-        yield e
-    finally:
-        e.stop()
+    with running(request.param, extra) as h:
+        yield h
 
 
 def test_signed_fallbacks_carry_the_signature_in_the_path(signed):
