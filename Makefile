@@ -148,6 +148,8 @@ bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
 	cargo build --release --example bench_render --example bench_worst --example bench_crates
 	cargo build --release --target wasm32-wasip1 --example bench_crates
+	# Its fonts go into a passive segment, as the filter's do (make build).
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/bench_crates.wasm
 	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_NGINX=$(NGINX) $(PYTHON) bench/run.py
 

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 
 ROUNDS = int(os.environ.get("BENCH_GUEST_ROUNDS", "5"))
 SECONDS = os.environ.get("BENCH_GUEST_SECONDS", "2")
@@ -92,6 +93,8 @@ def guest_rows(base, refused_count):
         for _ in range(ROUNDS):
             for flood in ("hot", "distinct"):
                 runs[flood].append(one_round(base, files[flood], files["healthz"]))
+        # The filter hands its counters to Envoy once a second, on its tick.
+        time.sleep(1.5)
         refused = refused_count() - refused0
     finally:
         for path in files.values():

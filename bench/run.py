@@ -132,7 +132,7 @@ def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, 
     nocache = (main_listener.replace("name: main", "name: nocache")
                .replace(f"port_value: {main_port}", f"port_value: {nocache_port}")
                .replace('"cache_bytes": 4194304', '"cache_bytes": 0')
-               .replace('"render_budget_ms_per_s": 200', '"render_budget_ms_per_s": 0'))
+               .replace('"render_budget_ms_per_s": 100', '"render_budget_ms_per_s": 0'))
     # (a) measures render capacity: its listener renders with the budget off.
     assert '"render_budget_ms_per_s": 0' in nocache
     # Same vm_id and code: the no-cache plugin runs in the same VMs (its own

@@ -487,7 +487,7 @@ fn base64s() {
         );
     }
     // For scale: the MAC that every signed request computes once per key.
-    let key = signing::SigningKey::new("0123456789abcdef0123").expect("a key");
+    let key = signing::SigningKey::new("0123456789abcdef0123456789abcdef").expect("a key");
     let mut mac: Vec<Contender> = vec![(
         "HMAC-SHA256 of a canonical URL (signing::sign), for scale",
         "",
