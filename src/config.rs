@@ -102,8 +102,8 @@ impl Default for Config {
             cache_bytes: 4 << 20,
             metrics: true,
             signing_keys: Vec::new(),
-            render_budget_ms_per_s: 200,
-            render_burst_ms: 500,
+            render_budget_ms_per_s: 100,
+            render_burst_ms: 100,
             sizes: default_sizes(512),
         }
     }

@@ -120,7 +120,7 @@ def test_reconfigure_under_load():
     # Each epoch: the configuration in force once a change is applied. The
     # refused version leaves the previous one in force.
     base = {"max_size": 512}
-    # The render budget doubled (defaults 200 ms a second, 500 ms of burst).
+    # The render budget raised (defaults 100 ms a second, 100 ms of burst).
     raised = {**base, "palette": [PURPLE], "max_age": 86400,
               "render_budget_ms_per_s": 400, "render_burst_ms": 1000}
     epochs = [
