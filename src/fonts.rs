@@ -446,8 +446,8 @@ const RECENT_RECORDS: usize = 8;
 
 /// Where a loaded font's glyphs come from.
 enum Source {
-    /// The whole font, parsed in place.
-    Face(Face<'static>),
+    /// The whole font, parsed in place (boxed: a parsed face is 1.6 KB).
+    Face(Box<Face<'static>>),
     /// A glyph store in the segment, and the records last read from it.
     Store(
         glyph_store::Store<InSegment>,
@@ -578,7 +578,7 @@ impl Slot {
                 let data = bytes.read(0, self.spec.len)?;
                 let face = Face::parse(Box::leak(data.into_boxed_slice()), 0).ok()?;
                 let units_per_em = face.units_per_em();
-                (Source::Face(face), units_per_em)
+                (Source::Face(Box::new(face)), units_per_em)
             }
             Storage::Glyphs => {
                 let store = glyph_store::Store::open(bytes)?;
@@ -893,7 +893,10 @@ mod tests {
                 Source::Store(store, _) => store.entries(),
             };
             assert!(glyphs > 10, "{}", font.spec.file);
-            assert_eq!(font.spec.storage == Storage::Glyphs, font.spec.len > 5_000_000);
+            assert_eq!(
+                font.spec.storage == Storage::Glyphs,
+                font.spec.len > 5_000_000
+            );
         }
     }
 
@@ -923,7 +926,11 @@ mod tests {
                         continue;
                     };
                     mapped += 1;
-                    assert_eq!(Some(record.advance), file.glyph_hor_advance(id), "U+{u:04X}");
+                    assert_eq!(
+                        Some(record.advance),
+                        file.glyph_hor_advance(id),
+                        "U+{u:04X}"
+                    );
                     let mut want = Recorder::default();
                     let ink = file.outline_glyph(id, &mut want);
                     assert_eq!(record.ink, ink, "U+{u:04X}");
@@ -948,7 +955,7 @@ mod tests {
         assert_eq!(slot.spec.storage, Storage::Glyphs);
         let from_file = Loaded {
             spec: slot.spec,
-            source: Source::Face(file_face(slot.spec)),
+            source: Source::Face(Box::new(file_face(slot.spec))),
             units_per_em: 1000.0,
         };
         for c in ['王', '𠮷', '김', 'ア', 'ㄱ', '\u{3164}'] {
@@ -959,12 +966,27 @@ mod tests {
                 let got = outline(font, &found, font.em_px(body));
                 assert_eq!(got.coverage, want.coverage, "{c} at {body}");
                 assert_eq!(
-                    (got.width, got.height, got.left, got.top, got.advance.to_bits()),
-                    (want.width, want.height, want.left, want.top, want.advance.to_bits())
+                    (
+                        got.width,
+                        got.height,
+                        got.left,
+                        got.top,
+                        got.advance.to_bits()
+                    ),
+                    (
+                        want.width,
+                        want.height,
+                        want.left,
+                        want.top,
+                        want.advance.to_bits()
+                    )
                 );
             }
         }
-        assert!(f.find('\u{3040}').is_none(), "in the ranges, not in the font");
+        assert!(
+            f.find('\u{3040}').is_none(),
+            "in the ranges, not in the font"
+        );
         assert!(f.find('\u{9FFF}').is_none() || from_file.glyph('\u{9FFF}').is_some());
     }
 

@@ -52,7 +52,8 @@ pub trait Source {
 
 impl Source for [u8] {
     fn read(&self, offset: usize, len: usize) -> Option<Vec<u8>> {
-        self.get(offset..offset.checked_add(len)?).map(<[u8]>::to_vec)
+        self.get(offset..offset.checked_add(len)?)
+            .map(<[u8]>::to_vec)
     }
 }
 
@@ -93,6 +94,7 @@ impl Command {
     }
 
     /// Its points' coordinates, x0 y0 x1 y1 …
+    #[cfg(not(target_arch = "wasm32"))]
     fn coordinates(&self) -> Vec<f32> {
         match *self {
             Command::Move(x, y) | Command::Line(x, y) => vec![x, y],
@@ -140,11 +142,11 @@ impl VarInt {
             -108..=107 => out.push(byte(v.saturating_add(108))),
             108..=4715 => {
                 let d = v.saturating_sub(108);
-                out.extend([byte(d / 256 + 216), byte(d % 256)]);
+                out.extend([byte((d / 256).saturating_add(216)), byte(d % 256)]);
             }
             -4716..=-109 => {
                 let d = v.saturating_neg().saturating_sub(109);
-                out.extend([byte(d / 256 + 234), byte(d % 256)]);
+                out.extend([byte((d / 256).saturating_add(234)), byte(d % 256)]);
             }
             _ => {
                 out.push(255);
@@ -161,7 +163,7 @@ impl VarInt {
             0..=215 => Some((b.checked_sub(108)?, next)),
             216..=251 => {
                 let low = i32::from(*bytes.get(next)?);
-                let lead = if b < 234 { b - 216 } else { b - 234 };
+                let lead = b.saturating_sub(if b < 234 { 216 } else { 234 });
                 let magnitude = lead.checked_mul(256)?.checked_add(low)?;
                 let v = if b < 234 {
                     magnitude.checked_add(108)?
@@ -213,7 +215,11 @@ pub fn build(face: &ttf_parser::Face, ranges: &[(u32, u32)]) -> Result<Vec<u8>, 
         glyphs.entry(id).or_insert_with(|| {
             let mut recorder = Recorder::default();
             let ink = face.outline_glyph(id, &mut recorder);
-            (face.glyph_hor_advance(id).unwrap_or(0), ink, recorder.commands)
+            (
+                face.glyph_hor_advance(id).unwrap_or(0),
+                ink,
+                recorder.commands,
+            )
         });
     }
     let integers = glyphs
@@ -486,34 +492,38 @@ impl<S: Source> Store<S> {
         let mut previous = [0.0f32; 2];
         let mut at = 0;
         while at < stream.len() {
+            // Every opcode adds a command: more opcodes than commands
+            // (at most MAX_COMMANDS) is a malformed record.
+            if commands.len() >= count {
+                return None;
+            }
             let op = *stream.get(at)?;
             at = at.checked_add(1)?;
             let (kind, mask) = (op >> 6, op & 0x3F);
-            let points = match kind {
-                0 => {
-                    if mask & !0b1111 != 0 || (mask & 0b1000 == 0 && mask & 0b11 != 0) {
-                        return None;
-                    }
-                    if mask & 0b0100 != 0 {
+            // How many coordinates the command has, and the mask's bits
+            // that may be set.
+            let (coordinates, allowed) = match kind {
+                0 => match mask >> 2 {
+                    0b01 if mask == 0b0100 => {
                         commands.push(Command::Close);
-                    }
-                    if mask & 0b1000 == 0 {
-                        if mask == 0 {
-                            return None;
-                        }
                         continue;
                     }
-                    1
-                }
-                1 => 1,
-                2 => 2,
-                _ => 3,
+                    0b10 => (2, 0b1111),
+                    0b11 => {
+                        commands.push(Command::Close);
+                        (2, 0b1111)
+                    }
+                    _ => return None,
+                },
+                1 => (2, 0b11),
+                2 => (4, 0b1111),
+                _ => (6, 0b11_1111),
             };
-            if mask >> (2 * points) != 0 && kind != 0 {
+            if mask & !allowed != 0 {
                 return None;
             }
             let mut v = [0.0f32; 6];
-            for (i, slot) in v.iter_mut().enumerate().take(2 * points) {
+            for (i, slot) in v.iter_mut().enumerate().take(coordinates) {
                 let axis = i % 2;
                 let before = *previous.get(axis)?;
                 *slot = if mask & (1 << i) == 0 {
@@ -545,10 +555,221 @@ impl<S: Source> Store<S> {
                 2 => Command::Quad(v[0], v[1], v[2], v[3]),
                 _ => Command::Cubic(v[0], v[1], v[2], v[3], v[4], v[5]),
             });
-            if commands.len() > count {
-                return None;
-            }
         }
         (commands.len() == count).then_some(commands)
+    }
+}
+
+// Natively: the wasm build has no `build`.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use ttf_parser::Face;
+
+    fn latin() -> Face<'static> {
+        Face::parse(include_bytes!("../fonts/NotoSans-Bold.subset.ttf"), 0).unwrap()
+    }
+
+    /// A small store: Latin capitals A-E and the digits (curves with
+    /// half-unit midpoints: f32 coordinates).
+    fn small() -> Vec<u8> {
+        build(&latin(), &[(0x41, 0x45), (0x30, 0x39)]).unwrap()
+    }
+
+    /// Capitals of straight strokes only, E F H I: integer deltas.
+    fn straight() -> Vec<u8> {
+        build(&latin(), &[(0x45, 0x46), (0x48, 0x49)]).unwrap()
+    }
+
+    fn same(a: &[Command], b: &[Command]) -> bool {
+        let bits = |c: &[Command]| -> Vec<u32> {
+            c.iter()
+                .flat_map(|c| {
+                    let tag = match c {
+                        Command::Move(..) => 0,
+                        Command::Line(..) => 1,
+                        Command::Quad(..) => 2,
+                        Command::Cubic(..) => 3,
+                        Command::Close => 4,
+                    };
+                    std::iter::once(tag).chain(c.coordinates().into_iter().map(f32::to_bits))
+                })
+                .collect()
+        };
+        bits(a) == bits(b)
+    }
+
+    /// A TrueType font (quadratic outlines, half-unit midpoints): every
+    /// glyph of the store is ttf-parser's, to the bit.
+    #[test]
+    fn a_truetype_font_round_trips() {
+        let face = latin();
+        let store_bytes = build(&face, &[(0, 0x10FFFF)]).unwrap();
+        let store = Store::open(&store_bytes[..]).unwrap();
+        assert_eq!(store.units_per_em, face.units_per_em());
+        let mut quads = 0;
+        for i in 0..store.entries() {
+            let u = store.code_point(i).unwrap();
+            let id = face.glyph_index(char::from_u32(u).unwrap()).unwrap();
+            let record = store.lookup(u).unwrap();
+            let mut want = Recorder::default();
+            let ink = face.outline_glyph(id, &mut want);
+            let mut got = Recorder::default();
+            assert_eq!(record.outline(&mut got), ink, "U+{u:04X}");
+            assert!(same(&got.commands, &want.commands), "U+{u:04X}");
+            assert_eq!(Some(record.advance), face.glyph_hor_advance(id));
+            quads += got
+                .commands
+                .iter()
+                .filter(|c| matches!(c, Command::Quad(..)))
+                .count();
+        }
+        assert!(store.entries() > 1000, "{}", store.entries());
+        assert!(quads > 1000, "{quads}");
+    }
+
+    #[test]
+    fn integer_outlines_are_stored_as_deltas() {
+        let store = straight();
+        assert_eq!(store[6], 0, "deltas");
+        assert_eq!(small()[6], 1, "f32");
+        let open = Store::open(&store[..]).unwrap();
+        assert_eq!(open.entries(), 4);
+        let face = latin();
+        for c in ['E', 'F', 'H', 'I'] {
+            let record = open.lookup(u32::from(c)).unwrap();
+            let mut want = Recorder::default();
+            face.outline_glyph(face.glyph_index(c).unwrap(), &mut want);
+            assert!(same(record.commands(), &want.commands), "{c}");
+        }
+        // Smaller than the same outlines as f32 pairs.
+        let floats: usize = ['E', 'F', 'H', 'I']
+            .iter()
+            .map(|&c| open.lookup(u32::from(c)).unwrap().commands().len() * 8)
+            .sum();
+        assert!(store.len() < floats, "{} vs {floats}", store.len());
+    }
+
+    #[test]
+    fn var_ints_round_trip() {
+        let mut values: Vec<i32> = (-5000..5000).collect();
+        values.extend([i32::MIN, i32::MAX, -4717, 4716, 1 << 24, -(1 << 24)]);
+        for v in values {
+            let mut out = Vec::new();
+            VarInt::write(v, &mut out);
+            let expected_len = match v {
+                -108..=107 => 1,
+                -4716..=4715 => 2,
+                _ => 5,
+            };
+            assert_eq!(out.len(), expected_len, "{v}");
+            assert_eq!(VarInt::read(&out, 0), Some((v, out.len())), "{v}");
+            assert_eq!(VarInt::read(&out[..out.len() - 1], 0), None, "{v}");
+        }
+        for b in 252..=254 {
+            assert_eq!(VarInt::read(&[b, 0, 0, 0, 0], 0), None);
+        }
+    }
+
+    #[test]
+    fn absent_code_points_are_none() {
+        let bytes = small();
+        let store = Store::open(&bytes[..]).unwrap();
+        for u in [
+            0,
+            0x2F,
+            0x3A,
+            0x40,
+            0x46,
+            u32::from('a'),
+            0x10FFFF,
+            u32::MAX,
+        ] {
+            assert!(store.lookup(u).is_none(), "U+{u:04X}");
+        }
+        for u in (0x30..=0x39).chain(0x41..=0x45) {
+            assert!(store.lookup(u).is_some(), "U+{u:04X}");
+        }
+        assert_eq!(store.code_point(15), None);
+    }
+
+    /// Reads every code point the store maps and a few it does not; must
+    /// not panic whatever the bytes.
+    fn read_all(bytes: &[u8]) -> usize {
+        let Some(store) = Store::open(bytes) else {
+            return 0;
+        };
+        let mut found = 0;
+        for u in (0x2F..=0x4A).chain([0, u32::MAX]) {
+            if let Some(record) = store.lookup(u) {
+                record.outline(&mut Recorder::default());
+                found += 1;
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn truncated_stores_never_panic() {
+        for (bytes, entries) in [(small(), 15), (straight(), 4)] {
+            assert_eq!(read_all(&bytes), entries);
+            for len in 0..bytes.len() {
+                read_all(&bytes[..len]);
+            }
+            // Cut before its last byte, the store is not one.
+            assert!(Store::open(&bytes[..bytes.len() - 1]).is_none());
+            assert!(Store::open(&bytes[..HEADER_LEN]).is_none());
+        }
+    }
+
+    #[test]
+    fn corrupt_stores_never_panic() {
+        for bytes in [small(), straight()] {
+            // Every byte set to values that break counts, offsets, opcodes
+            // and var-ints.
+            for i in 0..bytes.len() {
+                for v in [0x00, 0x01, 0x0C, 0x3F, 0x7F, 0x80, 0xC0, 0xD8, 0xFC, 0xFF] {
+                    let mut bad = bytes.clone();
+                    bad[i] = v;
+                    read_all(&bad);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_range_offsets_and_counts_are_rejected() {
+        let bytes = small();
+        let set_u32 = |b: &mut Vec<u8>, at: usize, v: u32| {
+            b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        };
+        // An entry count whose index would pass the end.
+        let mut bad = bytes.clone();
+        set_u32(&mut bad, 8, u32::MAX);
+        assert!(Store::open(&bad[..]).is_none());
+        // A stated length past the bytes there.
+        let mut bad = bytes.clone();
+        set_u32(&mut bad, 12, bytes.len() as u32 + 1);
+        assert!(Store::open(&bad[..]).is_none());
+        // A record offset past the end, and one at the last byte.
+        for offset in [u32::MAX, bytes.len() as u32, bytes.len() as u32 - 1] {
+            let mut bad = bytes.clone();
+            set_u32(&mut bad, HEADER_LEN + 4, offset);
+            let store = Store::open(&bad[..]).unwrap();
+            assert!(store.lookup(store.code_point(0).unwrap()).is_none());
+        }
+        // A record that claims more commands than the cap.
+        let store = Store::open(&bytes[..]).unwrap();
+        let (_, offset) = store.entry(0).unwrap();
+        let mut bad = bytes.clone();
+        bad[offset + 11..offset + 13].copy_from_slice(&(MAX_COMMANDS as u16 + 1).to_le_bytes());
+        let store = Store::open(&bad[..]).unwrap();
+        assert!(store.lookup(store.code_point(0).unwrap()).is_none());
+        // A wrong magic or coordinate kind.
+        for at in [0, 6] {
+            let mut bad = bytes.clone();
+            bad[at] = 9;
+            assert!(Store::open(&bad[..]).is_none());
+        }
     }
 }
