@@ -1,5 +1,6 @@
 //! Where a VM's heap goes, measured natively with a counting allocator: the
-//! fonts, one render at each size (its transient peak above what was
+//! fonts (natively copied out of the binary as a VM copies them out of the
+//! module's font segment), one render at each size (its transient peak above what was
 //! allocated before it, and what it leaves behind), the glyph cache and a
 //! full avatar cache (bytes allocated against bytes charged). `make measure`
 //! prints it beside the Envoy figures; docs/MEMORY.md explains them.
@@ -124,18 +125,33 @@ fn main() {
     println!("| what | peak above the heap before, KiB | left on the heap, KiB |");
     println!("|---|---|---|");
     let mut none = with_cache(0);
-    row("parse every font's tables (first request)", || {
-        Fonts::get();
-    });
     row(
-        "first Latin render, 16 px (loads the Latin font's rasteriser)",
+        "the fonts of a VM (first request; nothing copied yet)",
+        || {
+            Fonts::get();
+        },
+    );
+    row(
+        "first Latin render, 16 px (copies the Latin font, 135 KB)",
         || {
             get(&mut with_cache(0), "/avatar/Ab?size=16");
         },
     );
-    row("first Han render, 16 px", || {
-        get(&mut with_cache(0), "/avatar/%E7%8E%8B?size=16");
-    });
+    row(
+        "first Han render, 16 px (reads two glyphs out of the CJK glyph store)",
+        || {
+            get(&mut with_cache(0), "/avatar/%E7%8E%8B?size=16");
+        },
+    );
+    row(
+        "200 more Han renders, distinct characters, 16 px, avatar cache off",
+        || {
+            let mut none = with_cache(0);
+            for i in 0..200 {
+                get(&mut none, &format!("/avatar/{}?size=16", han(1000 + i)));
+            }
+        },
+    );
     for size in [16, 40, 64, 128, 256, 512] {
         // Warm the glyph cache for this size, so the row is the render itself.
         get(&mut none, &format!("/avatar/{}?size={size}", latin(0)));

@@ -19,20 +19,27 @@
 //! font is [`Orientation::Upright`], and every measure and outline of its
 //! glyphs here is of the glyph turned upright.
 //!
-//! Where the bytes live: natively, in the binary. In the wasm module they
-//! are one passive data segment (put there by `examples/passive_fonts.rs`,
-//! which `make build` runs), which V8 keeps once per process with the
-//! module's bytes: no VM copies a font into its linear memory until its
-//! first request that looks a character up in it, and then only that font
-//! (an active segment would copy all 5.6 MB into every VM at start: measured
-//! 5.4 MB of RSS per VM, docs/MEMORY.md).
+//! Where the bytes live: in the wasm module, one passive data segment (put
+//! there by `examples/passive_fonts.rs`, which `make build` runs), which V8
+//! keeps once per process with the module's bytes: no VM copies a font into
+//! its linear memory until its first request that looks a character up in
+//! it, and then only that font (an active segment would copy all 5.6 MB
+//! into every VM at start: measured 5.4 MB of RSS per VM, docs/MEMORY.md).
+//! Natively they are in the binary, and copied the same way, so
+//! `examples/memory.rs` measures what a VM keeps.
 //!
-//! Invariant: a font's bytes, once there, are `'static` (embedded, or
-//! copied once and kept for the life of the VM), so parsed faces borrow them.
+//! The CJK font ([`Storage::Glyphs`]) is never copied whole: its glyphs are
+//! outlined at build time into a [`glyph_store`] (`build.rs`), which takes
+//! its place in the segment, and a VM reads one glyph's record at a time
+//! (a few hundred bytes, not the font's 5.65 MB).
+//!
+//! Invariant: a font's bytes, once copied, are `'static` (kept for the life
+//! of the VM), so parsed faces borrow them.
 
+use crate::glyph_store::{self, Record, Source as _};
 use crate::raster::Canvas;
-use std::sync::OnceLock;
-use ttf_parser::{Face, GlyphId};
+use std::sync::{Arc, Mutex, OnceLock};
+use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
 
 /// How a font's glyphs stand in a horizontal line of initials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,14 +56,26 @@ pub enum Orientation {
 /// Mongolian font's own left side bearing.
 const UPRIGHT_SIDE_BEARING: f32 = 45.0;
 
+/// How a font's bytes are kept in the module's font segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// The font file, copied whole into a VM on its first lookup and parsed
+    /// by ttf-parser.
+    File,
+    /// Its glyphs' outlines in a [`glyph_store`] built by `build.rs` (which
+    /// lists the fonts stored so): a VM reads one glyph at a time.
+    Glyphs,
+}
+
 /// One embedded font and how its letters are sized.
 #[derive(Debug)]
 pub struct FontSpec {
     pub file: &'static str,
     #[cfg(not(target_arch = "wasm32"))]
     data: &'static [u8],
-    /// Bytes in the font file.
+    /// Bytes in the segment: the font file's, or its glyph store's.
     len: usize,
+    storage: Storage,
     /// Height of the script's typical letter, in font units, that is scaled
     /// to the body height: the cap height for cased scripts, the measured
     /// ink height of a reference letter (named in the comment) otherwise,
@@ -89,9 +108,22 @@ macro_rules! font {
             #[cfg(not(target_arch = "wasm32"))]
             data: include_bytes!(concat!("../fonts/", $file)),
             len: include_bytes!(concat!("../fonts/", $file)).len(),
+            storage: Storage::File,
             body_units: $body,
             ranges: $ranges,
             orientation: $orientation,
+        }
+    };
+    (glyphs $file:literal, $body:expr, $ranges:expr) => {
+        FontSpec {
+            file: $file,
+            #[cfg(not(target_arch = "wasm32"))]
+            data: include_bytes!(concat!(env!("OUT_DIR"), "/", $file, ".glyphs")),
+            len: include_bytes!(concat!(env!("OUT_DIR"), "/", $file, ".glyphs")).len(),
+            storage: Storage::Glyphs,
+            body_units: $body,
+            ranges: $ranges,
+            orientation: Orientation::Horizontal,
         }
     };
 }
@@ -259,8 +291,9 @@ pub static FONTS: [FontSpec; 31] = [
     ),
     // 国 has 898 units of ink; ideographs and Hangul fill their square, so at
     // 1.15 × the cap height they look as big as Latin capitals: 898 / 1.15.
+    // 29,739 glyphs: served from its glyph store.
     font!(
-        "NotoSansCJKsc-Bold.subset.otf",
+        glyphs "NotoSansCJKsc-Bold.subset.otf",
         780.0,
         &[
             (0x3041, 0x30FF),
@@ -353,7 +386,7 @@ impl Turn {
 }
 
 /// A glyph's ink box `(x_min, y_min, x_max, y_max)` in font units, y up.
-fn units(r: ttf_parser::Rect) -> (f32, f32, f32, f32) {
+fn units(r: Rect) -> (f32, f32, f32, f32) {
     (
         f32::from(r.x_min),
         f32::from(r.y_min),
@@ -406,10 +439,32 @@ impl ttf_parser::OutlineBuilder for Collect {
     }
 }
 
-/// One font of this VM: its face, parsed in place.
+/// Records of a stored font kept for the next lookups of the same
+/// characters (a render looks each character up several times: whether it
+/// is drawn, its advance, its ink, its outline).
+const RECENT_RECORDS: usize = 8;
+
+/// Where a loaded font's glyphs come from.
+enum Source {
+    /// The whole font, parsed in place (boxed: a parsed face is 1.6 KB).
+    Face(Box<Face<'static>>),
+    /// A glyph store in the segment, and the records last read from it.
+    Store(
+        glyph_store::Store<InSegment>,
+        Mutex<Vec<(char, Arc<Record>)>>,
+    ),
+}
+
+/// A glyph of a loaded font.
+enum Found {
+    Id(GlyphId),
+    Record(Arc<Record>),
+}
+
+/// One font of this VM.
 struct Loaded {
     spec: &'static FontSpec,
-    face: Face<'static>,
+    source: Source,
     units_per_em: f32,
 }
 
@@ -419,11 +474,62 @@ impl Loaded {
         body_px / (self.spec.body_units / self.units_per_em)
     }
 
-    /// Where glyph `id` is drawn: as designed, or stood upright with its
+    /// The glyph of `c`, if the font has one (other than `.notdef`).
+    fn glyph(&self, c: char) -> Option<Found> {
+        match &self.source {
+            Source::Face(face) => {
+                let id = face.glyph_index(c)?;
+                (id.0 != 0).then_some(Found::Id(id))
+            }
+            Source::Store(store, recent) => {
+                let kept = recent.try_lock().ok().and_then(|r| {
+                    r.iter()
+                        .find(|(k, _)| *k == c)
+                        .map(|(_, record)| Arc::clone(record))
+                });
+                if let Some(record) = kept {
+                    return Some(Found::Record(record));
+                }
+                let record = Arc::new(store.lookup(u32::from(c))?);
+                // Never contended (one render at a time per VM); if it
+                // were, this record is simply not kept.
+                if let Ok(mut r) = recent.try_lock() {
+                    if r.len() >= RECENT_RECORDS {
+                        r.remove(0);
+                    }
+                    r.push((c, Arc::clone(&record)));
+                }
+                Some(Found::Record(record))
+            }
+        }
+    }
+
+    /// Glyph `g`'s advance and ink box, in font units, as designed.
+    fn metrics(&self, g: &Found) -> (f32, Option<Rect>) {
+        match (&self.source, g) {
+            (Source::Face(face), Found::Id(id)) => (
+                f32::from(face.glyph_hor_advance(*id).unwrap_or(0)),
+                face.glyph_bounding_box(*id),
+            ),
+            (_, Found::Record(r)) => (f32::from(r.advance), r.ink),
+            (Source::Store(..), Found::Id(_)) => (0.0, None),
+        }
+    }
+
+    /// Feeds glyph `g`'s outline to `to`; its ink box, `None` without one.
+    fn outline_glyph(&self, g: &Found, to: &mut dyn OutlineBuilder) -> Option<Rect> {
+        match (&self.source, g) {
+            (Source::Face(face), Found::Id(id)) => face.outline_glyph(*id, to),
+            (_, Found::Record(r)) => r.outline(to),
+            (Source::Store(..), Found::Id(_)) => None,
+        }
+    }
+
+    /// Where glyph `g` is drawn: as designed, or stood upright with its
     /// start at the body height and its ink between side bearings.
-    fn placement(&self, id: GlyphId) -> Placement {
-        let advance = f32::from(self.face.glyph_hor_advance(id).unwrap_or(0));
-        let ink = self.face.glyph_bounding_box(id).map(units);
+    fn placement(&self, g: &Found) -> Placement {
+        let (advance, ink) = self.metrics(g);
+        let ink = ink.map(units);
         match (self.spec.orientation, ink) {
             (Orientation::Upright, Some((x_min, y_min, _, y_max))) => {
                 let turn = Some(Turn {
@@ -459,50 +565,87 @@ impl Slot {
     /// The font, its bytes fetched and its face parsed on first call; `None`
     /// if either failed (its characters then fall through to later fonts).
     fn get(&self) -> Option<&Loaded> {
-        self.loaded
-            .get_or_init(|| {
-                let data = font_bytes(self.spec, self.offset)?;
-                let face = Face::parse(data, 0).ok()?;
-                Some(Loaded {
-                    spec: self.spec,
-                    units_per_em: f32::from(face.units_per_em()),
-                    face,
-                })
-            })
-            .as_ref()
+        self.loaded.get_or_init(|| self.load()).as_ref()
+    }
+
+    fn load(&self) -> Option<Loaded> {
+        let bytes = InSegment {
+            spec: self.spec,
+            offset: self.offset,
+        };
+        let (source, units_per_em) = match self.spec.storage {
+            Storage::File => {
+                let data = bytes.read(0, self.spec.len)?;
+                let face = Face::parse(Box::leak(data.into_boxed_slice()), 0).ok()?;
+                let units_per_em = face.units_per_em();
+                (Source::Face(Box::new(face)), units_per_em)
+            }
+            Storage::Glyphs => {
+                let store = glyph_store::Store::open(bytes)?;
+                let units_per_em = store.units_per_em;
+                (Source::Store(store, Mutex::new(Vec::new())), units_per_em)
+            }
+        };
+        Some(Loaded {
+            spec: self.spec,
+            source,
+            units_per_em: f32::from(units_per_em),
+        })
     }
 }
 
-/// Natively the fonts are in the binary.
+/// One font's bytes in the module's font segment.
+#[derive(Debug)]
+struct InSegment {
+    spec: &'static FontSpec,
+    /// Where the font starts in the segment (natively its bytes are
+    /// `spec.data`).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    offset: usize,
+}
+
+/// Natively the fonts are in the binary: a read copies from there, as a
+/// VM's copies from the segment.
 #[cfg(not(target_arch = "wasm32"))]
-fn font_bytes(spec: &'static FontSpec, _offset: usize) -> Option<&'static [u8]> {
-    Some(spec.data)
+impl glyph_store::Source for InSegment {
+    fn read(&self, offset: usize, len: usize) -> Option<Vec<u8>> {
+        self.spec.data.read(offset, len)
+    }
 }
 
-/// In a VM, a font's bytes are copied out of the module's passive font
-/// segment into this VM's memory on first use, and kept.
+/// In a VM, a read copies a range of the module's passive font segment into
+/// this VM's memory.
 #[cfg(target_arch = "wasm32")]
-fn font_bytes(spec: &'static FontSpec, offset: usize) -> Option<&'static [u8]> {
-    #[link(wasm_import_module = "monogram")]
-    extern "C" {
-        /// Copies `len` bytes from `offset` of the module's font segment to
-        /// `dst`: 1 if they were all there, else 0 and nothing copied. Not a
-        /// host function: examples/passive_fonts.rs defines it in the module
-        /// (`memory.init`), replacing this import ([`SEGMENT_IMPORT`]).
-        fn fonts_read(dst: *mut u8, offset: u32, len: u32) -> u32;
+impl glyph_store::Source for InSegment {
+    fn read(&self, offset: usize, len: usize) -> Option<Vec<u8>> {
+        #[link(wasm_import_module = "monogram")]
+        extern "C" {
+            /// Copies `len` bytes from `offset` of the module's font segment
+            /// to `dst`: 1 if they were all there, else 0 and nothing
+            /// copied. Not a host function: examples/passive_fonts.rs
+            /// defines it in the module (`memory.init`), replacing this
+            /// import ([`SEGMENT_IMPORT`]).
+            fn fonts_read(dst: *mut u8, offset: u32, len: u32) -> u32;
+        }
+        // Within this font: a read never reaches into the next one.
+        if offset.checked_add(len)? > self.spec.len {
+            return None;
+        }
+        let at = u32::try_from(self.offset.checked_add(offset)?).ok()?;
+        let count = u32::try_from(len).ok()?;
+        let mut bytes = vec![0u8; len];
+        // SAFETY: `bytes` is `len` writable bytes, and the function writes no others.
+        let copied = unsafe { fonts_read(bytes.as_mut_ptr(), at, count) };
+        (copied == 1).then_some(bytes)
     }
-    let mut bytes = vec![0u8; spec.len];
-    let (offset, len) = (u32::try_from(offset).ok()?, u32::try_from(spec.len).ok()?);
-    // SAFETY: `bytes` is `len` writable bytes, and the function writes no others.
-    let copied = unsafe { fonts_read(bytes.as_mut_ptr(), offset, len) };
-    (copied == 1).then(|| &*Box::leak(bytes.into_boxed_slice()))
 }
 
 /// The import that examples/passive_fonts.rs turns into the function that
 /// reads the font segment: (module, name).
 pub const SEGMENT_IMPORT: (&str, &str) = ("monogram", "fonts_read");
 
-/// The module's font segment: every font file in [`FONTS`] order, end to end.
+/// The module's font segment: every font file (or glyph store) in [`FONTS`]
+/// order, end to end.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn segment() -> Vec<u8> {
     FONTS.iter().flat_map(|f| f.data.iter().copied()).collect()
@@ -541,15 +684,12 @@ impl Fonts {
 
     /// The font that draws `c`, and its glyph: the first in [`FONTS`] order
     /// that has it, loading fonts up to that one.
-    fn find(&self, c: char) -> Option<(&Loaded, GlyphId)> {
+    fn find(&self, c: char) -> Option<(&Loaded, Found)> {
         self.fonts
             .iter()
             .filter(|slot| slot.spec.may_have(c))
             .filter_map(Slot::get)
-            .find_map(|f| {
-                let id = f.face.glyph_index(c)?;
-                (id.0 != 0).then_some((f, id))
-            })
+            .find_map(|f| Some((f, f.glyph(c)?)))
     }
 
     /// The body height, in pixels, of text whose Latin em is `em_px`: what
@@ -578,7 +718,7 @@ impl Fonts {
         let Some((font, id)) = self.find(c) else {
             return 0.0;
         };
-        font.placement(id).advance * font.em_px(body_px) / font.units_per_em
+        font.placement(&id).advance * font.em_px(body_px) / font.units_per_em
     }
 
     /// `c`'s ink box `(left, top, right, bottom)` at body height `body_px`,
@@ -586,7 +726,7 @@ impl Fonts {
     /// without rasterising. `None` for a character without ink (or glyph).
     pub fn ink_box(&self, c: char, body_px: f32) -> Option<(f32, f32, f32, f32)> {
         let (font, id) = self.find(c)?;
-        let (x_min, y_min, x_max, y_max) = font.placement(id).ink?;
+        let (x_min, y_min, x_max, y_max) = font.placement(&id).ink?;
         let scale = font.em_px(body_px) / font.units_per_em;
         Some((x_min * scale, -y_max * scale, x_max * scale, -y_min * scale))
     }
@@ -597,13 +737,13 @@ impl Fonts {
     pub fn outline(&self, c: char, body_px: f32) -> Option<Outline> {
         let (font, id) = self.find(c)?;
         let scale = font.em_px(body_px) / font.units_per_em;
-        let place = font.placement(id);
+        let place = font.placement(&id);
         let mut collect = Collect {
             scale,
             turn: place.turn,
             segments: Vec::new(),
         };
-        let bounds = match font.face.outline_glyph(id, &mut collect) {
+        let bounds = match font.outline_glyph(&id, &mut collect) {
             Some(b) => {
                 let (x_min, y_min, x_max, y_max) = Turn::rect(place.turn, units(b));
                 (x_min * scale, -y_max * scale, x_max * scale, -y_min * scale)
@@ -624,12 +764,12 @@ impl Fonts {
         let Some((font, id)) = self.find(c) else {
             return Glyph::empty(0.0);
         };
-        outline(font, id, font.em_px(body_px))
+        outline(font, &id, font.em_px(body_px))
     }
 }
 
 /// Outlines glyph `id` at em size `em` pixels and fills it into a coverage mask.
-fn outline(font: &Loaded, id: GlyphId, em: f32) -> Glyph {
+fn outline(font: &Loaded, id: &Found, em: f32) -> Glyph {
     let scale = em / font.units_per_em;
     let place = font.placement(id);
     let advance = place.advance * scale;
@@ -654,7 +794,7 @@ fn outline(font: &Loaded, id: GlyphId, em: f32) -> Glyph {
         dx: -(left as f32),
         dy: -(top as f32),
     };
-    if font.face.outline_glyph(id, &mut sink).is_none() {
+    if font.outline_glyph(id, &mut sink).is_none() {
         return Glyph::empty(advance);
     }
     Glyph {
@@ -709,6 +849,38 @@ impl ttf_parser::OutlineBuilder for CanvasSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::glyph_store::{Command, Recorder};
+
+    /// The font file of `spec`, parsed (for a stored font, the file its
+    /// store was built from).
+    fn file_face(spec: &FontSpec) -> Face<'static> {
+        let path = format!("{}/fonts/{}", env!("CARGO_MANIFEST_DIR"), spec.file);
+        let data = std::fs::read(path).unwrap();
+        Face::parse(Box::leak(data.into_boxed_slice()), 0).unwrap()
+    }
+
+    fn face_of(font: &Loaded) -> &Face<'static> {
+        match &font.source {
+            Source::Face(face) => face,
+            Source::Store(..) => panic!("{} is stored", font.spec.file),
+        }
+    }
+
+    /// Every f32 of `commands`, as bits: equal only if bit-identical.
+    fn bits(commands: &[Command]) -> Vec<(u8, Vec<u32>)> {
+        commands
+            .iter()
+            .map(|c| match *c {
+                Command::Move(x, y) => (0, vec![x.to_bits(), y.to_bits()]),
+                Command::Line(x, y) => (1, vec![x.to_bits(), y.to_bits()]),
+                Command::Quad(a, b, x, y) => (2, [a, b, x, y].map(f32::to_bits).to_vec()),
+                Command::Cubic(a, b, c, d, x, y) => {
+                    (3, [a, b, c, d, x, y].map(f32::to_bits).to_vec())
+                }
+                Command::Close => (4, Vec::new()),
+            })
+            .collect()
+    }
 
     #[test]
     fn every_font_parses() {
@@ -716,8 +888,118 @@ mod tests {
         assert_eq!(f.fonts.len(), FONTS.len());
         for slot in &f.fonts {
             let font = slot.get().unwrap();
-            assert!(font.face.number_of_glyphs() > 10, "{}", font.spec.file);
+            let glyphs = match &font.source {
+                Source::Face(face) => usize::from(face.number_of_glyphs()),
+                Source::Store(store, _) => store.entries(),
+            };
+            assert!(glyphs > 10, "{}", font.spec.file);
+            assert_eq!(
+                font.spec.storage == Storage::Glyphs,
+                font.spec.len > 5_000_000
+            );
         }
+    }
+
+    /// The store of each stored font gives, for every code point of the
+    /// font file in its ranges, ttf-parser's advance, ink box and outline,
+    /// to the bit; and nothing for a code point the file does not map.
+    #[test]
+    fn a_stored_font_gives_what_its_file_gives() {
+        let f = Fonts::get().unwrap();
+        let stored = f.fonts.iter().filter(|s| s.spec.storage == Storage::Glyphs);
+        let mut checked = 0;
+        for slot in stored {
+            let file = file_face(slot.spec);
+            let font = slot.get().unwrap();
+            let Source::Store(store, _) = &font.source else {
+                panic!("{} is not stored", slot.spec.file);
+            };
+            assert_eq!(store.units_per_em, file.units_per_em());
+            let mut mapped = 0;
+            for &(first, last) in slot.spec.ranges {
+                for u in first..=last {
+                    let c = char::from_u32(u).unwrap();
+                    let id = file.glyph_index(c).filter(|id| id.0 != 0);
+                    let record = store.lookup(u);
+                    let (Some(id), Some(record)) = (id, record.as_ref()) else {
+                        assert_eq!(id.is_some(), record.is_some(), "U+{u:04X}");
+                        continue;
+                    };
+                    mapped += 1;
+                    assert_eq!(
+                        Some(record.advance),
+                        file.glyph_hor_advance(id),
+                        "U+{u:04X}"
+                    );
+                    let mut want = Recorder::default();
+                    let ink = file.outline_glyph(id, &mut want);
+                    assert_eq!(record.ink, ink, "U+{u:04X}");
+                    assert_eq!(record.ink, file.glyph_bounding_box(id), "U+{u:04X}");
+                    let mut got = Recorder::default();
+                    assert_eq!(record.outline(&mut got), ink);
+                    assert_eq!(bits(&got.commands), bits(&want.commands), "U+{u:04X}");
+                }
+            }
+            assert_eq!(mapped, store.entries(), "{}", slot.spec.file);
+            checked += mapped;
+        }
+        assert!(checked > 29_000, "{checked}");
+    }
+
+    /// Through the store, [`Fonts`] measures and draws as it would from the
+    /// parsed file.
+    #[test]
+    fn stored_glyphs_measure_and_draw_as_the_file() {
+        let f = Fonts::get().unwrap();
+        let slot = f.fonts.last().unwrap();
+        assert_eq!(slot.spec.storage, Storage::Glyphs);
+        let from_file = Loaded {
+            spec: slot.spec,
+            source: Source::Face(Box::new(file_face(slot.spec))),
+            units_per_em: 1000.0,
+        };
+        for c in ['王', '𠮷', '김', 'ア', 'ㄱ', '\u{3164}'] {
+            let (font, found) = f.find(c).unwrap();
+            let id = from_file.glyph(c).unwrap();
+            for body in [13.0, 100.0, 333.3] {
+                let want = outline(&from_file, &id, from_file.em_px(body));
+                let got = outline(font, &found, font.em_px(body));
+                assert_eq!(got.coverage, want.coverage, "{c} at {body}");
+                assert_eq!(
+                    (
+                        got.width,
+                        got.height,
+                        got.left,
+                        got.top,
+                        got.advance.to_bits()
+                    ),
+                    (
+                        want.width,
+                        want.height,
+                        want.left,
+                        want.top,
+                        want.advance.to_bits()
+                    )
+                );
+            }
+        }
+        assert!(
+            f.find('\u{3040}').is_none(),
+            "in the ranges, not in the font"
+        );
+        assert!(f.find('\u{9FFF}').is_none() || from_file.glyph('\u{9FFF}').is_some());
+    }
+
+    #[test]
+    fn recent_records_stay_bounded() {
+        let f = Fonts::get().unwrap();
+        for u in 0x4E00..0x4E00 + 100 {
+            f.has_glyph(char::from_u32(u).unwrap());
+        }
+        let Source::Store(_, recent) = &f.fonts.last().unwrap().get().unwrap().source else {
+            panic!("the CJK font is stored");
+        };
+        assert!(recent.lock().unwrap().len() <= RECENT_RECORDS);
     }
 
     #[cfg(not(target_arch = "wasm32"))]
@@ -738,7 +1020,8 @@ mod tests {
         let f = Fonts::get().unwrap();
         for slot in &f.fonts {
             let font = slot.get().unwrap();
-            let cmap = font.face.tables().cmap.unwrap();
+            let file = file_face(font.spec);
+            let cmap = file.tables().cmap.unwrap();
             let mut outside = Vec::new();
             let mut count = 0;
             for sub in cmap.subtables.into_iter().filter(|s| s.is_unicode()) {
@@ -760,7 +1043,7 @@ mod tests {
         let f = Fonts::get().unwrap();
         let latin = f.fonts.first().unwrap().get().unwrap();
         assert_eq!(
-            latin.face.capital_height().map(f32::from),
+            face_of(latin).capital_height().map(f32::from),
             Some(latin.spec.body_units)
         );
     }
@@ -841,8 +1124,8 @@ mod tests {
             .find(|l| l.spec.orientation == Orientation::Upright);
         let font = font.unwrap().get().unwrap();
         // ᠠ lies 909 units long and 783 high in the font (x 10..919, y 53..836).
-        let id = font.face.glyph_index('ᠠ').unwrap();
-        let lying = font.face.glyph_bounding_box(id).unwrap();
+        let id = face_of(font).glyph_index('ᠠ').unwrap();
+        let lying = face_of(font).glyph_bounding_box(id).unwrap();
         assert_eq!(
             (lying.x_min, lying.x_max, lying.y_min, lying.y_max),
             (10, 919, 53, 836)

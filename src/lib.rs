@@ -8,22 +8,23 @@
 //! an avatar request; [`ui_avatars`] for ui-avatars' URLs, into the same
 //! request) → [`signing`] → [`avatar`] (initials from [`initials`],
 //! colour from [`colour`]) → [`etag`] (a 304 ends here) → [`draw`]: [`layout`]
-//! places the text, [`render`] draws pixels (glyphs from [`fonts`] through
-//! [`glyph_cache`] and [`raster`]) and [`encode`] + [`deflate`] make the PNG,
-//! or [`svg`] writes outlines → [`headers`] → back to the host; [`report`]
-//! says what happened and [`metrics`] counts it. [`error`] is every way it
-//! can fail, with its status. [`script`] classifies characters for the
-//! initials rules, the layout and metrics; [`shape`], [`font_size`] and
-//! [`config`] are read everywhere.
+//! places the text, [`render`] draws pixels (glyphs from [`fonts`], the CJK
+//! font's out of a [`glyph_store`], through [`glyph_cache`] and [`raster`])
+//! and [`encode`] + [`deflate`] make the PNG, or [`svg`] writes outlines →
+//! [`headers`] → back to the host; [`report`] says what happened and
+//! [`metrics`] counts it. [`error`] is every way it can fail, with its
+//! status. [`script`] classifies characters for the initials rules, the
+//! layout and metrics; [`shape`], [`font_size`] and [`config`] are read
+//! everywhere.
 //!
 //! [`state`] is what a VM keeps between requests: the [`cache`] and the
 //! render [`budget`].
 //!
 //! Modules import only modules listed before them in that flow's layers:
 //! error, script, shape, font_size, colour, signing, config, initials,
-//! request, ui_avatars, raster, fonts, glyph_cache, layout, avatar, render,
-//! svg, deflate, encode, draw, etag, report, http, headers, cache, budget,
-//! state, metrics, response, filter.
+//! request, ui_avatars, raster, glyph_store, fonts, glyph_cache, layout,
+//! avatar, render, svg, deflate, encode, draw, etag, report, http, headers,
+//! cache, budget, state, metrics, response, filter.
 #![cfg_attr(
     not(test),
     deny(
@@ -53,6 +54,7 @@ pub mod filter;
 pub mod font_size;
 pub mod fonts;
 pub mod glyph_cache;
+pub mod glyph_store;
 pub mod headers;
 pub mod http;
 pub mod initials;
