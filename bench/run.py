@@ -175,7 +175,7 @@ def render_time_totals(envoy):
 
 def refused_total(envoy):
     """Renders the budget refused so far, over every listener."""
-    text = envoy.admin("/stats/prometheus?filter=monogram_requests")
+    text = envoy.admin("/stats/prometheus?filter=monogram.requests")
     return sum(float(v) for v in re.findall(r'^monogram_requests\{[^}]*outcome="refused"[^}]*\} ([\d.e+]+)$',
                                             text, re.M))
 

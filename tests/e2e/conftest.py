@@ -62,9 +62,16 @@ def host(request):
 
 
 def pytest_terminal_summary(terminalreporter):
-    # The one line that says the Nginx half did not run, and why.
+    # One line that says whether the Nginx half ran (and how it went), or
+    # why it did not.
     if nginx_binary() is None:
         terminalreporter.write_line(missing_message())
+        return
+    counts = {outcome: sum("nginx" in r.nodeid for r in terminalreporter.stats.get(outcome, []))
+              for outcome in ("passed", "failed", "error", "skipped")}
+    terminalreporter.write_line(
+        f"Nginx half ({nginx_binary()}): tests naming nginx: " +
+        ", ".join(f"{n} {outcome}" for outcome, n in counts.items()))
 
 
 class Reply:
