@@ -1,9 +1,10 @@
 //! Each hand-written piece of monogram against the crates that could replace
 //! it, time and bytes measured in one run: the PNG encoder (src/encode.rs +
-//! src/deflate.rs) against the png crate and miniz_oxide, the glyph
-//! rasteriser (src/raster.rs) against tiny-skia and ab_glyph_rasterizer on
-//! the same outlines; and the crates in use where a crate was as good: the
-//! avatar cache (`lru`) and the `sig` base64 (`base64ct`, beside `base64`).
+//! src/deflate.rs) against the png crate and miniz_oxide; and the crates in
+//! use where a crate was as good: the glyph rasteriser (ab_glyph_rasterizer,
+//! against the hand-written one it replaced and tiny-skia, on the same
+//! outlines), the avatar cache (`lru`) and the `sig` base64 (`base64ct`,
+//! beside `base64`).
 //!
 //! Run by `make bench` natively and, built for wasm32-wasip1, under node's V8
 //! (the engine Envoy runs the filter in); bench/run.py adds each piece's wasm
@@ -37,10 +38,10 @@ use std::time::Instant;
 
 #[path = "../bench/wasm-size/src/alternatives.rs"]
 mod alternatives;
-/// What alternatives.rs calls ours.
-mod raster {
-    pub use monogram::raster::Canvas;
-}
+/// The hand-written rasteriser monogram used before ab_glyph_rasterizer,
+/// kept beside the probe to be measured against it.
+#[path = "../bench/wasm-size/src/raster.rs"]
+mod raster;
 
 /// Counts the bytes held on the heap, so the caches' own memory per entry can
 /// be measured (natively and in wasm alike).
@@ -221,7 +222,7 @@ fn encoders(fonts: &Fonts) {
 
 // ---- rasteriser --------------------------------------------------------------
 
-/// One letter from each font but the Latin one (src/raster.rs fills them all).
+/// One letter from each font but the Latin one.
 const LETTERS: [char; 10] = ['Ա', 'Ა', 'ה', 'م', 'क', 'ক', 'க', 'ก', '国', '한'];
 
 /// A glyph outline moved to its pixel box: side lengths and steps.
@@ -275,20 +276,24 @@ fn rasterisers(fonts: &Fonts) {
         assert_eq!(glyphs.len(), LETTERS.len(), "every letter has an outline");
         let n = glyphs.len();
         let mut contenders: Vec<Named<Fill>> = vec![
-            ("monogram (src/raster.rs)", "ours-raster", fill_ours),
+            (
+                "ab_glyph_rasterizer 0.1 (in use: src/fonts.rs)",
+                "ab-glyph-rasterizer",
+                fill_ab_glyph,
+            ),
+            (
+                "hand-written signed-area rasteriser (used before; bench/wasm-size/src/raster.rs)",
+                "ours-raster",
+                fill_ours,
+            ),
             (
                 "tiny-skia 0.12, Mask::fill_path (anti-aliased)",
                 "tiny-skia",
                 fill_tiny_skia,
             ),
-            (
-                "ab_glyph_rasterizer 0.1",
-                "ab-glyph-rasterizer",
-                fill_ab_glyph,
-            ),
         ];
-        // How far each coverage is from ours, in levels of 255.
-        let reference: Vec<Vec<u8>> = glyphs.iter().map(fill_ours).collect();
+        // How far each coverage is from the one in use, in levels of 255.
+        let reference: Vec<Vec<u8>> = glyphs.iter().map(fill_ab_glyph).collect();
         let mut diffs = Vec::new();
         for (_, _, f) in &contenders {
             let (mut sum, mut max, mut pixels) = (0u64, 0u8, 0usize);

@@ -17,7 +17,7 @@ use std::fmt::Write;
 /// Bumped whenever the same request could encode to different bytes (any
 /// change in layout, rasterising, encoding, fonts or SVG output), so ETags,
 /// and the caches keyed on them, never outlive the renderer that made them.
-pub const RENDER_VERSION: &str = "monogram-4";
+pub const RENDER_VERSION: &str = "monogram-5";
 
 /// Bytes of the SHA-256 digest kept in the ETag.
 const ETAG_BYTES: usize = 16;

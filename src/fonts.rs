@@ -37,7 +37,7 @@
 //! of the VM), so parsed faces borrow them.
 
 use crate::glyph_store::{self, Record, Source as _};
-use crate::raster::Canvas;
+use ab_glyph_rasterizer::{point, Point, Rasterizer};
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
 
@@ -788,7 +788,10 @@ fn outline(font: &Loaded, id: &Found, em: f32) -> Glyph {
         return Glyph::empty(advance);
     };
     let mut sink = CanvasSink {
-        canvas: Canvas::new(width, height),
+        canvas: Rasterizer::new(width, height),
+        width: width as f32,
+        start: point(0.0, 0.0),
+        pen: point(0.0, 0.0),
         scale,
         turn: place.turn,
         dx: -(left as f32),
@@ -803,14 +806,24 @@ fn outline(font: &Loaded, id: &Found, em: f32) -> Glyph {
         left,
         top,
         advance,
-        coverage: sink.canvas.coverage(),
+        coverage: sink.coverage(),
     }
 }
 
-/// Feeds a ttf-parser outline (font units, y up) to a canvas (pixels, y
-/// down, origin at the glyph box's top left).
+/// Feeds a ttf-parser outline (font units, y up) to ab_glyph_rasterizer's
+/// signed-area accumulator (pixels, y down, origin at the glyph box's top
+/// left), closing each contour itself (the rasteriser only draws edges).
+///
+/// x is clamped to the canvas, `0..=width`: an outline within its own
+/// bounding box (which the canvas is sized from) is never changed by that,
+/// and a malformed one cannot bleed coverage into the next row, which the
+/// rasteriser would do (it clips rows, not columns). y it clips itself.
 struct CanvasSink {
-    canvas: Canvas,
+    canvas: Rasterizer,
+    width: f32,
+    /// Where the current contour started, and the pen, in pixels.
+    start: Point,
+    pen: Point,
     scale: f32,
     turn: Option<Turn>,
     dx: f32,
@@ -818,31 +831,52 @@ struct CanvasSink {
 }
 
 impl CanvasSink {
-    fn at(&self, x: f32, y: f32) -> (f32, f32) {
+    fn at(&self, x: f32, y: f32) -> Point {
         let (x, y) = Turn::at(self.turn, x, y);
-        (x * self.scale + self.dx, -y * self.scale + self.dy)
+        let x = (x * self.scale + self.dx).clamp(0.0, self.width);
+        point(x, -y * self.scale + self.dy)
+    }
+
+    fn close_contour(&mut self) {
+        if self.pen != self.start {
+            self.canvas.draw_line(self.pen, self.start);
+            self.pen = self.start;
+        }
+    }
+
+    /// The coverage bytes, `width * height`: 0 = none, 255 = full.
+    fn coverage(mut self) -> Vec<u8> {
+        self.close_contour();
+        let mut out = Vec::new();
+        self.canvas
+            .for_each_pixel(|_, c| out.push((c.min(1.0) * 255.0 + 0.5) as u8));
+        out
     }
 }
 
 impl ttf_parser::OutlineBuilder for CanvasSink {
     fn move_to(&mut self, x: f32, y: f32) {
-        let (x, y) = self.at(x, y);
-        self.canvas.move_to(x, y);
+        self.close_contour();
+        self.start = self.at(x, y);
+        self.pen = self.start;
     }
     fn line_to(&mut self, x: f32, y: f32) {
-        let (x, y) = self.at(x, y);
-        self.canvas.line_to(x, y);
+        let p = self.at(x, y);
+        self.canvas.draw_line(self.pen, p);
+        self.pen = p;
     }
     fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
-        let ((x1, y1), (x, y)) = (self.at(x1, y1), self.at(x, y));
-        self.canvas.quad_to(x1, y1, x, y);
+        let (p1, p) = (self.at(x1, y1), self.at(x, y));
+        self.canvas.draw_quad(self.pen, p1, p);
+        self.pen = p;
     }
     fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
-        let ((x1, y1), (x2, y2), (x, y)) = (self.at(x1, y1), self.at(x2, y2), self.at(x, y));
-        self.canvas.cubic_to(x1, y1, x2, y2, x, y);
+        let (p1, p2, p) = (self.at(x1, y1), self.at(x2, y2), self.at(x, y));
+        self.canvas.draw_cubic(self.pen, p1, p2, p);
+        self.pen = p;
     }
     fn close(&mut self) {
-        self.canvas.close();
+        self.close_contour();
     }
 }
 

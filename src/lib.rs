@@ -9,7 +9,8 @@
 //! request) → [`signing`] → [`avatar`] (initials from [`initials`],
 //! colour from [`colour`]) → [`etag`] (a 304 ends here) → [`draw`]: [`layout`]
 //! places the text, [`render`] draws pixels (glyphs from [`fonts`], the CJK
-//! font's out of a [`glyph_store`], through [`glyph_cache`] and [`raster`])
+//! font's out of a [`glyph_store`], filled by ab_glyph_rasterizer, kept in
+//! [`glyph_cache`])
 //! and [`encode`] + [`deflate`] make the PNG, or [`svg`] writes outlines →
 //! [`headers`] → back to the host; [`report`] says what happened and
 //! [`metrics`] counts it. [`error`] is every way it can fail, with its
@@ -22,7 +23,7 @@
 //!
 //! Modules import only modules listed before them in that flow's layers:
 //! error, script, shape, font_size, colour, signing, config, initials,
-//! request, ui_avatars, raster, glyph_store, fonts, glyph_cache, layout,
+//! request, ui_avatars, glyph_store, fonts, glyph_cache, layout,
 //! avatar, render, svg, deflate, encode, draw, etag, report, http, headers,
 //! cache, budget, state, metrics, response, filter.
 #![cfg_attr(
@@ -60,7 +61,6 @@ pub mod http;
 pub mod initials;
 pub mod layout;
 pub mod metrics;
-pub mod raster;
 pub mod render;
 pub mod report;
 pub mod request;

@@ -47,7 +47,6 @@ mod alternatives;
 mod cache;
 #[path = "../../../src/deflate.rs"]
 mod deflate;
-#[path = "../../../src/raster.rs"]
 mod raster;
 
 /// What src/cache.rs takes from the rest of monogram: two field types of its entry.
