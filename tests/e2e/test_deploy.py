@@ -135,8 +135,8 @@ def test_nginx_runs_the_filter_in_the_avatar_location_with_a_content_handler(ngi
 # Host functions ngx_wasm_module registers (its proxy-wasm and WASI host
 # function tables). A module importing anything else does not load there.
 # Some are registered as "not yet implemented" and trap when called; the
-# filter calls none of those with the release the tests run (see README,
-# Nginx).
+# filter calls none of those with the release the tests run (see docs/DESIGN.md,
+# "A request's path").
 NGX_WASM_MODULE_IMPORTS = {
     "env": {
         "proxy_log", "proxy_get_log_level", "proxy_set_effective_context", "proxy_done",

@@ -11,7 +11,7 @@ from test_signing import NEW, OLD, avatar_url, readme_snippet  # noqa: F401 - fi
 
 
 def env_config(port, admin):
-    """envoy.yaml with the configuration and environment of the README's snippet."""
+    """envoy.yaml with the configuration and environment of docs/SIGNING.md's keys-env snippet."""
     snippet = yaml.safe_load(readme_snippet("keys-env"))
     env = snippet["vm_config"]["environment_variables"]
     assert env == {"host_env_keys": ["MONOGRAM_SIGNING_KEYS"]}
