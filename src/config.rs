@@ -3,9 +3,9 @@
 //! invalid key makes [`Config::from_json`] fail with a message naming it, so
 //! the host refuses the configuration instead of serving surprises.
 
-use crate::colour::{Rgb, DEFAULT_PALETTE};
-use crate::shape::Shape;
-use crate::signing::{SigningKey, MAX_KEYS, MIN_KEY_BYTES};
+use crate::avatar::colour::{Rgb, DEFAULT_PALETTE};
+use crate::avatar::shape::Shape;
+use crate::doors::signing::{SigningKey, MAX_KEYS, MIN_KEY_BYTES};
 use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -22,7 +22,7 @@ pub const MAX_SIZE_LIMIT: u32 = 2048;
 pub struct Config {
     /// Path prefix the filter answers under; starts and ends with `/`.
     pub path_prefix: String,
-    /// Prefix of the ui-avatars door ([`crate::ui_avatars`]); `None` (the
+    /// Prefix of the ui-avatars door ([`crate::doors::ui_avatars`]); `None` (the
     /// default) turns it off. Starts and ends with `/`; neither it nor
     /// `path_prefix` starts with the other, so a path has one meaning.
     pub ui_avatars_prefix: Option<String>,

@@ -17,14 +17,14 @@
 //! segments means the path form; a name with a `/` is written `%2F`.
 //!
 //! [`Door`] says which door a path came in by; the ui-avatars door has its
-//! own parser ([`crate::ui_avatars`]) that ends in the same [`AvatarRequest`].
+//! own parser ([`crate::doors::ui_avatars`]) that ends in the same [`AvatarRequest`].
 
-use crate::colour::Rgb;
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::initials;
+use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
 use crate::error::Error;
-use crate::font_size::FontSize;
-use crate::initials;
-use crate::shape::Shape;
 use unicode_normalization::UnicodeNormalization;
 
 /// Longest decoded name, in bytes.
@@ -41,7 +41,7 @@ pub const MAX_INITIALS: usize = 3;
 pub enum Door {
     /// `path_prefix`: monogram's own URLs, this module.
     Avatar,
-    /// `ui_avatars_prefix`: ui-avatars' URLs, [`crate::ui_avatars`].
+    /// `ui_avatars_prefix`: ui-avatars' URLs, [`crate::doors::ui_avatars`].
     UiAvatars,
 }
 
@@ -159,7 +159,7 @@ pub enum Repeats {
     LastWins,
 }
 
-/// The URL's signature (see [`crate::signing`]), on every door: not itself signed.
+/// The URL's signature (see [`crate::doors::signing`]), on every door: not itself signed.
 pub const SIG: Param = Param {
     name: "sig",
     signed: false,

@@ -16,7 +16,7 @@
 //! The path form `/avatar/{size}/{sig}/{name}.png` is the query form spelled
 //! otherwise, so it has the same canonical form and the same `sig`. The
 //! ui-avatars door signs its own prefix, name (`John Doe` when absent) and
-//! parameters ([`crate::ui_avatars::UI_PARAMS`]) the same way.
+//! parameters ([`crate::doors::ui_avatars::UI_PARAMS`]) the same way.
 //!
 //! `sig` itself and unknown parameters are not signed (unknown ones never
 //! change the image). Decoded text cannot hold a control character (the

@@ -2,8 +2,8 @@
 //! for `max_age` and readable from any origin; errors are never stored.
 
 use crate::config::Config;
+use crate::doors::request::Format;
 use crate::error::Error;
-use crate::request::Format;
 
 /// The headers of a 200 with an image of `content_type`. An SVG opened on
 /// its own is a document: `default-src 'none'` keeps it from loading or

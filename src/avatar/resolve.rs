@@ -3,13 +3,13 @@
 //! colours, size, shape and format. Everything downstream (layout, pixels,
 //! SVG, ETag) is a function of a [`Resolved`] avatar alone.
 
-use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
+use crate::avatar::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
+use crate::avatar::font_size::FontSize;
+use crate::avatar::initials;
+use crate::avatar::shape::Shape;
 use crate::config::Config;
-use crate::font_size::FontSize;
-use crate::fonts::Fonts;
-use crate::initials;
-use crate::request::{AvatarRequest, Format};
-use crate::shape::Shape;
+use crate::doors::request::{AvatarRequest, Format};
+use crate::fonts::table::Fonts;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Most code points drawn of one character (grapheme cluster): a base and
@@ -132,7 +132,7 @@ pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request;
+    use crate::doors::request;
 
     fn resolved(path: &str) -> Resolved {
         let c = Config::default();

@@ -4,7 +4,7 @@
 //! and one ETag per image. Off unless `ui_avatars_prefix` is configured.
 //!
 //! The parameters, their defaults and how a value is read are one table,
-//! [`UI_PARAMS`], in the style of [`crate::request`]'s. Each sets the field
+//! [`UI_PARAMS`], in the style of [`crate::doors::request`]'s. Each sets the field
 //! of the avatar that monogram's own parameter of the same meaning sets, so
 //! every ui-avatars URL has an `/avatar/` twin with the same bytes (for
 //! example `?name=Ada+Lovelace` and
@@ -25,12 +25,12 @@
 //! `{prefix}{name}/{size}/{background}/{color}/{length}/{font-size}/{rounded}/{uppercase}/{bold}/{format}`,
 //! when the query has none of them; so does this door.
 
-use crate::colour::Rgb;
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
+use crate::doors::request::{self, AvatarRequest, Format, Param, Repeats, MAX_NAME_BYTES};
 use crate::error::Error;
-use crate::font_size::FontSize;
-use crate::request::{self, AvatarRequest, Format, Param, Repeats, MAX_NAME_BYTES};
-use crate::shape::Shape;
 
 /// The name drawn when the URL has no `name`.
 pub const DEFAULT_NAME: &str = "John Doe";

@@ -9,22 +9,22 @@
 //! Time comes from the caller's clock (the host's, in the filter), in
 //! nanoseconds: it measures renders and refills the budget.
 
-use crate::avatar;
-use crate::budget::Budget;
-use crate::cache::{Cache, Entry};
+use crate::avatar::resolve;
 use crate::config::Config;
-use crate::draw::draw;
+use crate::doors::request::{self, Door};
+use crate::doors::signing;
+use crate::doors::ui_avatars;
+use crate::draw::image::draw;
 use crate::error::Error;
-use crate::etag;
-use crate::fonts::Fonts;
-use crate::headers;
-use crate::http::{HttpRequest, Outcome, Response};
-use crate::report::{CacheLookup, Report, RequestOutcome};
-use crate::request::{self, Door};
-use crate::script::Script;
-use crate::signing;
-use crate::state::State;
-use crate::ui_avatars;
+use crate::flow::budget::Budget;
+use crate::flow::cache::{Cache, Entry};
+use crate::flow::etag;
+use crate::flow::headers;
+use crate::flow::http::{HttpRequest, Outcome, Response};
+use crate::flow::report::{CacheLookup, Report, RequestOutcome};
+use crate::flow::state::State;
+use crate::fonts::script::Script;
+use crate::fonts::table::Fonts;
 use std::borrow::Cow;
 use std::rc::Rc;
 
@@ -75,7 +75,7 @@ fn respond(
     let message = signing::canonical(door.prefix(config), &parsed.name, &parsed.given);
     signing::verify(&config.signing_keys, &message, parsed.sig.as_deref())?;
     let fonts = Fonts::get().ok_or(Error::FontsUnavailable)?;
-    let resolved = avatar::resolve(config, &parsed, fonts);
+    let resolved = resolve::resolve(config, &parsed, fonts);
     let etag = etag::etag(&resolved);
     if req.if_none_match.is_some_and(|h| etag::matches(h, &etag)) {
         return Ok(not_modified(config, etag));
@@ -189,7 +189,7 @@ fn error_response(e: &Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::HostRequest;
+    use crate::flow::http::HostRequest;
 
     fn get(path: &str) -> Response {
         req("GET", path, None)
