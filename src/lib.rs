@@ -30,7 +30,7 @@ mod flow;
 mod fonts;
 
 // The request path: configuration, per-VM state, one exchange in and out.
-pub use config::{Config, MIN_SIZE};
+pub use config::{Config, SigningKey, MIN_SIZE};
 pub use flow::budget::Budget;
 pub use flow::cache::{Cache, Entry, ENTRY_OVERHEAD};
 pub use flow::etag::RENDER_VERSION;
@@ -45,7 +45,7 @@ pub use avatar::initials::{initials, initials_drawable};
 pub use avatar::resolve::{bounded, resolve, Avatar, Content, MAX_CLUSTERS, MAX_CLUSTER_CHARS};
 pub use avatar::shape::{Shape, ROUNDED_RADIUS};
 pub use doors::request::{parse, MAX_NAME_BYTES};
-pub use doors::signing::{canonical, sign, SigningKey};
+pub use doors::signing::{canonical, sign};
 pub use draw::encode::png as encode_png;
 pub use draw::layout::{font_px, layout};
 pub use draw::render::{render, text_coverage};

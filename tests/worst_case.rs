@@ -63,7 +63,7 @@ fn drawn_text_is_at_most_twelve_glyphs_and_svg_at_most_20_kb() {
         }
         for path in &paths {
             let parsed = parse(&config, path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            let resolved = resolve(&config, &parsed, fonts);
+            let resolved = resolve(&config.palette, &parsed, fonts);
             let places = layout(
                 &resolved.text,
                 resolved.size as usize,

@@ -25,12 +25,27 @@
 //! `{prefix}{name}/{size}/{background}/{color}/{length}/{font-size}/{rounded}/{uppercase}/{bold}/{format}`,
 //! when the query has none of them; so does this door.
 
+use crate::avatar::asked::AvatarRequest;
 use crate::avatar::colour::Rgb;
 use crate::avatar::font_size::FontSize;
+use crate::avatar::format::Format;
 use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
-use crate::doors::request::{self, AvatarRequest, Format, Param, Repeats, MAX_NAME_BYTES};
+use crate::doors::door::{Door, Phase, Vary};
+use crate::doors::request::{self, Param, Repeats, MAX_NAME_BYTES};
 use crate::error::Error;
+
+/// The ui-avatars door: `ui_avatars_prefix`, off unless configured. One URL
+/// may be PNG or SVG by `Accept`.
+pub const DOOR: Door = Door {
+    prefix: |config| config.ui_avatars_prefix.as_deref(),
+    phase: Phase::Request,
+    parse,
+    vary: Some(Vary {
+        header: "Accept",
+        variant: |accept| accepts_svg(accept).then_some("accept: svg"),
+    }),
+};
 
 /// The name drawn when the URL has no `name`.
 pub const DEFAULT_NAME: &str = "John Doe";

@@ -1,8 +1,8 @@
 //! One resolved avatar to the bytes of its format: pixels through
 //! [`render`] and [`encode`] for PNG, outlines through [`svg`] for SVG.
 
+use crate::avatar::format::Format;
 use crate::avatar::resolve::Resolved;
-use crate::doors::request::Format;
 use crate::draw::encode;
 use crate::draw::render;
 use crate::draw::svg;
@@ -44,7 +44,7 @@ mod tests {
             "/avatar/Ada.svg?size=512",
             "/avatar/",
         ] {
-            let resolved = resolve(&config, &parse(&config, path).unwrap(), fonts);
+            let resolved = resolve(&config.palette, &parse(&config, path).unwrap(), fonts);
             let body = draw(&resolved, fonts).unwrap();
             assert_eq!(body.capacity(), body.len(), "{path}");
         }

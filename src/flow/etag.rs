@@ -68,8 +68,8 @@ pub fn matches(header: &str, etag: &str) -> bool {
 mod tests {
     use super::*;
     use crate::avatar::colour::Rgb;
+    use crate::avatar::format::Format;
     use crate::avatar::shape::Shape;
-    use crate::doors::request::Format;
 
     fn resolved(text: &str) -> Resolved {
         Resolved {

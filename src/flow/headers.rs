@@ -1,8 +1,8 @@
 //! Which headers each kind of answer carries. Images are public, immutable
 //! for `max_age` and readable from any origin; errors are never stored.
 
+use crate::avatar::format::Format;
 use crate::config::Config;
-use crate::doors::request::Format;
 use crate::error::Error;
 
 /// The headers of a 200 with an image of `content_type`. An SVG opened on
