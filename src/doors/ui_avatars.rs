@@ -4,7 +4,7 @@
 //! and one ETag per image. Off unless `ui_avatars_prefix` is configured.
 //!
 //! The parameters, their defaults and how a value is read are one table,
-//! [`UI_PARAMS`], in the style of [`crate::request`]'s. Each sets the field
+//! [`UI_PARAMS`], in the style of [`crate::doors::request`]'s. Each sets the field
 //! of the avatar that monogram's own parameter of the same meaning sets, so
 //! every ui-avatars URL has an `/avatar/` twin with the same bytes (for
 //! example `?name=Ada+Lovelace` and
@@ -27,12 +27,27 @@
 //! `{prefix}{name}/{size}/{background}/{color}/{length}/{font-size}/{rounded}/{uppercase}/{bold}/{format}`,
 //! when the query has none of them; so does this door.
 
-use crate::colour::Rgb;
+use crate::avatar::asked::AvatarRequest;
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::format::Format;
+use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
+use crate::doors::door::{Door, Phase, Vary};
+use crate::doors::request::{self, Param, MAX_NAME_BYTES};
 use crate::error::Error;
-use crate::font_size::FontSize;
-use crate::request::{self, AvatarRequest, Format, Param, MAX_NAME_BYTES};
-use crate::shape::Shape;
+
+/// The ui-avatars door: `ui_avatars_prefix`, off unless configured. One URL
+/// may be PNG or SVG by `Accept`.
+pub const DOOR: Door = Door {
+    prefix: |config| config.ui_avatars_prefix.as_deref(),
+    phase: Phase::Request,
+    parse,
+    vary: Some(Vary {
+        header: "Accept",
+        variant: |accept| accepts_svg(accept).then_some("accept: svg"),
+    }),
+};
 
 /// The name drawn when the URL has no `name`.
 pub const DEFAULT_NAME: &str = "John Doe";

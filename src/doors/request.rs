@@ -22,17 +22,28 @@
 //! being a dot: a name that itself ends in `.svg` is written with the format
 //! after it, `/avatar/x.svg.png`.
 //!
-//! [`Door`] says which door a path came in by; the ui-avatars door has its
-//! own parser ([`crate::ui_avatars`]) that ends in the same [`AvatarRequest`].
+//! The ui-avatars door has its own parser ([`crate::doors::ui_avatars`]) that
+//! ends in the same [`AvatarRequest`].
 
-use crate::colour::Rgb;
+use crate::avatar::asked::AvatarRequest;
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::format::Format;
+use crate::avatar::initials;
+use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
+use crate::doors::door::{Door, Phase};
 use crate::error::Error;
-use crate::font_size::FontSize;
-use crate::initials;
-use crate::shape::Shape;
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
+
+/// monogram's own door: `path_prefix`, in the query form or the path form.
+pub const DOOR: Door = Door {
+    prefix: |config| Some(&config.path_prefix),
+    phase: Phase::Request,
+    parse: |config, path, _| parse(config, path),
+    vary: None,
+};
 
 /// Longest decoded name, in bytes.
 pub const MAX_NAME_BYTES: usize = 256;
@@ -42,89 +53,6 @@ pub const MAX_QUERY_BYTES: usize = 1024;
 pub const MAX_PARAMETERS: usize = 16;
 /// Most characters (extended grapheme clusters) in an `initials` override.
 pub const MAX_INITIALS: usize = 3;
-
-/// Which front door a path came in by: the prefix it starts with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Door {
-    /// `path_prefix`: monogram's own URLs, this module.
-    Avatar,
-    /// `ui_avatars_prefix`: ui-avatars' URLs, [`crate::ui_avatars`].
-    UiAvatars,
-}
-
-impl Door {
-    /// The door of `path` (with or without a query); `None` when it is under
-    /// neither prefix. The configuration keeps the prefixes from overlapping.
-    pub fn of(config: &Config, path: &str) -> Option<Door> {
-        if path.starts_with(config.path_prefix.as_str()) {
-            Some(Door::Avatar)
-        } else if config
-            .ui_avatars_prefix
-            .as_deref()
-            .is_some_and(|p| path.starts_with(p))
-        {
-            Some(Door::UiAvatars)
-        } else {
-            None
-        }
-    }
-
-    /// The configured prefix of this door: the first line of a signed URL's
-    /// canonical form.
-    pub fn prefix(self, config: &Config) -> &str {
-        match self {
-            Door::Avatar => &config.path_prefix,
-            Door::UiAvatars => config.ui_avatars_prefix.as_deref().unwrap_or_default(),
-        }
-    }
-}
-
-/// The image format, from the path's extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// No extension or `.png`.
-    Png,
-    /// `.svg`.
-    Svg,
-}
-
-impl Format {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Png => "image/png",
-            Format::Svg => "image/svg+xml",
-        }
-    }
-}
-
-/// A parsed, validated avatar request; sizes in pixels, already clamped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AvatarRequest {
-    /// The decoded name segment (may be empty or unusable: that is the placeholder).
-    pub name: String,
-    pub format: Format,
-    /// Edge of the square image, clamped to `MIN_SIZE..=max_size`.
-    pub size: u32,
-    /// Literal text to draw instead of the name's initials.
-    pub initials: Option<String>,
-    /// Colour key; the normalised name when absent.
-    pub seed: Option<String>,
-    pub bg: Option<Rgb>,
-    pub fg: Option<Rgb>,
-    pub shape: Shape,
-    /// How many initials to take from the name, 1..=3.
-    pub length: u8,
-    /// Text size as a fraction of the edge; `None`: the layout's own rule.
-    pub font_size: Option<FontSize>,
-    /// Initials taken from the name are upper-cased (the default); `false`
-    /// keeps each letter's case as written.
-    pub uppercase: bool,
-    /// The signed parameters as given (decoded, empty ones dropped), sorted
-    /// by name: what a URL signature covers, besides the name.
-    pub given: Vec<(&'static str, String)>,
-    /// The `sig` parameter, decoded.
-    pub sig: Option<String>,
-}
 
 impl AvatarRequest {
     /// The request with no parameters: the configuration's defaults.
@@ -157,7 +85,7 @@ pub struct Param {
     pub apply: fn(&mut AvatarRequest, String, &Config) -> Result<(), Error>,
 }
 
-/// The URL's signature (see [`crate::signing`]), on every door: not itself signed.
+/// The URL's signature (see [`crate::doors::signing`]), on every door: not itself signed.
 pub const SIG: Param = Param {
     name: "sig",
     signed: false,
@@ -293,7 +221,7 @@ fn colour(value: &str, name: &'static str) -> Result<Rgb, Error> {
 }
 
 /// Parses `:path` under the avatar prefix, in the query form or the path
-/// form. The caller has checked the prefix ([`Door::of`]).
+/// form. The caller has checked the prefix ([`crate::doors::door_of`]).
 pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
     let (path, query) = split(path);
     let path = normalise(path);
@@ -933,20 +861,5 @@ mod tests {
             p("/avatar/x?sig=%zz"),
             Err(Error::BadPercentEncoding { part: "query" })
         );
-    }
-
-    #[test]
-    fn prefix_check() {
-        let c = Config::default();
-        assert_eq!(Door::of(&c, "/avatar/x?y"), Some(Door::Avatar));
-        assert_eq!(Door::of(&c, "/avatars/x"), None);
-        assert_eq!(Door::of(&c, "/"), None);
-        assert_eq!(Door::of(&c, "/api/?name=x"), None, "off unless configured");
-        let c = Config::from_json(br#"{"ui_avatars_prefix":"/api/"}"#).unwrap();
-        assert_eq!(Door::of(&c, "/api/?name=x"), Some(Door::UiAvatars));
-        assert_eq!(Door::of(&c, "/avatar/x"), Some(Door::Avatar));
-        assert_eq!(Door::of(&c, "/apix"), None);
-        assert_eq!(Door::UiAvatars.prefix(&c), "/api/");
-        assert_eq!(Door::Avatar.prefix(&c), "/avatar/");
     }
 }

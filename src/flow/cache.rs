@@ -35,8 +35,8 @@
 //! not be cheap); this file adds the two kinds of key, the byte budgets and
 //! the hit counts.
 
-use crate::report::RequestOutcome;
-use crate::script::Script;
+use crate::flow::report::RequestOutcome;
+use crate::fonts::script::Script;
 use lru::LruCache;
 use std::collections::hash_map::RandomState;
 use std::rc::Rc;
