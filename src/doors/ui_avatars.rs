@@ -14,12 +14,14 @@
 //! Values are read as ui-avatars (PHP) reads them: numbers by their leading
 //! numeric part (`64px` is 64, `abc` is 0, then clamped as ui-avatars
 //! clamps), booleans as PHP's `FILTER_VALIDATE_BOOLEAN` (`1`, `true`, `on`,
-//! `yes` in any case are true, anything else false), a repeated parameter's
-//! last value wins; a colour that is not hex keeps the default; an empty
-//! value is the default. What stays a 400 is what bounds the work and keeps
-//! text valid, as on every door: bad percent-encoding, invalid UTF-8,
-//! control characters, a name over 256 bytes, a query over 1024 bytes or 16
-//! parameters.
+//! `yes` in any case are true, anything else false); a colour that is not
+//! hex keeps the default; an empty value is the default. What stays a 400 is
+//! what bounds the work and keeps text valid, as on every door: bad
+//! percent-encoding, invalid UTF-8, control characters, a name over 256
+//! bytes, a query over 1024 bytes or 16 parameters; and, unlike PHP, which
+//! takes the last, a known parameter given twice: a CDN that sorts query
+//! strings would otherwise turn `?name=Ada&name=Bob` into Bob's avatar for
+//! one client and Ada's for another under one cache key.
 //!
 //! ui-avatars also takes the parameters as path segments,
 //! `{prefix}{name}/{size}/{background}/{color}/{length}/{font-size}/{rounded}/{uppercase}/{bold}/{format}`,
@@ -32,7 +34,7 @@ use crate::avatar::format::Format;
 use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
 use crate::doors::door::{Door, Phase, Vary};
-use crate::doors::request::{self, Param, Repeats, MAX_NAME_BYTES};
+use crate::doors::request::{self, Param, MAX_NAME_BYTES};
 use crate::error::Error;
 
 /// The ui-avatars door: `ui_avatars_prefix`, off unless configured. One URL
@@ -195,7 +197,7 @@ pub const UI_PARAMS: [Param; 11] = [
 pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<AvatarRequest, Error> {
     let prefix = config.ui_avatars_prefix.as_deref().unwrap_or_default();
     let (path, query) = request::split(path);
-    let mut values = request::values(&UI_PARAMS, query, Repeats::LastWins)?;
+    let mut values = request::values(&UI_PARAMS, query)?;
     let in_query = UI_PARAMS
         .iter()
         .zip(&values)
@@ -402,9 +404,8 @@ mod tests {
         assert_eq!(p("/api/?color=red").fg, Some(DEFAULT_COLOR));
         assert_eq!(p("/api/?background=12345").bg, Some(DEFAULT_BACKGROUND));
         assert_eq!(p("/api/?format=gif").format, Format::Png);
-        // Empty values are the defaults, and the last of a repeat wins.
+        // Empty values are the defaults.
         assert_eq!(p("/api/?size=&rounded=&uppercase="), p("/api/"));
-        assert_eq!(p("/api/?size=32&size=48").size, 48);
     }
 
     #[test]
@@ -470,6 +471,16 @@ mod tests {
                 max: MAX_NAME_BYTES
             }
         );
+        // A repeat is refused whatever the order, so a CDN that sorts the
+        // query cannot change the answer.
+        for repeat in [
+            "/api/?name=Ada&name=Bob",
+            "/api/?name=Bob&name=Ada",
+            "/api/?size=32&size=",
+        ] {
+            let name = repeat[6..repeat.find('=').unwrap()].to_string();
+            assert_eq!(e(repeat), Error::DuplicateParameter { name }, "{repeat}");
+        }
         let many = format!("/api/?{}", "k=v&".repeat(request::MAX_PARAMETERS + 1));
         assert_eq!(
             e(&many),

@@ -656,7 +656,8 @@ mod tests {
             a,
             canonical("/avatar/Ada+Lovelace?bg=%23ABC&size=%36%34&fg=")
         );
-        assert_eq!(canonical("/avatar/Ada%2Epng"), "/avatar/Ada.png");
+        assert_eq!(canonical("/avatar/Ada.png.png"), "/avatar/Ada.png");
+        assert_eq!(canonical("/avatar/Ada%2Epng"), "/avatar/Ada");
         assert_eq!(
             canonical("/avatar/?size=9&shape=square&seed=s&length=1&initials=X&fg=000&bg=fff"),
             "/avatar/\nbg=fff\nfg=000\ninitials=X\nlength=1\nseed=s\nshape=square\nsize=9"
