@@ -188,7 +188,7 @@ pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
     plane
 }
 
-/// Rasterises `text`'s glyphs where [`layout`] puts them, centres them, and
+/// Rasterises `text`'s glyphs where [`layout()`] puts them, centres them, and
 /// merges each glyph pixel's coverage into `plane` with `combine(pixel,
 /// coverage)`.
 fn draw_text(
