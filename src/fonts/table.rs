@@ -70,6 +70,8 @@ pub enum Storage {
 /// One embedded font and how its letters are sized.
 #[derive(Debug)]
 pub struct FontSpec {
+    /// The file under fonts/, as the tests name it.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub file: &'static str,
     #[cfg(not(target_arch = "wasm32"))]
     data: &'static [u8],
@@ -709,7 +711,8 @@ impl Fonts {
     }
 
     /// Which embedded font draws `c`, by file name.
-    pub fn font_of(&self, c: char) -> Option<&'static str> {
+    #[cfg(test)]
+    fn font_of(&self, c: char) -> Option<&'static str> {
         self.find(c).map(|(f, _)| f.spec.file)
     }
 
