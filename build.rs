@@ -10,7 +10,7 @@
 use monogram_glyph_store as glyph_store;
 
 /// The fonts served from a glyph store (`Storage::Glyphs` in src/fonts/table.rs).
-const STORED: [&str; 1] = ["NotoSansCJKsc-Bold.subset.otf"];
+const STORED: &[&str] = &["NotoSansCJKsc-Bold.subset.otf"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=build.rs");

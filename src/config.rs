@@ -4,6 +4,7 @@
 //! the host refuses the configuration instead of serving surprises.
 
 use crate::avatar::colour::{Rgb, DEFAULT_PALETTE};
+use crate::avatar::initials::MAX_INITIALS;
 use crate::avatar::shape::Shape;
 use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -357,7 +358,7 @@ impl Config {
                 .ok_or_else(|| bad("shape", "must be \"circle\", \"rounded\" or \"square\""))?,
         };
         let length = raw.length.unwrap_or(defaults.length);
-        if !(1..=3).contains(&length) {
+        if !(1..=MAX_INITIALS).contains(&length) {
             return Err(bad("length", "must be 1, 2 or 3"));
         }
         let cache_bytes = raw.cache_bytes.unwrap_or(defaults.cache_bytes);

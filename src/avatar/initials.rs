@@ -32,6 +32,10 @@ use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
+/// Most characters an avatar draws: initials taken from a name (`length`)
+/// or given (`initials`). Every other statement of this limit is derived.
+pub const MAX_INITIALS: u8 = 3;
+
 /// The colour key of a name: NFC, trimmed, whitespace collapsed, lower-cased,
 /// so `Di Wu` and ` di  wu ` (and composed and decomposed accents) get the
 /// same colour.
@@ -70,7 +74,7 @@ pub fn initials(
     };
     let length = match first.family.rule() {
         Rule::FirstCharacter => 1,
-        Rule::Words => usize::from(length.clamp(1, 3)),
+        Rule::Words => usize::from(length.clamp(1, MAX_INITIALS)),
     };
     let picked: Vec<&Letter> = if letters.len() <= length {
         letters.iter().collect()

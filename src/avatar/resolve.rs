@@ -19,7 +19,7 @@ use unicode_segmentation::UnicodeSegmentation;
 pub const MAX_CLUSTER_CHARS: usize = 4;
 /// Most characters drawn: the longest initials (`length` 3, or an
 /// `initials` override of three).
-pub const MAX_CLUSTERS: usize = 3;
+pub const MAX_CLUSTERS: usize = initials::MAX_INITIALS as usize;
 
 /// `text` cut to what is drawn at most: [`MAX_CLUSTERS`] clusters of at
 /// most [`MAX_CLUSTER_CHARS`] code points, so no request costs more than

@@ -51,8 +51,6 @@ pub const MAX_NAME_BYTES: usize = 256;
 pub const MAX_QUERY_BYTES: usize = 1024;
 /// Most `&`-separated query parameters.
 pub const MAX_PARAMETERS: usize = 16;
-/// Most characters (extended grapheme clusters) in an `initials` override.
-pub const MAX_INITIALS: usize = 3;
 
 impl AvatarRequest {
     /// The request with no parameters: the configuration's defaults.
@@ -98,7 +96,7 @@ pub const SIG: Param = Param {
 /// Every parameter we read, sorted by name (the order of the signed
 /// canonical form). Adding a parameter is a row here and a field in
 /// [`AvatarRequest`]; anything not in this table is ignored.
-const PARAMS: [Param; 10] = [
+const PARAMS: &[Param] = &[
     Param {
         name: "bg",
         signed: true,
@@ -134,7 +132,7 @@ const PARAMS: [Param; 10] = [
             // a flag or a family emoji is one character to a reader.
             let text: String = v.trim().nfc().collect();
             let count = initials::grapheme_count(&text);
-            if count == 0 || count > MAX_INITIALS {
+            if count == 0 || count > usize::from(initials::MAX_INITIALS) {
                 return Err(Error::BadParameter {
                     name: "initials",
                     expected: "1 to 3 characters",
@@ -148,17 +146,13 @@ const PARAMS: [Param; 10] = [
         name: "length",
         signed: true,
         apply: |r, v, _| {
-            r.length = match v.as_str() {
-                "1" => 1,
-                "2" => 2,
-                "3" => 3,
-                _ => {
-                    return Err(Error::BadParameter {
-                        name: "length",
-                        expected: "1, 2 or 3",
-                    })
-                }
-            };
+            // Exactly the digits 1 to the limit: no sign, no leading zero.
+            r.length = (1..=initials::MAX_INITIALS)
+                .find(|n| n.to_string() == v)
+                .ok_or(Error::BadParameter {
+                    name: "length",
+                    expected: "1, 2 or 3",
+                })?;
             Ok(())
         },
     },
@@ -242,10 +236,10 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
             max: MAX_NAME_BYTES,
         });
     }
-    let mut values = values(&PARAMS, query)?;
+    let mut values = values(PARAMS, query)?;
     // The path form's segments are values of the rows they stand for.
     for (key, raw) in [("size", size), ("sig", sig)] {
-        let (Some(raw), Some((param, slot))) = (raw, slot(&PARAMS, &mut values, key)) else {
+        let (Some(raw), Some((param, slot))) = (raw, slot(PARAMS, &mut values, key)) else {
             continue;
         };
         if slot.is_some() {
@@ -256,7 +250,7 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
         *slot = Some(decode(raw, "path")?);
     }
     let mut request = AvatarRequest::new(config, name, format);
-    apply(&PARAMS, values, &mut request, config)?;
+    apply(PARAMS, values, &mut request, config)?;
     Ok(request)
 }
 
@@ -379,11 +373,8 @@ pub fn pairs(raw: &str) -> Result<Vec<(String, &str)>, Error> {
 /// unknown ones are ignored whatever they hold. A known parameter given
 /// twice is refused, even if one is empty: which one wins would be a guess,
 /// and a CDN that sorts query strings would change it.
-pub fn values<const N: usize>(
-    table: &[Param; N],
-    query: &str,
-) -> Result<[Option<String>; N], Error> {
-    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+pub fn values(table: &[Param], query: &str) -> Result<Vec<Option<String>>, Error> {
+    let mut values: Vec<Option<String>> = vec![None; table.len()];
     for (key, value) in pairs(query)? {
         let Some((param, slot)) = slot(table, &mut values, &key) else {
             continue;
@@ -399,9 +390,9 @@ pub fn values<const N: usize>(
 }
 
 /// The row of `table` named `key`, and its value.
-pub fn slot<'t, 'v, const N: usize>(
-    table: &'t [Param; N],
-    values: &'v mut [Option<String>; N],
+pub fn slot<'t, 'v>(
+    table: &'t [Param],
+    values: &'v mut [Option<String>],
     key: &str,
 ) -> Option<(&'t Param, &'v mut Option<String>)> {
     table
@@ -412,9 +403,9 @@ pub fn slot<'t, 'v, const N: usize>(
 
 /// Applies each non-empty value to `request` by its row, in table order,
 /// and lists the signed ones in [`AvatarRequest::given`].
-pub fn apply<const N: usize>(
-    table: &[Param; N],
-    values: [Option<String>; N],
+pub fn apply(
+    table: &[Param],
+    values: Vec<Option<String>>,
     request: &mut AvatarRequest,
     config: &Config,
 ) -> Result<(), Error> {
@@ -811,14 +802,14 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(names, sorted);
-        for p in &PARAMS {
+        for p in PARAMS {
             assert_eq!(p.signed, p.name != "sig", "{}", p.name);
         }
     }
 
     #[test]
     fn every_parameter_is_single_and_empty_means_absent() {
-        for param in &PARAMS {
+        for param in PARAMS {
             let twice = format!("/avatar/x?{0}=&{0}=1", param.name);
             assert_eq!(
                 p(&twice),

@@ -31,6 +31,7 @@ use crate::avatar::asked::AvatarRequest;
 use crate::avatar::colour::Rgb;
 use crate::avatar::font_size::FontSize;
 use crate::avatar::format::Format;
+use crate::avatar::initials::MAX_INITIALS;
 use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
 use crate::doors::door::{Door, Phase, Vary};
@@ -65,7 +66,7 @@ pub const DEFAULT_COLOR: Rgb = Rgb(0x22, 0x22, 0x22);
 const UNREADABLE_FONT_SIZE: f64 = 0.5;
 
 /// The parameters in the order ui-avatars reads them from path segments.
-const SEGMENTS: [&str; 10] = [
+const SEGMENTS: &[&str] = &[
     "name",
     "size",
     "background",
@@ -82,7 +83,7 @@ const SEGMENTS: [&str; 10] = [
 /// canonical form). `name` is the first line of that form, not a
 /// `key=value` line, and `format` picks an encoding, not the image, so
 /// neither is signed, as on monogram's own door.
-pub const UI_PARAMS: [Param; 11] = [
+pub const UI_PARAMS: &[Param] = &[
     Param {
         name: "background",
         signed: true,
@@ -141,7 +142,7 @@ pub const UI_PARAMS: [Param; 11] = [
         name: "length",
         signed: true,
         apply: |r, v, _| {
-            r.length = php_integer(&v).clamp(1, 3) as u8;
+            r.length = php_integer(&v).clamp(1, i64::from(MAX_INITIALS)) as u8;
             Ok(())
         },
     },
@@ -197,7 +198,7 @@ pub const UI_PARAMS: [Param; 11] = [
 pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<AvatarRequest, Error> {
     let prefix = config.ui_avatars_prefix.as_deref().unwrap_or_default();
     let (path, query) = request::split(path);
-    let mut values = request::values(&UI_PARAMS, query)?;
+    let mut values = request::values(UI_PARAMS, query)?;
     let in_query = UI_PARAMS
         .iter()
         .zip(&values)
@@ -207,7 +208,7 @@ pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<Avatar
         // An empty segment is an absent parameter (`/api/` is John Doe).
         let segments = rest.split('/').map(|s| (!s.is_empty()).then_some(s));
         for (key, raw) in SEGMENTS.iter().zip(segments) {
-            let (Some(raw), Some((_, slot))) = (raw, request::slot(&UI_PARAMS, &mut values, key))
+            let (Some(raw), Some((_, slot))) = (raw, request::slot(UI_PARAMS, &mut values, key))
             else {
                 continue;
             };
@@ -217,7 +218,7 @@ pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<Avatar
     // An absent name is John Doe; a name given empty is no name (the
     // placeholder), where ui-avatars draws no letters.
     let name_given =
-        request::slot(&UI_PARAMS, &mut values, "name").is_some_and(|(_, v)| v.is_some());
+        request::slot(UI_PARAMS, &mut values, "name").is_some_and(|(_, v)| v.is_some());
     let name = if name_given { "" } else { DEFAULT_NAME };
     let format = if accept.is_some_and(accepts_svg) {
         Format::Svg
@@ -231,7 +232,7 @@ pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<Avatar
     r.bg = Some(DEFAULT_BACKGROUND);
     r.fg = Some(DEFAULT_COLOR);
     r.font_size = Some(FontSize::UI_AVATARS_DEFAULT);
-    request::apply(&UI_PARAMS, values, &mut r, config)?;
+    request::apply(UI_PARAMS, values, &mut r, config)?;
     Ok(r)
 }
 
@@ -504,9 +505,9 @@ mod tests {
         sorted.dedup();
         assert_eq!(names, sorted);
         for s in SEGMENTS {
-            assert!(names.contains(&s), "{s}");
+            assert!(names.contains(s), "{s}");
         }
-        for p in &UI_PARAMS {
+        for p in UI_PARAMS {
             assert_eq!(
                 p.signed,
                 !["format", "name", "sig"].contains(&p.name),

@@ -133,7 +133,7 @@ macro_rules! font {
 /// The embedded fonts, in lookup order: the first with a glyph draws it.
 /// All are Noto (OFL-1.1), Sans Bold where there is one, subset by
 /// `fonts/subset.sh` (which says where and why another weight or style).
-pub static FONTS: [FontSpec; 31] = [
+pub static FONTS: &[FontSpec] = &[
     // Latin with Vietnamese, Greek, Cyrillic, combining marks: cap height 714.
     font!(
         "NotoSans-Bold.subset.ttf",
