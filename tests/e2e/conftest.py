@@ -8,12 +8,32 @@ import subprocess
 import pytest
 from PIL import Image
 
+import docker_harness
 from envoy_harness import Envoy, ROOT, render_config
 from nginx_harness import Nginx, missing_message, nginx_binary
 
 # The HTTP tests run against every host: Envoy always, Nginx (with
 # ngx_wasm_module) whenever its build is present.
 HOSTS = ["envoy", "nginx"]
+
+
+def envoy_range():
+    """{"envoy-X.Y.Z": binary} of the older Envoys the core tests also run on:
+    MONOGRAM_ENVOY_RANGE lists their binaries (make e2e: venvs/envoy-*/bin/envoy),
+    each named by the release its `--version` reports."""
+    out = {}
+    for binary in os.environ.get("MONOGRAM_ENVOY_RANGE", "").split():
+        run = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True)
+        out["envoy-" + re.search(r"/(\d+\.\d+\.\d+)/", run.stdout).group(1)] = binary
+    return out
+
+
+# The core of the suite (the URL API, headers, 304, errors, signing,
+# metrics) runs on every Envoy of the tested range; the rest on `envoy`
+# (requirements.txt's release) alone.
+ENVOY_RANGE = envoy_range()
+ENVOYS = ["envoy", *ENVOY_RANGE]
+RANGE_HOSTS = [*HOSTS, *ENVOY_RANGE]
 
 
 def skip_without_nginx():
@@ -27,10 +47,11 @@ def start_host(kind, plugin_json=None, workers=2):
     if kind == "nginx":
         skip_without_nginx()
         return Nginx(plugin_json=plugin_json, workers=workers)
+    binary = ENVOY_RANGE.get(kind)
     if plugin_json is None:
-        return Envoy(concurrency=workers)
+        return Envoy(concurrency=workers, binary=binary)
     return Envoy(config_text=lambda port, admin: render_config(port, admin, extra_json=plugin_json),
-                 concurrency=workers)
+                 concurrency=workers, binary=binary)
 
 
 @contextlib.contextmanager
@@ -61,17 +82,71 @@ def host(request):
     return request.getfixturevalue("envoy" if request.param == "envoy" else "nginx_host")
 
 
+@pytest.fixture(scope="session", params=RANGE_HOSTS)
+def range_host(request):
+    """As `host`, then each older Envoy of the range (one at a time)."""
+    if request.param in HOSTS:
+        yield request.getfixturevalue("envoy" if request.param == "envoy" else "nginx_host")
+        return
+    with running(request.param) as e:
+        yield e
+
+
+@pytest.fixture(params=ENVOYS)
+def envoy_kind(request):
+    """For tests that start their own Envoy: `envoy`, then each older one;
+    start_host(envoy_kind) or Envoy(binary=ENVOY_RANGE.get(envoy_kind))."""
+    return request.param
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "docker: needs a Docker engine or the registry "
+                            "(make e2e runs these in their own pytest run)")
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """The Docker engine (docker_harness.engine()): the running one, or one
+    started for this session and stopped after it. Where none can run, each
+    test using it is skipped, and one line at the end says why."""
+    engine = docker_harness.engine()
+    if isinstance(engine, str):
+        docker_harness.REPORT.append(f"Docker tests skipped: {engine}")
+        pytest.skip(f"Docker: {engine}")
+    yield engine
+    engine.stop()
+
+
+def outcome_counts(terminalreporter, word):
+    """"N passed, N failed, ..." of the tests whose id contains `word`."""
+    counts = {outcome: sum(word in r.nodeid for r in terminalreporter.stats.get(outcome, []))
+              for outcome in ("passed", "failed", "error", "skipped")}
+    return ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+
+
 def pytest_terminal_summary(terminalreporter):
-    # One line that says whether the Nginx half ran (and how it went), or
-    # why it did not.
+    # One line each: whether the Nginx half ran (and how it went), or why it
+    # did not; each older Envoy of the range; the Docker engine and images.
     if nginx_binary() is None:
         terminalreporter.write_line(missing_message())
-        return
-    counts = {outcome: sum("nginx" in r.nodeid for r in terminalreporter.stats.get(outcome, []))
-              for outcome in ("passed", "failed", "error", "skipped")}
-    terminalreporter.write_line(
-        f"Nginx half ({nginx_binary()}): tests naming nginx: " +
-        ", ".join(f"{n} {outcome}" for outcome, n in counts.items()))
+    else:
+        terminalreporter.write_line(f"Nginx half ({nginx_binary()}): tests naming nginx: " +
+                                    outcome_counts(terminalreporter, "nginx"))
+    if not ENVOY_RANGE:
+        terminalreporter.write_line("Envoy range: none in this run (MONOGRAM_ENVOY_RANGE unset; "
+                                    "make e2e runs each older Envoy in a run of its own)")
+    for kind, binary in ENVOY_RANGE.items():
+        terminalreporter.write_line(f"Envoy range, {kind} ({binary}): tests naming {kind}: " +
+                                    outcome_counts(terminalreporter, f"{kind}"))
+    for line in dict.fromkeys(docker_harness.REPORT):
+        terminalreporter.write_line(line)
+    # make e2e re-runs a part only when its inputs changed since it last
+    # passed in full: the stamp is written after a run with no failure or skip.
+    stamp = os.environ.get("MONOGRAM_STAMP")
+    stats = terminalreporter.stats
+    if stamp and stats.get("passed") and not any(
+            stats.get(k) for k in ("failed", "error", "skipped", "xfailed")):
+        open(stamp, "w").close()
 
 
 class Reply:
