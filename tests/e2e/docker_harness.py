@@ -10,14 +10,17 @@ starting two engines on one data root: the second waits for the first.
 Where no engine can run, engine() returns the one-line reason instead.
 
 Registry runs Debian's docker-registry (distribution 2.8) on 127.0.0.1 with
-a free port and its own storage directory, stopped by its PID.
+a free port, its own storage directory and a certificate of its own,
+stopped by its PID.
 """
 import fcntl
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from envoy_harness import free_port, stop_session
@@ -132,33 +135,50 @@ def engine():
 
 
 class Registry:
-    """Debian's docker-registry on 127.0.0.1:<free port>."""
+    """Debian's docker-registry on https://127.0.0.1:<free port>, with a
+    certificate made for the run: clients trust it through `env`
+    (SSL_CERT_FILE: the system's authorities and this one) or `ssl_context`,
+    as they would a real registry, so the commands they run are unchanged."""
 
     def __init__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="monogram-registry-"))
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
+        cert, key = self.dir / "cert.pem", self.dir / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+        bundle = self.dir / "ca-bundle.pem"
+        system = Path("/etc/ssl/certs/ca-certificates.crt")
+        bundle.write_bytes((system.read_bytes() if system.exists() else b"") + cert.read_bytes())
+        self.env = {**os.environ, "SSL_CERT_FILE": str(bundle)}
+        self.ssl_context = ssl.create_default_context(cafile=str(cert))
         config = self.dir / "config.yml"
         config.write_text(
             "version: 0.1\n"
             "log: {level: warn}\n"
             f"storage: {{filesystem: {{rootdirectory: {self.dir / 'storage'}}}}}\n"
-            f"http: {{addr: '{self.host}'}}\n")
+            f"http: {{addr: '{self.host}', tls: {{certificate: {cert}, key: {key}}}}}\n")
         self.log = open(self.dir / "registry.log", "w")
         self.proc = subprocess.Popen([REGISTRY, "serve", str(config)], stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        import urllib.request
         for _ in range(300):
             if self.proc.poll() is not None:
                 raise RuntimeError((self.dir / "registry.log").read_text())
             try:
-                with urllib.request.urlopen(f"http://{self.host}/v2/", timeout=2) as r:
-                    if r.status == 200:
-                        return
+                self.get("")
+                return
             except OSError:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("docker-registry did not answer in 30 s")
+
+    def get(self, path, accept=None):
+        """(content type, body) of GET /v2/<path>."""
+        req = urllib.request.Request(f"https://{self.host}/v2/{path}",
+                                     headers={"Accept": accept} if accept else {})
+        with urllib.request.urlopen(req, timeout=30, context=self.ssl_context) as r:
+            return r.headers.get("content-type"), r.read()
 
     def stop(self):
         stop_session(self.proc)

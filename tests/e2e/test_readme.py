@@ -17,7 +17,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -137,20 +136,29 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
+def test_remote_form_fetches_the_release_artifact_checked_by_its_sha256sums_line():
     s = snippets()
     code = s["remote-code"]["code"]["remote"]
     cluster = s["remote-cluster"][0]
     assert code["http_uri"]["cluster"] == cluster["name"]
-    assert code["sha256"] == "SHA256_OF_MONOGRAM_WASM"  # the README's placeholder
+    assert code["sha256"] == "SHA256_FROM_SHA256SUMS"  # the docs' placeholder
     # Exactly as written (placeholder and all), the config is well-formed.
     validate(bootstrap(s, 10001, 10002, remote=True))
 
-    # Serve the module the way the README describes and point the snippet's
-    # cluster at it: plain HTTP on loopback instead of TLS to example.com.
-    served = Path(tempfile.mkdtemp(prefix="monogram-remote-"))
+    # The release's artifact by the name the snippet fetches, from dist/
+    # (make dist), served over plain HTTP on loopback instead of TLS to
+    # example.com, with the sha256 the documented command reads from
+    # dist/SHA256SUMS.
+    version = re.search(r'^version = "(.*)"$', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
     file_name = code["http_uri"]["uri"].rsplit("/", 1)[1]
-    shutil.copy(WASM, served / file_name)
+    assert file_name == f"monogram-{version}.wasm", "the docs fetch another release"
+    served = ROOT / "dist"
+    assert (served / file_name).read_bytes() == WASM.read_bytes(), "run make dist"
+    command = readme_snippet("release-sha256").strip()
+    assert file_name in command
+    digest = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert digest == hashlib.sha256(WASM.read_bytes()).hexdigest()
     handler = lambda *a, **k: _Quiet(*a, directory=str(served), **k)  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -169,7 +177,6 @@ def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
         return yaml.safe_dump(c)
 
     try:
-        digest = hashlib.sha256(WASM.read_bytes()).hexdigest()
         e = Envoy(config_text=lambda port, admin: config(port, admin, digest))
         try:
             r = request(e, "/avatar/Grace%20Hopper?size=40")
@@ -188,7 +195,6 @@ def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
     finally:
         server.shutdown()
         server.server_close()
-        shutil.rmtree(served, ignore_errors=True)
 
 
 # --- the quick start, figures and commands ---------------------------------
