@@ -48,7 +48,7 @@ DEPLOY_PACKAGES := docker.io docker-compose debootstrap iptables skopeo docker-r
 # docker-compose 1.29. Evaluated only where used.
 COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
-.PHONY: help run run-nginx test lint unit e2e build trap-build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure trap-measure dist oci envoy-range deploy-tools
+.PHONY: help run run-nginx test lint unit e2e build trap-build golden fonts setup wasm-target clean bench demo browser-setup fuzz soak contact-sheet measure trap-measure dist oci envoy-range deploy-tools e2e-range-docker
 
 help:
 	@echo "make run          Envoy with the filter on 127.0.0.1:10000 (admin 127.0.0.1:9901)"
@@ -147,8 +147,11 @@ demo: build
 	$(COMPOSE) up
 
 # ---- release artifacts ----------------------------------------------------------
-# The same module gives the same bytes: oci_image.py fixes times and order.
-dist: build
+# dist/ is rewritten only when the module or the recipe changed; the same
+# module gives the same bytes (oci_image.py fixes times and order).
+dist: build $(DIST)/SHA256SUMS
+
+$(DIST)/SHA256SUMS: $(WASM) deploy/istio/oci_image.py Cargo.toml
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	cp $(WASM) $(DIST)/monogram-$(VERSION).wasm
 	python3 deploy/istio/oci_image.py $(WASM) $(VERSION) $(DIST)/monogram-$(VERSION).oci.tar
@@ -175,11 +178,37 @@ lint: wasm-target
 unit:
 	cargo test --release $(CARGO_FLAGS)
 
+E2E_ENV := MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) \
+  MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) MONOGRAM_NGINX=$(NGINX)
+# The core tests on each older Envoy of the range, and the tests on a Docker
+# engine and registry (pytest marker `docker`), each a pytest run of its own,
+# side by side. Each is run again only when one of its inputs is newer than
+# its stamp, which conftest.py writes after a run with nothing failed or
+# skipped (delete target/e2e/ to force them).
+E2E_INPUTS := $(VENV)/.installed $(WASM) $(RENDER) $(wildcard tests/e2e/*.py) envoy.yaml demo/index.html \
+  README.md $(wildcard docs/*.md) Cargo.toml Makefile
+CORE_TESTS := tests/e2e/test_http.py tests/e2e/test_signing.py tests/e2e/test_metrics.py
+RANGE_STAMPS := $(ENVOY_RANGE:%=target/e2e/envoy-%.passed)
+DOCKER_STAMP := target/e2e/docker.passed
+
 e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup envoy-range deploy-tools dist
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
 	$(ENVOY) --mode validate -c deploy/envoy-dynamic/envoy.yaml --log-level warn
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_ENVOY_RANGE="$(RANGE_VENVS:%=%/bin/envoy)" MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) \
-	  MONOGRAM_NGINX=$(NGINX) $(VENV)/bin/pytest -q tests/e2e
+	$(E2E_ENV) $(VENV)/bin/pytest -q -m "not docker" tests/e2e
+	@$(MAKE) --no-print-directory -O -j$(words $(RANGE_STAMPS) $(DOCKER_STAMP)) e2e-range-docker
+
+e2e-range-docker: $(RANGE_STAMPS) $(DOCKER_STAMP)
+	@for s in $^; do [ -f $$s ] && echo "$$s: passed at $$(date -r $$s '+%F %T') on the current inputs" \
+	  || echo "$$s: not written (a test skipped: see its run above)"; done
+
+target/e2e/envoy-%.passed: $(E2E_INPUTS) venvs/envoy-%/.installed
+	@mkdir -p $(@D) && rm -f $@
+	$(E2E_ENV) MONOGRAM_ENVOY_RANGE=venvs/envoy-$*/bin/envoy MONOGRAM_STAMP=$@ \
+	  $(VENV)/bin/pytest -q -p no:cacheprovider -k envoy-$* $(CORE_TESTS)
+
+$(DOCKER_STAMP): $(E2E_INPUTS) $(DIST)/SHA256SUMS docker-compose.yaml .dockerignore $(wildcard deploy/*/*)
+	@mkdir -p $(@D) && rm -f $@
+	$(E2E_ENV) MONOGRAM_STAMP=$@ $(VENV)/bin/pytest -q -p no:cacheprovider -m docker tests/e2e
 
 test: lint unit e2e
 
