@@ -218,3 +218,18 @@ def readme_snippet(name):
     assert found, f"no snippet '{name}' in README.md or docs/*.md"
     assert len(found) == 1, f"snippet '{name}' is marked more than once: {[str(d) for d, _ in found]}"
     return found[0][1]
+
+
+def quick_start(port):
+    """(what the README's quick-start `curl` prints against 127.0.0.1:port,
+    what the README says it prints), the date masked: the only header that
+    may differ."""
+    command, *expected = readme_snippet("quick-start").strip().splitlines()
+    assert command.startswith("$ curl ") and "127.0.0.1:10000" in command
+    run = subprocess.run(["bash", "-c", command[2:].replace("127.0.0.1:10000", f"127.0.0.1:{port}")],
+                         capture_output=True, text=True, timeout=30, check=True)
+    got = [line.rstrip("\r") for line in run.stdout.strip().splitlines()]
+
+    def masked(lines):
+        return [re.sub(r"^date: .*", "date: *", line) for line in lines]
+    return masked(got), masked(expected)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import documents, native_render, readme_snippet, request
+from conftest import documents, native_render, quick_start, readme_snippet, request
 from envoy_harness import Envoy, ROOT
 from test_metrics import wait_for
 
@@ -200,15 +200,8 @@ def test_remote_form_fetches_the_release_artifact_checked_by_its_sha256sums_line
 # --- the quick start, figures and commands ---------------------------------
 
 def test_quick_start_answer_is_what_envoy_answers(envoy):
-    command, *expected = readme_snippet("quick-start").strip().splitlines()
-    assert command.startswith("$ curl ") and "127.0.0.1:10000" in command
-    run = subprocess.run(["bash", "-c", command[2:].replace("127.0.0.1:10000", f"127.0.0.1:{envoy.port}")],
-                         capture_output=True, text=True, timeout=30, check=True)
-    got = [line.rstrip("\r") for line in run.stdout.strip().splitlines()]
-
-    def masked(lines):  # the date is the only header that may differ
-        return [re.sub(r"^date: .*", "date: *", line) for line in lines]
-    assert masked(got) == masked(expected), (
+    got, expected = quick_start(envoy.port)
+    assert got == expected, (
         "README quick start: update its curl answer to what Envoy now says:\n" + "\n".join(got))
 
 
