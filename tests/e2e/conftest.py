@@ -127,9 +127,11 @@ def outcome_counts(terminalreporter, word):
 def pytest_terminal_summary(terminalreporter):
     # One line each: whether the Nginx half ran (and how it went), or why it
     # did not; each older Envoy of the range; the Docker engine and images.
+    nginx_ran = any("nginx" in r.nodeid for rs in terminalreporter.stats.values()
+                    for r in rs if hasattr(r, "nodeid"))
     if nginx_binary() is None:
         terminalreporter.write_line(missing_message())
-    else:
+    elif nginx_ran:
         terminalreporter.write_line(f"Nginx half ({nginx_binary()}): tests naming nginx: " +
                                     outcome_counts(terminalreporter, "nginx"))
     if not ENVOY_RANGE:

@@ -3,7 +3,8 @@
 engine() gives the engine `docker` already talks to when one answers;
 otherwise it starts Debian's dockerd (docker.io) in its own session, with its
 data root, exec root, pidfile and socket under ~/.cache/monogram/docker
-(MONOGRAM_CACHE), and stop() stops it by its PID. The data root is kept, so
+(MONOGRAM_CACHE), and stop() stops it by its PID (MONOGRAM_DOCKERD names
+another dockerd). The data root is kept, so
 images built once (the stand-in Envoy image, its Debian base) are there on
 the next run. A lock file keeps two test sessions on this machine from
 starting two engines on one data root: the second waits for the first.
@@ -26,7 +27,7 @@ from pathlib import Path
 from envoy_harness import free_port, stop_session
 
 CACHE = Path(os.environ.get("MONOGRAM_CACHE", Path.home() / ".cache/monogram"))
-DOCKERD = shutil.which("dockerd") or "/usr/sbin/dockerd"
+DOCKERD = os.environ.get("MONOGRAM_DOCKERD") or shutil.which("dockerd") or "/usr/sbin/dockerd"
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 
 # One line each, printed at the end of the pytest run (conftest.py): where
