@@ -9,16 +9,10 @@
 //! (layout, shape, compositing) with glyphs from the per-VM glyph cache, as in
 //! a running proxy; the two totals bracket a render with and without that cache.
 //! The encoder against the crates it replaces: examples/bench_crates.rs.
-use monogram::avatar::{Avatar, Content};
-use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
-use monogram::config::Config;
-use monogram::encode;
-use monogram::fonts::Fonts;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::layout::font_px;
-use monogram::render::render;
-use monogram::response::handle_once;
-use monogram::shape::Shape;
+use monogram::{
+    encode_png, font_px, handle_once, pick, render, text_colour_for, Avatar, Config, Content,
+    Fonts, HttpRequest, Outcome, Shape, DEFAULT_PALETTE,
+};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -112,12 +106,12 @@ fn main() {
             .map(|i| render(&avatar(i, size), fonts))
             .collect();
         let encode = fastest_us(
-            |i| drop(black_box(encode::png(&images[i % images.len()]))),
+            |i| drop(black_box(encode_png(&images[i % images.len()]))),
             batch,
         );
         let bytes: usize = images
             .iter()
-            .map(|im| encode::png(im).map_or(0, |b| b.len()))
+            .map(|im| encode_png(im).map_or(0, |b| b.len()))
             .sum();
         println!(
             "| {size} | {glyphs:.1} | {draw:.1} | {encode:.1} | {:.1} | {:.1} | {} |",

@@ -7,9 +7,7 @@
 //! Prints a Markdown table: µs per request (fastest of 15 batches) and the
 //! ratio to the normal render, and each answer's bytes.
 
-use monogram::config::Config;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle_once;
+use monogram::{handle_once, Config, HttpRequest, Outcome};
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -10,7 +10,7 @@
 //! fixed set of renders and fails when they change while `RENDER_VERSION`
 //! does not.
 
-use crate::avatar::Resolved;
+use crate::avatar::resolve::Resolved;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
@@ -67,9 +67,9 @@ pub fn matches(header: &str, etag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::colour::Rgb;
-    use crate::request::Format;
-    use crate::shape::Shape;
+    use crate::avatar::colour::Rgb;
+    use crate::avatar::format::Format;
+    use crate::avatar::shape::Shape;
 
     fn resolved(text: &str) -> Resolved {
         Resolved {
@@ -107,7 +107,7 @@ mod tests {
             format!("{RENDER_VERSION}\0AL\0010203\0fafafa\0128\0circle\0Png")
         );
         let sized = |f: f64| Resolved {
-            font_size: Some(crate::font_size::FontSize::clamped(f)),
+            font_size: Some(crate::avatar::font_size::FontSize::clamped(f)),
             ..resolved("AL")
         };
         assert_ne!(etag(&plain), etag(&sized(0.4375)));

@@ -5,8 +5,8 @@
 //!
 //! Output is deterministic: the same image gives the same bytes everywhere.
 
-use crate::deflate;
-use crate::render::Image;
+use crate::draw::deflate;
+use crate::draw::render::Image;
 
 /// The PNG file signature.
 const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -137,11 +137,11 @@ fn pack8(pixels: [u8; 8]) -> [u8; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::avatar::{Avatar, Content};
-    use crate::colour::{Rgb, WHITE};
-    use crate::fonts::Fonts;
-    use crate::render::render;
-    use crate::shape::Shape;
+    use crate::avatar::colour::{Rgb, WHITE};
+    use crate::avatar::resolve::{Avatar, Content};
+    use crate::avatar::shape::Shape;
+    use crate::draw::render::render;
+    use crate::fonts::table::Fonts;
 
     fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
         let mut d = png::Decoder::new(std::io::Cursor::new(bytes));
@@ -196,7 +196,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let mut palette = [[0u8; 4]; crate::render::PALETTE_LEN];
+            let mut palette = [[0u8; 4]; crate::draw::render::PALETTE_LEN];
             for (i, p) in palette.iter_mut().enumerate() {
                 *p = [i as u8 * 20, 255 - i as u8, 7, if i == 0 { 0 } else { 255 }];
             }

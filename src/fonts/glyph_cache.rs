@@ -11,7 +11,7 @@
 //! pass it the store is emptied and refilled from the next renders; simpler
 //! than an LRU, and a flood of distinct sizes or scripts cannot grow it.
 
-use crate::fonts::{Fonts, Glyph};
+use crate::fonts::table::{Fonts, Glyph};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -9,8 +9,8 @@
 //! `monogram_requests{outcome="rendered"}`. Without those tags they still
 //! read well: `monogram_requests_outcome_rendered`.
 
-use crate::report::{CacheLookup, Report, RequestOutcome};
-use crate::script::Script;
+use crate::flow::report::{CacheLookup, Report, RequestOutcome};
+use crate::fonts::script::Script;
 
 /// Counter or histogram; the host decides the histogram's buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,13 +18,13 @@
 //! render, which a test checks against tiny-skia; side by side at 1× they
 //! cannot be told apart.
 
-use crate::avatar::{Avatar, Content, SILHOUETTE};
-use crate::colour::Rgb;
-use crate::font_size::FontSize;
-use crate::fonts::{Fonts, Glyph};
-use crate::glyph_cache;
-use crate::layout::{self, layout};
-use crate::shape::{Shape, ROUNDED_RADIUS};
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::resolve::{Avatar, Content, SILHOUETTE};
+use crate::avatar::shape::{Shape, ROUNDED_RADIUS};
+use crate::draw::layout::{self, layout};
+use crate::fonts::glyph_cache;
+use crate::fonts::table::{Fonts, Glyph};
 use std::rc::Rc;
 
 /// Edge alpha steps: index `k` in `0..=EDGE_LEVELS` is the background at alpha `k/EDGE_LEVELS`.
@@ -326,8 +326,8 @@ fn draw_silhouette(indices: &mut [u8], size: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
-    use crate::shape::Shape;
+    use crate::avatar::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
+    use crate::avatar::shape::Shape;
 
     fn avatar(size: u32, shape: Shape, content: Content) -> Image {
         render(

@@ -8,7 +8,7 @@
 //!
 //! No font is parsed whole: ttf-parser reads its tables in place
 //! (microseconds) and outlines one glyph on demand, which [`crate::raster`]
-//! fills into a coverage mask, and [`crate::glyph_cache`] keeps. fontdue,
+//! fills into a coverage mask, and [`crate::fonts::glyph_cache`] keeps. fontdue,
 //! which outlines every glyph of a font when it loads, would cost ~100 MB
 //! and ~0.25 s per VM for the CJK font, and it cost 5.2 MB per VM for the
 //! Latin font's ~2,000 glyphs (measured, `examples/memory.rs`) for glyphs
@@ -36,7 +36,7 @@
 //! Invariant: a font's bytes, once copied, are `'static` (kept for the life
 //! of the VM), so parsed faces borrow them.
 
-use crate::glyph_store::{self, Record, Source as _};
+use crate::fonts::glyph_store::{self, Record, Source as _};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
@@ -106,8 +106,8 @@ macro_rules! font {
         FontSpec {
             file: $file,
             #[cfg(not(target_arch = "wasm32"))]
-            data: include_bytes!(concat!("../fonts/", $file)),
-            len: include_bytes!(concat!("../fonts/", $file)).len(),
+            data: include_bytes!(concat!("../../fonts/", $file)),
+            len: include_bytes!(concat!("../../fonts/", $file)).len(),
             storage: Storage::File,
             body_units: $body,
             ranges: $ranges,
@@ -693,7 +693,7 @@ impl Fonts {
     }
 
     /// The body height, in pixels, of text whose Latin em is `em_px`: what
-    /// an explicit font size ([`crate::font_size`]) means, as the body height
+    /// an explicit font size ([`crate::avatar::font_size`]) means, as the body height
     /// every font is scaled by. Other scripts then look as big as Latin at
     /// that size, as they do everywhere.
     pub fn body_of_em(&self, em_px: f32) -> f32 {
@@ -883,7 +883,7 @@ impl ttf_parser::OutlineBuilder for CanvasSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::glyph_store::{Command, Recorder};
+    use crate::fonts::glyph_store::{Command, Recorder};
 
     /// The font file of `spec`, parsed (for a stored font, the file its
     /// store was built from).
