@@ -110,9 +110,12 @@ def engine():
     pidfile = home / "dockerd.pid"
     version = _docker_answers(env)
     if version:
-        pid = int(pidfile.read_text())
+        try:
+            pid = int(pidfile.read_text())
+        except (OSError, ValueError):
+            pid = None
         REPORT.append(f"Docker: dockerd {version} left running by an interrupted run (PID {pid}), "
-                      "used and stopped")
+                      "used and stopped" if pid else "used (no pidfile: left running)")
         return Engine(env, version, lock=lock, pid=pid)
     log = open(home / "dockerd.log", "w")
     proc = subprocess.Popen(
