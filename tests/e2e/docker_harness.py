@@ -114,8 +114,8 @@ def engine():
             pid = int(pidfile.read_text())
         except (OSError, ValueError):
             pid = None
-        REPORT.append(f"Docker: dockerd {version} left running by an interrupted run (PID {pid}), "
-                      "used and stopped" if pid else "used (no pidfile: left running)")
+        fate = f"PID {pid}, used and stopped" if pid else "no pidfile, used and left running"
+        REPORT.append(f"Docker: dockerd {version} left running by an interrupted run ({fate})")
         return Engine(env, version, lock=lock, pid=pid)
     log = open(home / "dockerd.log", "w")
     proc = subprocess.Popen(
