@@ -44,7 +44,7 @@ pub use avatar::colour::{pick, text_colour_for, DEFAULT_PALETTE};
 pub use avatar::initials::{initials, initials_drawable};
 pub use avatar::resolve::{bounded, resolve, Avatar, Content, MAX_CLUSTERS, MAX_CLUSTER_CHARS};
 pub use avatar::shape::{Shape, ROUNDED_RADIUS};
-pub use doors::request::{parse, MAX_NAME_BYTES};
+pub use doors::request::{parse, MAX_NAME_BYTES, MAX_QUERY_BYTES};
 pub use doors::signing::{canonical, sign};
 pub use draw::encode::png as encode_png;
 pub use draw::layout::{font_px, layout};

@@ -70,7 +70,7 @@ pub struct Resolved {
     pub shape: Shape,
     pub format: Format,
     /// Text size as a fraction of the edge; `None` (every `/avatar/` URL
-    /// without `font-size`) draws exactly what monogram always drew.
+    /// without `font-size`): the layout's rule by number of characters.
     pub font_size: Option<FontSize>,
 }
 
