@@ -173,8 +173,8 @@ oci: dist
 # ---- tests ----------------------------------------------------------------
 lint: wasm-target
 	cargo fmt --all -- --check
-	cargo clippy --locked --all-targets -- -D warnings
-	cargo clippy --locked --all-targets --target wasm32-wasip1 -- -D warnings
+	cargo clippy --locked --workspace --all-targets -- -D warnings
+	cargo clippy --locked --workspace --all-targets --target wasm32-wasip1 -- -D warnings
 	cargo clippy --locked --target wasm32-wasip1 --features trap-for-tests -- -D warnings
 	cargo fmt --manifest-path bench/ceiling/Cargo.toml -- --check
 	CARGO_TARGET_DIR=target/ceiling cargo clippy --locked --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
@@ -188,7 +188,7 @@ lint: wasm-target
 	python3 tests/links.py
 
 unit:
-	cargo test --locked --release $(CARGO_FLAGS)
+	cargo test --locked --workspace --release $(CARGO_FLAGS)
 
 E2E_ENV := MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) \
   MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) MONOGRAM_NGINX=$(NGINX)
@@ -228,7 +228,12 @@ $(DOCKER_STAMP): $(E2E_INPUTS) $(DIST)/SHA256SUMS docker-compose.yaml .dockerign
 	@mkdir -p $(@D) && rm -f $@
 	$(E2E_ENV) MONOGRAM_STAMP=$@ $(VENV)/bin/pytest -q -p no:cacheprovider -m docker tests/e2e
 
-test: lint unit e2e
+# A test leaves the tree as it found it (no lock file rewritten, no golden
+# image or generated file changed): the status before and after must match.
+test:
+	@mkdir -p target && git status --porcelain > target/.status-before
+	$(MAKE) lint unit e2e
+	@git status --porcelain | diff -u target/.status-before - || { echo "make test changed the tree (above)"; exit 1; }
 
 measure: setup build
 	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example memory $(CARGO_FLAGS)

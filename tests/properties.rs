@@ -4,8 +4,8 @@
 //! the documented statuses, never a panic, and a 200 is a PNG of the clamped size.
 
 use monogram::{
-    canonical, handle, handle_once, sign, text_from_host, Budget, Cache, Config, HostRequest,
-    Outcome, Response, SigningKey, State, MAX_NAME_BYTES, MIN_SIZE,
+    canonical, handle, handle_once, sign, text_from_host, Config, HostRequest, Outcome, Response,
+    SigningKey, State, MAX_NAME_BYTES, MIN_SIZE,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, RngSeed};
@@ -24,10 +24,7 @@ fn runner(cases: u32) -> RunnerConfig {
 fn send(config: &Config, method: &[u8], path: &[u8], inm: Option<&[u8]>) -> Option<Response> {
     let host = HostRequest::new(method, path, inm);
     let req = host.request();
-    let mut state = State {
-        cache: Cache::new(1 << 20),
-        budget: Budget::new(0, 0),
-    };
+    let mut state = State::unbudgeted(1 << 20);
     let first = handle(config, &mut state, &req, &|| 0);
     let again = handle(config, &mut state, &req, &|| 0);
     assert!(same_answer(&first, &again), "cached answer differs");

@@ -97,9 +97,7 @@ impl Resolved {
 pub fn resolve(palette: &[Rgb], req: &AvatarRequest, fonts: &Fonts) -> Resolved {
     let text = bounded(&match &req.initials {
         Some(text) => text.clone(),
-        None => {
-            initials::initials_cased(&req.name, req.length, req.uppercase, |c| fonts.has_glyph(c))
-        }
+        None => initials::initials(&req.name, req.length, req.uppercase, |c| fonts.has_glyph(c)),
     });
     let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
     let (text, default_bg) = if drawable {

@@ -36,8 +36,8 @@
 //! Invariant: a font's bytes, once copied, are `'static` (kept for the life
 //! of the VM), so parsed faces borrow them.
 
-use crate::fonts::glyph_store::{self, Record, Source as _};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
+use monogram_glyph_store::{self as glyph_store, Record, Source as _};
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
 
@@ -70,6 +70,8 @@ pub enum Storage {
 /// One embedded font and how its letters are sized.
 #[derive(Debug)]
 pub struct FontSpec {
+    /// The file under fonts/, as the tests name it.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub file: &'static str,
     #[cfg(not(target_arch = "wasm32"))]
     data: &'static [u8],
@@ -709,7 +711,8 @@ impl Fonts {
     }
 
     /// Which embedded font draws `c`, by file name.
-    pub fn font_of(&self, c: char) -> Option<&'static str> {
+    #[cfg(test)]
+    fn font_of(&self, c: char) -> Option<&'static str> {
         self.find(c).map(|(f, _)| f.spec.file)
     }
 
@@ -883,7 +886,7 @@ impl ttf_parser::OutlineBuilder for CanvasSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fonts::glyph_store::{Command, Recorder};
+    use monogram_glyph_store::{Command, Recorder};
 
     /// The font file of `spec`, parsed (for a stored font, the file its
     /// store was built from).
