@@ -17,7 +17,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import documents, native_render, readme_snippet, request
+from conftest import documents, native_render, quick_start, readme_snippet, request
 from envoy_harness import Envoy, ROOT
 from test_metrics import wait_for
 
@@ -141,20 +140,29 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
+def test_remote_form_fetches_the_release_artifact_checked_by_its_sha256sums_line():
     s = snippets()
     code = s["remote-code"]["code"]["remote"]
     cluster = s["remote-cluster"][0]
     assert code["http_uri"]["cluster"] == cluster["name"]
-    assert code["sha256"] == "SHA256_OF_MONOGRAM_WASM"  # the README's placeholder
+    assert code["sha256"] == "SHA256_FROM_SHA256SUMS"  # the docs' placeholder
     # Exactly as written (placeholder and all), the config is well-formed.
     validate(bootstrap(s, 10001, 10002, remote=True))
 
-    # Serve the module the way the README describes and point the snippet's
-    # cluster at it: plain HTTP on loopback instead of TLS to example.com.
-    served = Path(tempfile.mkdtemp(prefix="monogram-remote-"))
+    # The release's artifact by the name the snippet fetches, from dist/
+    # (make dist), served over plain HTTP on loopback instead of TLS to
+    # example.com, with the sha256 the documented command reads from
+    # dist/SHA256SUMS.
+    version = re.search(r'^version = "(.*)"$', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
     file_name = code["http_uri"]["uri"].rsplit("/", 1)[1]
-    shutil.copy(WASM, served / file_name)
+    assert file_name == f"monogram-{version}.wasm", "the docs fetch another release"
+    served = ROOT / "dist"
+    assert (served / file_name).read_bytes() == WASM.read_bytes(), "run make dist"
+    command = readme_snippet("release-sha256").strip()
+    assert file_name in command
+    digest = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert digest == hashlib.sha256(WASM.read_bytes()).hexdigest()
     handler = lambda *a, **k: _Quiet(*a, directory=str(served), **k)  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -173,7 +181,6 @@ def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
         return yaml.safe_dump(c)
 
     try:
-        digest = hashlib.sha256(WASM.read_bytes()).hexdigest()
         e = Envoy(config_text=lambda port, admin: config(port, admin, digest))
         try:
             r = request(e, "/avatar/Grace%20Hopper?size=40")
@@ -192,21 +199,13 @@ def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
     finally:
         server.shutdown()
         server.server_close()
-        shutil.rmtree(served, ignore_errors=True)
 
 
 # --- the quick start, figures and commands ---------------------------------
 
 def test_quick_start_answer_is_what_envoy_answers(envoy):
-    command, *expected = readme_snippet("quick-start").strip().splitlines()
-    assert command.startswith("$ curl ") and "127.0.0.1:10000" in command
-    run = subprocess.run(["bash", "-c", command[2:].replace("127.0.0.1:10000", f"127.0.0.1:{envoy.port}")],
-                         capture_output=True, text=True, timeout=30, check=True)
-    got = [line.rstrip("\r") for line in run.stdout.strip().splitlines()]
-
-    def masked(lines):  # the date is the only header that may differ
-        return [re.sub(r"^date: .*", "date: *", line) for line in lines]
-    assert masked(got) == masked(expected), (
+    got, expected = quick_start(envoy.port)
+    assert got == expected, (
         "README quick start: update its curl answer to what Envoy now says:\n" + "\n".join(got))
 
 
