@@ -23,11 +23,10 @@ use monogram::{
     encode_png, font_px, pick, render, sign, text_colour_for, Avatar, Cache, Content, Entry, Fonts,
     RequestOutcome, Segment, Shape, SigningKey, DEFAULT_PALETTE,
 };
+use monogram_counting_alloc::{current, Counting};
 use serde_json::{json, Value};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 #[path = "../bench/wasm-size/src/alternatives.rs"]
@@ -39,26 +38,6 @@ mod raster;
 
 /// Counts the bytes held on the heap, so the caches' own memory per entry can
 /// be measured (natively and in wasm alike).
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new as isize - layout.size() as isize, Ordering::Relaxed);
-        System.realloc(ptr, layout, new)
-    }
-}
-
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
@@ -366,12 +345,12 @@ fn caches() {
     let label = "monogram (src/flow/cache.rs: lru 0.19 over std's SipHash map, bounded in bytes)";
     // The cache's own heap per entry (its key copy, map and list), the
     // entries themselves being allocated beforehand.
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = current() as isize;
     let mut cache = Cache::new(CACHE_BYTES);
     for e in entries.iter().take(fits) {
         cache.insert(Rc::clone(e));
     }
-    let heap = (LIVE.load(Ordering::Relaxed) - before) as f64 / fits as f64;
+    let heap = (current() as isize - before) as f64 / fits as f64;
     assert_eq!(cache.len(), fits, "all {fits} entries fit");
     let hit = race(
         &mut [(

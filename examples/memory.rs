@@ -12,56 +12,17 @@
 //! returns pages, so a VM's linear memory grows to the largest peak it has
 //! seen and stays there.
 use monogram::{handle, Config, Fonts, HttpRequest, Outcome, State};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Relaxed) + layout.size();
-            PEAK.fetch_max(now, Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                let now =
-                    CURRENT.fetch_add(new_size - layout.size(), Relaxed) + new_size - layout.size();
-                PEAK.fetch_max(now, Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Relaxed);
-            }
-        }
-        p
-    }
-}
+use monogram_counting_alloc::{current, peak, reset_peak, Counting};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-fn current() -> usize {
-    CURRENT.load(Relaxed)
-}
-
 /// Runs `f`; returns (peak above the heap before it, heap left behind).
 fn measure(f: impl FnOnce()) -> (usize, isize) {
     let before = current();
-    PEAK.store(before, Relaxed);
+    reset_peak();
     f();
-    let peak = PEAK.load(Relaxed) - before;
-    (peak, current() as isize - before as isize)
+    (peak() - before, current() as isize - before as isize)
 }
 
 /// A VM's state with a cache of `capacity` bytes and the render budget off.

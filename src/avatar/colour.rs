@@ -37,6 +37,12 @@ pub const PLACEHOLDER_BG: Rgb = Rgb(0x9E, 0x9E, 0x9E);
 /// The placeholder's silhouette colour.
 pub const PLACEHOLDER_FG: Rgb = Rgb(0xF5, 0xF5, 0xF5);
 
+/// The value of one hex digit (either case): colours here, and the
+/// URL's percent-encoding.
+pub fn hex_digit(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
 impl Rgb {
     /// Parses `RRGGBB` or `RGB` hex, with an optional leading `#`.
     pub fn parse_hex(s: &str) -> Option<Rgb> {
@@ -44,10 +50,7 @@ impl Rgb {
         if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let digit = |i: usize| -> Option<u8> {
-            let b = *s.as_bytes().get(i)?;
-            (b as char).to_digit(16).map(|d| d as u8)
-        };
+        let digit = |i: usize| s.as_bytes().get(i).copied().and_then(hex_digit);
         match s.len() {
             6 => Some(Rgb(
                 digit(0)? << 4 | digit(1)?,

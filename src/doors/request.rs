@@ -26,7 +26,7 @@
 //! ends in the same [`AvatarRequest`].
 
 use crate::avatar::asked::AvatarRequest;
-use crate::avatar::colour::Rgb;
+use crate::avatar::colour::{hex_digit, Rgb};
 use crate::avatar::font_size::FontSize;
 use crate::avatar::format::Format;
 use crate::avatar::initials;
@@ -306,7 +306,7 @@ fn decode_unreserved(path: &str) -> Option<String> {
             i = i.saturating_add(1);
             continue;
         }
-        let hex = |at: usize| bytes.get(i.saturating_add(at)).copied().and_then(hex_value);
+        let hex = |at: usize| bytes.get(i.saturating_add(at)).copied().and_then(hex_digit);
         let (hi, lo) = (hex(1)?, hex(2)?);
         let c = hi << 4 | lo;
         if c.is_ascii_alphanumeric() || b"-._~".contains(&c) {
@@ -429,8 +429,8 @@ pub fn decode(raw: &str, part: &'static str) -> Result<String, Error> {
     while let Some(b) = bytes.next() {
         match b {
             b'%' => {
-                let hi = bytes.next().and_then(hex_value);
-                let lo = bytes.next().and_then(hex_value);
+                let hi = bytes.next().and_then(hex_digit);
+                let lo = bytes.next().and_then(hex_digit);
                 match (hi, lo) {
                     (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
                     _ => return Err(Error::BadPercentEncoding { part }),
@@ -445,10 +445,6 @@ pub fn decode(raw: &str, part: &'static str) -> Result<String, Error> {
         return Err(Error::ControlCharacter { part });
     }
     Ok(s)
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 /// An optionally signed decimal integer, clamped to `lo..=hi`; `None` if it is
