@@ -35,8 +35,9 @@ pub use flow::budget::Budget;
 pub use flow::cache::{Cache, Entry, ENTRY_OVERHEAD};
 pub use flow::etag::RENDER_VERSION;
 pub use flow::http::{text_from_host, HostRequest, HttpRequest, Outcome, Response};
+pub use flow::report::Photo;
 pub use flow::report::RequestOutcome;
-pub use flow::response::{handle, handle_once};
+pub use flow::response::{handle, handle_once, on_response, upstream_path, OnResponse};
 pub use flow::state::State;
 
 // The pieces, for the benchmarks and the tests that measure them alone.
