@@ -172,6 +172,7 @@ impl RootContext for MonogramRoot {
             host: Rc::clone(&self.host),
             trim: None,
             kept: None,
+            late_body: None,
             counts: Rc::clone(&self.counts),
         }))
     }
@@ -194,6 +195,9 @@ struct MonogramFilter {
     /// The request as the client sent it, kept when the answer waits for
     /// the upstream's response (the photo door).
     kept: Option<Kept>,
+    /// Nginx: the body that replaces the upstream's, until its first piece
+    /// has gone by (then `Some(None)`).
+    late_body: Option<Option<Vec<u8>>>,
 }
 
 /// A request's method, target, `If-None-Match` and `Accept`, as bytes.
@@ -337,25 +341,39 @@ impl MonogramFilter {
                 }
                 Action::Continue
             }
+            OnResponse::Replace(response) if host == Host::Nginx => {
+                // Not a local response: ngx_wasm_module's, in this phase,
+                // keeps the upstream's headers, and its body replaces the
+                // upstream's chain without the end-of-stream mark, so a
+                // response Nginx makes itself (its 502 or 504 page, one
+                // chain) never ends. The answer goes into the upstream's
+                // response instead: status and headers now, the body in
+                // [`Self::on_http_response_body`].
+                self.record(&response.report);
+                self.log(host, response.status, &response.report);
+                let headers: Vec<(&str, &str)> = response
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (*n, v.as_str()))
+                    .collect();
+                self.set_http_response_headers(headers);
+                let status = response.status.to_string();
+                let _ = hostcalls::set_map_value(MapType::HttpResponseHeaders, ":status", Some(&status));
+                // GET: framed by Nginx (chunked); HEAD: the body's length.
+                let head = kept.method == b"HEAD";
+                let length = head.then(|| response.body.len().to_string());
+                let _ = hostcalls::set_map_value(
+                    MapType::HttpResponseHeaders,
+                    "content-length",
+                    length.as_deref(),
+                );
+                self.late_body = Some(Some(if head { Vec::new() } else { response.body }));
+                Action::Continue
+            }
             OnResponse::Replace(response) => {
-                if host == Host::Nginx {
-                    // ngx_wasm_module keeps the upstream's headers when a
-                    // local response comes in the response phase: replace them.
-                    let headers: Vec<(&str, &str)> = response
-                        .headers
-                        .iter()
-                        .map(|(n, v)| (*n, v.as_str()))
-                        .collect();
-                    self.set_http_response_headers(headers);
-                    let length = (kept.method == b"HEAD").then(|| response.body.len().to_string());
-                    let _ = hostcalls::set_map_value(
-                        MapType::HttpResponseHeaders,
-                        "content-length",
-                        length.as_deref(),
-                    );
-                }
+                // Envoy: a local response before the headers went
+                // downstream replaces status, headers and body.
                 self.send(host, &kept.method, &response);
-                // The trim, if any, is for the replaced body still to come.
                 Action::Continue
             }
         }
@@ -452,6 +470,17 @@ impl HttpContext for MonogramFilter {
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if let Some(late) = self.late_body.as_mut() {
+            // Our body in the upstream's first piece, nothing in the rest;
+            // the pieces keep their end-of-stream mark.
+            // The size bounds what is written, so it is at least ours.
+            let body = late.take().unwrap_or_default();
+            if body_size > 0 || !body.is_empty() {
+                let size = body_size.max(body.len());
+                let _ = hostcalls::set_buffer(BufferType::HttpResponseBody, 0, size, &body);
+            }
+            return Action::Continue;
+        }
         if let Some(trim) = self.trim {
             // The whole local body comes in one piece: ours plus the `\n`.
             if end_of_stream && !trim.head && Some(body_size) == trim.len.checked_add(1) {

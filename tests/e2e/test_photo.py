@@ -158,7 +158,12 @@ def avatar(host, query):
 
 def assert_fallback(host, r, twin):
     assert r.status == 200, (r.status, r.body[:200])
-    assert r.header("content-type") == "image/png"
+    if host.name == "nginx":
+        # Nginx keeps the charset of the origin's error page apart from its
+        # type, and ngx_wasm_module cannot clear it (docs/NGINX.md).
+        assert r.header("content-type") in ("image/png", "image/png; charset=utf-8")
+    else:
+        assert r.header("content-type") == "image/png"
     assert r.header("cache-control") == "public, max-age=3600"
     assert r.body == twin.body and r.header("etag") == twin.header("etag")
     for origin_header in ("x-amz-request-id", "x-amzn-requestid", "server-timing"):
