@@ -347,3 +347,7 @@ def test_the_gravatar_recipe_falls_back_to_initials(gravatar):
         assert "GET /avatar/00000000000000000000000000000000?d=404&s=64" in seen, seen
     finally:
         h.stop()
+
+
+def test_the_readme_shows_envoy_yamls_photo_route():
+    assert readme_snippet("photo-route") in (ROOT / "envoy.yaml").read_text()
