@@ -110,5 +110,8 @@ def test_the_service_command_gives_envoy_a_config_that_validates(service):
     assert config != original
     parsed = yaml.safe_load(config)
     assert parsed["admin"]["address"]["socket_address"]["address"] == "0.0.0.0"
-    listener = parsed["static_resources"]["listeners"][0]["address"]["socket_address"]
-    assert (listener["address"], listener["port_value"]) == ("0.0.0.0", 10000)
+    listeners = {l["name"]: l["address"]["socket_address"] for l in parsed["static_resources"]["listeners"]}
+    assert (listeners["main"]["address"], listeners["main"]["port_value"]) == ("0.0.0.0", 10000)
+    # The demo photo origin stays inside the container: only Envoy calls it.
+    origin = listeners["demo_photo_origin"]
+    assert (origin["address"], origin["port_value"]) == ("127.0.0.1", 10001)
