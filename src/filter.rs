@@ -358,7 +358,11 @@ impl MonogramFilter {
                     .collect();
                 self.set_http_response_headers(headers);
                 let status = response.status.to_string();
-                let _ = hostcalls::set_map_value(MapType::HttpResponseHeaders, ":status", Some(&status));
+                let _ = hostcalls::set_map_value(
+                    MapType::HttpResponseHeaders,
+                    ":status",
+                    Some(&status),
+                );
                 // GET: framed by Nginx (chunked); HEAD: the body's length.
                 let head = kept.method == b"HEAD";
                 let length = head.then(|| response.body.len().to_string());

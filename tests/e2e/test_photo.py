@@ -351,3 +351,12 @@ def test_the_gravatar_recipe_falls_back_to_initials(gravatar):
 
 def test_the_readme_shows_envoy_yamls_photo_route():
     assert readme_snippet("photo-route") in (ROOT / "envoy.yaml").read_text()
+
+
+def test_no_name_or_path_in_any_log_line(hosts):
+    """After every test above: neither host logged a name or a photo path
+    (personal data), however its origin failed."""
+    for h in hosts.values():
+        logs = h.log_text() + (h.access_log_text() if h.name == "nginx" else "")
+        for secret in ("Lovelace", "Hopper", "nobody", "grace.jpg", "/photos/u/"):
+            assert secret not in logs, (h.name, secret)
