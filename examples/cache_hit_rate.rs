@@ -9,7 +9,7 @@
 //! A model, not a measurement of any site: it shows how the hit rate moves
 //! with capacity, which is what the default capacity is chosen from
 //! (docs/MEMORY.md).
-use monogram::{handle, Budget, Cache, Config, HttpRequest, Outcome, State};
+use monogram::{handle, CacheLookup, Config, HttpRequest, Outcome, State};
 
 /// Requests measured per run (after as many to warm the cache), and the share of each size in them (px, per cent).
 const REQUESTS: usize = 60_000;
@@ -57,16 +57,10 @@ fn hit_rate(population: usize, s: f64, capacity: usize) -> f64 {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let config = Config::default();
     // The render budget off: this models the cache, not admission.
-    let mut state = State {
-        cache: Cache::new(capacity),
-        budget: Budget::new(0, 0),
-    };
-    let mut warm_hits = 0;
+    let mut state = State::unbudgeted(capacity);
+    let mut hits = 0;
     // The first half warms the cache up; the second half is measured.
     for i in 0..2 * REQUESTS {
-        if i == REQUESTS {
-            warm_hits = state.cache.hits;
-        }
         let rank = cdf.partition_point(|&c| c < rng.unit());
         let mut pick = rng.next() % 100;
         let size = SIZES
@@ -84,11 +78,14 @@ fn hit_rate(population: usize, s: f64, capacity: usize) -> f64 {
             if_none_match: None,
             accept: None,
         };
-        if let Outcome::PassThrough = handle(&config, &mut state, &req, &|| 0) {
+        let Outcome::Respond(r) = handle(&config, &mut state, &req, &|| 0) else {
             unreachable!("{p}");
+        };
+        if i >= REQUESTS && r.report.cache == Some(CacheLookup::Hit) {
+            hits += 1;
         }
     }
-    (state.cache.hits - warm_hits) as f64 / REQUESTS as f64
+    hits as f64 / REQUESTS as f64
 }
 
 fn main() {

@@ -11,7 +11,7 @@
 //! VM dlmalloc adds its own headers and alignment (a few percent) and never
 //! returns pages, so a VM's linear memory grows to the largest peak it has
 //! seen and stays there.
-use monogram::{handle, Budget, Cache, Config, Fonts, HttpRequest, Outcome, State};
+use monogram::{handle, Config, Fonts, HttpRequest, Outcome, State};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -66,10 +66,7 @@ fn measure(f: impl FnOnce()) -> (usize, isize) {
 
 /// A VM's state with a cache of `capacity` bytes and the render budget off.
 fn with_cache(capacity: usize) -> State {
-    State {
-        cache: Cache::new(capacity),
-        budget: Budget::new(0, 0),
-    }
+    State::unbudgeted(capacity)
 }
 
 /// Prints one table row: `what`, and [`measure`] of `f`.

@@ -22,8 +22,6 @@
 //! The host's counters lag by at most that period.
 
 use crate::config::Config;
-use crate::flow::budget::Budget;
-use crate::flow::cache::Cache;
 use crate::flow::http::{HostRequest, HttpRequest, Outcome, Response};
 use crate::flow::metrics::{self, Counts, Kind};
 use crate::flow::report::Report;
@@ -424,10 +422,7 @@ impl HttpContext for MonogramFilter {
         let state = match borrowed.as_deref_mut() {
             Ok(state) => state,
             Err(_) => {
-                spare = State {
-                    cache: Cache::new(0),
-                    budget: Budget::new(0, 0),
-                };
+                spare = State::unbudgeted(0);
                 &mut spare
             }
         };

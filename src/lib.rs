@@ -31,21 +31,19 @@ mod fonts;
 
 // The request path: configuration, per-VM state, one exchange in and out.
 pub use config::{Config, SigningKey, MIN_SIZE};
-pub use flow::budget::Budget;
 pub use flow::cache::{Cache, Entry, ENTRY_OVERHEAD};
 pub use flow::etag::RENDER_VERSION;
 pub use flow::http::{text_from_host, HostRequest, HttpRequest, Outcome, Response};
-pub use flow::report::Photo;
-pub use flow::report::RequestOutcome;
+pub use flow::report::{CacheLookup, Photo, RequestOutcome};
 pub use flow::response::{handle, handle_once, on_response, upstream_path, OnResponse};
 pub use flow::state::State;
 
 // The pieces, for the benchmarks and the tests that measure them alone.
 pub use avatar::colour::{pick, text_colour_for, DEFAULT_PALETTE};
-pub use avatar::initials::{initials, initials_drawable};
+pub use avatar::initials::initials;
 pub use avatar::resolve::{bounded, resolve, Avatar, Content, MAX_CLUSTERS, MAX_CLUSTER_CHARS};
 pub use avatar::shape::{Shape, ROUNDED_RADIUS};
-pub use doors::request::{parse, MAX_NAME_BYTES};
+pub use doors::request::{parse, MAX_NAME_BYTES, MAX_QUERY_BYTES};
 pub use doors::signing::{canonical, sign};
 pub use draw::encode::png as encode_png;
 pub use draw::layout::{font_px, layout};

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use monogram::{handle, Budget, Cache, Config, HostRequest, Outcome, State};
+use monogram::{handle, Config, HostRequest, Outcome, State};
 use std::sync::OnceLock;
 
 fn configs() -> &'static [Config; 2] {
@@ -32,10 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let req = host.request();
     for (n, config) in configs().iter().enumerate() {
         // Twice through one small cache: a hit must answer what a render did.
-        let mut state = State {
-            cache: Cache::new(4096),
-            budget: Budget::new(0, 0),
-        };
+        let mut state = State::unbudgeted(4096);
         let outcome = handle(config, &mut state, &req, &|| 0);
         match (&outcome, handle(config, &mut state, &req, &|| 0)) {
             (Outcome::Respond(a), Outcome::Respond(b)) => {

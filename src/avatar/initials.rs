@@ -46,23 +46,13 @@ pub fn normalise(name: &str) -> String {
 
 /// The initials of `name`, at most `length` of them (one for CJK names);
 /// empty when the name has no usable letter (the caller then draws the
-/// placeholder).
-pub fn initials(name: &str, length: u8) -> String {
-    initials_drawable(name, length, |_| true)
-}
-
-/// [`initials`], keeping a letter's own case where `can_draw` lacks a
-/// character of its upper-case form (a capital added to Unicode after the
-/// embedded fonts were made, such as U+A7CB Ɤ): a lower-case initial beats
-/// the placeholder.
-pub fn initials_drawable(name: &str, length: u8, can_draw: impl Fn(char) -> bool) -> String {
-    initials_cased(name, length, true, can_draw)
-}
-
-/// [`initials_drawable`], upper-casing each letter only if `uppercase`;
-/// otherwise each keeps its case as written in the name (`ada lovelace` →
-/// `al`), as ui-avatars' `uppercase=false` asks.
-pub fn initials_cased(
+/// placeholder). Each letter is upper-cased if `uppercase`, keeping its own
+/// case where `can_draw` lacks a character of its upper-case form (a capital
+/// added to Unicode after the embedded fonts were made, such as U+A7CB Ɤ: a
+/// lower-case initial beats the placeholder); otherwise each keeps its case
+/// as written in the name (`ada lovelace` → `al`), as ui-avatars'
+/// `uppercase=false` asks.
+pub fn initials(
     name: &str,
     length: u8,
     uppercase: bool,
@@ -361,6 +351,15 @@ fn words(name: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
+    /// Upper-cased initials, every character drawable.
+    fn initials(name: &str, length: u8) -> String {
+        super::initials(name, length, true, |_| true)
+    }
+
+    fn initials_drawable(name: &str, length: u8, can_draw: impl Fn(char) -> bool) -> String {
+        super::initials(name, length, true, can_draw)
+    }
+
     /// (name, expected initials at the default length 2). At least 100 names
     /// across every script the rules distinguish.
     const TABLE: &[(&str, &str)] = &[
@@ -650,14 +649,14 @@ mod tests {
 
     #[test]
     fn uppercase_false_keeps_each_letter_as_written() {
-        let kept = |name: &str| initials_cased(name, 2, false, |_| true);
+        let kept = |name: &str| super::initials(name, 2, false, |_| true);
         assert_eq!(kept("ada Lovelace"), "aL");
         assert_eq!(kept("élodie ñúñez"), "éñ");
         assert_eq!(kept("jane.doe@example.com"), "jd");
         // Scripts without case, and the base-letter rule, are unchanged.
         assert_eq!(kept("王小明"), "王");
         assert_eq!(kept("प्रिया शर्मा"), initials("प्रिया शर्मा", 2));
-        assert_eq!(initials_cased("ada lovelace", 2, true, |_| true), "AL");
+        assert_eq!(super::initials("ada lovelace", 2, true, |_| true), "AL");
     }
 
     #[test]

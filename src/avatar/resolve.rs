@@ -70,7 +70,7 @@ pub struct Resolved {
     pub shape: Shape,
     pub format: Format,
     /// Text size as a fraction of the edge; `None` (every `/avatar/` URL
-    /// without `font-size`) draws exactly what monogram always drew.
+    /// without `font-size`): the layout's rule by number of characters.
     pub font_size: Option<FontSize>,
 }
 
@@ -97,9 +97,7 @@ impl Resolved {
 pub fn resolve(palette: &[Rgb], req: &AvatarRequest, fonts: &Fonts) -> Resolved {
     let text = bounded(&match &req.initials {
         Some(text) => text.clone(),
-        None => {
-            initials::initials_cased(&req.name, req.length, req.uppercase, |c| fonts.has_glyph(c))
-        }
+        None => initials::initials(&req.name, req.length, req.uppercase, |c| fonts.has_glyph(c)),
     });
     let drawable = !text.is_empty() && text.chars().all(|c| fonts.has_glyph(c));
     let (text, default_bg) = if drawable {

@@ -25,7 +25,7 @@ use crate::avatar::shape::{Shape, ROUNDED_RADIUS};
 use crate::draw::layout::{self, layout};
 use crate::fonts::glyph_cache;
 use crate::fonts::table::{Fonts, Glyph};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Edge alpha steps: index `k` in `0..=EDGE_LEVELS` is the background at alpha `k/EDGE_LEVELS`.
 const EDGE_LEVELS: u8 = 5;
@@ -188,7 +188,7 @@ pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
     plane
 }
 
-/// Rasterises `text`'s glyphs where [`layout`] puts them, centres them, and
+/// Rasterises `text`'s glyphs where [`layout()`] puts them, centres them, and
 /// merges each glyph pixel's coverage into `plane` with `combine(pixel,
 /// coverage)`.
 fn draw_text(
@@ -200,7 +200,7 @@ fn draw_text(
     combine: impl Fn(u8, u8) -> u8 + Copy,
 ) {
     let layout = layout(text, size, font_size, fonts);
-    let glyphs: Vec<(i32, i32, Rc<Glyph>)> = layout
+    let glyphs: Vec<(i32, i32, Arc<Glyph>)> = layout
         .places
         .iter()
         .map(|p| {

@@ -84,7 +84,7 @@ fn fill(c: Rgb) -> String {
     format!("#{}", c.hex())
 }
 
-/// Lays out `text` by the PNG renderer's rules ([`layout`]: the same size,
+/// Lays out `text` by the PNG renderer's rules ([`layout()`]: the same size,
 /// places, direction and marks; centred on its ink horizontally, on the cap
 /// height vertically for capitals and digits, else on its ink box) and
 /// returns the path data of all its glyphs. Centring uses the outlines'

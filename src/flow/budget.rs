@@ -23,8 +23,6 @@ pub struct Budget {
     tokens_ns: i64,
     /// The clock at the last refill; `None` before the first request.
     last_ns: Option<u64>,
-    /// Renders refused since the VM started.
-    pub refused: u64,
 }
 
 impl Budget {
@@ -36,7 +34,6 @@ impl Budget {
             burst_ns,
             tokens_ns: burst_ns,
             last_ns: None,
-            refused: 0,
         }
     }
 
@@ -50,12 +47,7 @@ impl Budget {
             return true;
         }
         self.refill(now_ns);
-        if self.tokens_ns > 0 {
-            true
-        } else {
-            self.refused = self.refused.saturating_add(1);
-            false
-        }
+        self.tokens_ns > 0
     }
 
     /// Charges a render that took `spent_ns`. The debt is bounded by one
@@ -114,7 +106,6 @@ mod tests {
             assert!(b.allow(t));
             b.charge(10 * MS);
         }
-        assert_eq!(b.refused, 0);
     }
 
     #[test]
@@ -130,7 +121,6 @@ mod tests {
             }
         }
         assert_eq!(rendered, 5, "the burst");
-        assert_eq!(b.refused, 5);
         // One second later: 100 ms earned, capped at the 50 ms burst.
         now += 1_000 * MS;
         let mut later = 0;

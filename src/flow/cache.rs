@@ -141,8 +141,6 @@ pub struct Cache {
     images: Bounded<Rc<Entry>>,
     /// Raw paths, each naming the ETag of the image it was answered with.
     aliases: Bounded<Box<str>>,
-    pub hits: u64,
-    pub misses: u64,
 }
 
 impl Cache {
@@ -151,8 +149,6 @@ impl Cache {
         Cache {
             images: Bounded::new(capacity.saturating_sub(alias_bytes)),
             aliases: Bounded::new(alias_bytes),
-            hits: 0,
-            misses: 0,
         }
     }
 
@@ -190,15 +186,7 @@ impl Cache {
             }
             None => self.images.get(key).cloned(),
         };
-        if found.is_some() {
-            self.hits = self.hits.saturating_add(1);
-        }
         found
-    }
-
-    /// Counts a request that had to render.
-    pub fn count_miss(&mut self) {
-        self.misses = self.misses.saturating_add(1);
     }
 
     /// Stores the image `entry` under its ETag.
@@ -247,7 +235,6 @@ mod tests {
         assert!(c.get("a").is_none());
         c.insert(image("a", 10));
         assert_eq!(c.get("a").map(|e| e.body.clone()), Some(vec![7u8; 10]));
-        assert_eq!(c.hits, 1);
     }
 
     #[test]

@@ -101,7 +101,7 @@ mod tests {
     fn a_font_size_enters_the_fingerprint_only_when_given() {
         let plain = resolved("AL");
         assert!(!fingerprint(&plain).contains("font-size"));
-        // The fingerprint of an avatar without a font size, as it always was.
+        // Without a font size the fingerprint names no font size at all.
         assert_eq!(
             fingerprint(&plain),
             format!("{RENDER_VERSION}\0AL\0010203\0fafafa\0128\0circle\0Png")
@@ -116,8 +116,8 @@ mod tests {
     }
 
     #[test]
-    fn the_fnv_collision_is_gone() {
-        // Two different images that shared one 64-bit FNV-1a ETag.
+    fn images_that_collide_under_64_bit_fnv_1a_get_distinct_etags() {
+        // These two share one 64-bit FNV-1a hash.
         let a = Resolved {
             text: "TUM".into(),
             bg: Rgb(0x89, 0xb4, 0x15),

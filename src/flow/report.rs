@@ -69,11 +69,6 @@ impl RequestOutcome {
             _ => RequestOutcome::Failed,
         }
     }
-
-    /// Did answering this request draw an image?
-    pub fn drew(self) -> bool {
-        matches!(self, RequestOutcome::Rendered | RequestOutcome::Placeholder)
-    }
 }
 
 /// Whether a response's body came from the VM's cache of encoded avatars.
@@ -159,18 +154,5 @@ mod tests {
         for (i, o) in RequestOutcome::ALL.iter().enumerate() {
             assert_eq!(o.index(), i, "{o:?}");
         }
-    }
-
-    #[test]
-    fn only_images_are_drawn() {
-        let drew: Vec<_> = RequestOutcome::ALL
-            .iter()
-            .copied()
-            .filter(|o| o.drew())
-            .collect();
-        assert_eq!(
-            drew,
-            [RequestOutcome::Rendered, RequestOutcome::Placeholder]
-        );
     }
 }

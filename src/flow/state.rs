@@ -20,4 +20,14 @@ impl State {
             budget: Budget::new(config.render_budget_ms_per_s, config.render_burst_ms),
         }
     }
+
+    /// A cache of `cache_bytes` (0: none) and no render budget: for a
+    /// request served without the VM's state, and for tools that model the
+    /// cache alone.
+    pub fn unbudgeted(cache_bytes: usize) -> State {
+        State {
+            cache: Cache::new(cache_bytes),
+            budget: Budget::new(0, 0),
+        }
+    }
 }

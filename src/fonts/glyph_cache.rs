@@ -1,5 +1,5 @@
 //! Rasterised glyphs kept between renders, one store per wasm VM (per
-//! thread natively).
+//! process natively).
 //!
 //! Why: distinct names share letters. Every uncached Latin avatar at one size
 //! draws two of 26 capitals at one pixel size, so after a few renders the
@@ -12,16 +12,15 @@
 //! than an LRU, and a flood of distinct sizes or scripts cannot grow it.
 
 use crate::fonts::table::{Fonts, Glyph};
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Coverage bytes kept per VM, plus [`GLYPH_OVERHEAD`] per glyph. 512 KiB
 /// holds every Latin capital at 16 sizes around 128 px.
 pub const BUDGET_BYTES: usize = 512 * 1024;
 
 /// Book-keeping bytes charged per glyph on top of its coverage (map slot,
-/// `Rc`, `Glyph` fields).
+/// `Arc`, `Glyph` fields).
 const GLYPH_OVERHEAD: usize = 96;
 
 /// (character, body height in pixels as `f32` bits): the exact inputs of
@@ -30,38 +29,50 @@ type Key = (char, u32);
 
 #[derive(Default)]
 struct Store {
-    glyphs: HashMap<Key, Rc<Glyph>>,
+    glyphs: HashMap<Key, Arc<Glyph>>,
     bytes: usize,
 }
 
-thread_local! {
-    static STORE: RefCell<Store> = RefCell::new(Store::default());
+impl Store {
+    fn get(&self, key: Key) -> Option<Arc<Glyph>> {
+        self.glyphs.get(&key).cloned()
+    }
+
+    /// Keeps `glyph`, emptying the store first if it would pass the budget.
+    fn keep(&mut self, key: Key, glyph: &Arc<Glyph>) {
+        let cost = glyph.coverage.len().saturating_add(GLYPH_OVERHEAD);
+        if self.bytes.saturating_add(cost) > BUDGET_BYTES {
+            self.glyphs.clear();
+            self.bytes = 0;
+        }
+        if cost <= BUDGET_BYTES {
+            self.bytes = self.bytes.saturating_add(cost);
+            self.glyphs.insert(key, Arc::clone(glyph));
+        }
+    }
+}
+
+/// The VM's store: per-VM state that outlives a configuration is a
+/// `static`, as the fonts are ([`Fonts::get`]).
+fn store() -> &'static Mutex<Store> {
+    static STORE: OnceLock<Mutex<Store>> = OnceLock::new();
+    STORE.get_or_init(Mutex::default)
 }
 
 /// [`Fonts::rasterize`], from the store when this character was drawn at
 /// this size before.
-pub fn rasterize(fonts: &Fonts, c: char, body_px: f32) -> Rc<Glyph> {
+pub fn rasterize(fonts: &Fonts, c: char, body_px: f32) -> Arc<Glyph> {
     let key = (c, body_px.to_bits());
-    let cached = STORE.with(|s| s.try_borrow().ok()?.glyphs.get(&key).cloned());
-    if let Some(glyph) = cached {
+    // Never contended in a VM (one render at a time); natively, where test
+    // threads share the store, a glyph found locked is drawn afresh and
+    // not kept: the pixels are the same either way.
+    if let Some(glyph) = store().try_lock().ok().and_then(|s| s.get(key)) {
         return glyph;
     }
-    let glyph = Rc::new(fonts.rasterize(c, body_px));
-    STORE.with(|s| {
-        // Never contended (one render at a time per thread); if it were,
-        // this glyph simply is not kept.
-        if let Ok(mut s) = s.try_borrow_mut() {
-            let cost = glyph.coverage.len().saturating_add(GLYPH_OVERHEAD);
-            if s.bytes.saturating_add(cost) > BUDGET_BYTES {
-                s.glyphs.clear();
-                s.bytes = 0;
-            }
-            if cost <= BUDGET_BYTES {
-                s.bytes = s.bytes.saturating_add(cost);
-                s.glyphs.insert(key, Rc::clone(&glyph));
-            }
-        }
-    });
+    let glyph = Arc::new(fonts.rasterize(c, body_px));
+    if let Ok(mut s) = store().try_lock() {
+        s.keep(key, &glyph);
+    }
     glyph
 }
 
@@ -69,32 +80,24 @@ pub fn rasterize(fonts: &Fonts, c: char, body_px: f32) -> Rc<Glyph> {
 mod tests {
     use super::*;
 
-    /// Bytes and glyphs held by this thread's store.
-    fn usage() -> (usize, usize) {
-        STORE.with(|s| {
-            let s = s.borrow();
-            (s.bytes, s.glyphs.len())
-        })
-    }
-
     #[test]
-    fn cached_glyphs_are_the_rasterised_ones_and_the_store_stays_bounded() {
+    fn kept_glyphs_are_the_rasterised_ones_and_the_store_stays_bounded() {
         let fonts = Fonts::get().unwrap();
-        let fresh = fonts.rasterize('A', 46.0);
-        let first = rasterize(fonts, 'A', 46.0);
-        let again = rasterize(fonts, 'A', 46.0);
-        assert!(Rc::ptr_eq(&first, &again), "the second lookup is a hit");
-        assert_eq!(
-            (again.width, again.height, again.left, again.top),
-            (fresh.width, fresh.height, fresh.left, fresh.top)
-        );
-        assert_eq!(again.coverage, fresh.coverage);
-        assert_eq!(again.advance.to_bits(), fresh.advance.to_bits());
+        let mut store = Store::default();
+        let key = ('A', 46.0f32.to_bits());
+        let fresh = Arc::new(fonts.rasterize('A', 46.0));
+        store.keep(key, &fresh);
+        let again = store.get(key).unwrap();
+        assert!(Arc::ptr_eq(&fresh, &again), "the second lookup is a hit");
+        let through = rasterize(fonts, 'A', 46.0);
+        assert_eq!(through.coverage, fresh.coverage);
+        assert_eq!(through.advance.to_bits(), fresh.advance.to_bits());
         // A flood of sizes: the store empties itself instead of growing.
         for px in 20..400 {
-            rasterize(fonts, 'W', px as f32);
-            assert!(usage().0 <= BUDGET_BYTES);
+            let px = px as f32;
+            store.keep(('W', px.to_bits()), &Arc::new(fonts.rasterize('W', px)));
+            assert!(store.bytes <= BUDGET_BYTES);
         }
-        assert!(usage().1 > 0);
+        assert!(!store.glyphs.is_empty());
     }
 }

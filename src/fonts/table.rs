@@ -7,8 +7,8 @@
 //! baseline.
 //!
 //! No font is parsed whole: ttf-parser reads its tables in place
-//! (microseconds) and outlines one glyph on demand, which [`crate::raster`]
-//! fills into a coverage mask, and [`crate::fonts::glyph_cache`] keeps. fontdue,
+//! (microseconds) and outlines one glyph on demand, which
+//! ab_glyph_rasterizer fills into a coverage mask, and [`crate::fonts::glyph_cache`] keeps. fontdue,
 //! which outlines every glyph of a font when it loads, would cost ~100 MB
 //! and ~0.25 s per VM for the CJK font, and it cost 5.2 MB per VM for the
 //! Latin font's ~2,000 glyphs (measured, `examples/memory.rs`) for glyphs
@@ -23,8 +23,8 @@
 //! there by `examples/passive_fonts.rs`, which `make build` runs), which V8
 //! keeps once per process with the module's bytes: no VM copies a font into
 //! its linear memory until its first request that looks a character up in
-//! it, and then only that font (an active segment would copy all 5.6 MB
-//! into every VM at start: measured 5.4 MB of RSS per VM, docs/MEMORY.md).
+//! it, and then only that font (an active segment would copy all 7.8 MB
+//! of fonts into every VM at start; docs/MEMORY.md).
 //! Natively they are in the binary, and copied the same way, so
 //! `examples/memory.rs` measures what a VM keeps.
 //!
@@ -36,8 +36,8 @@
 //! Invariant: a font's bytes, once copied, are `'static` (kept for the life
 //! of the VM), so parsed faces borrow them.
 
-use crate::fonts::glyph_store::{self, Record, Source as _};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
+use monogram_glyph_store::{self as glyph_store, Record, Source as _};
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
 
@@ -70,6 +70,8 @@ pub enum Storage {
 /// One embedded font and how its letters are sized.
 #[derive(Debug)]
 pub struct FontSpec {
+    /// The file under fonts/, as the tests name it.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub file: &'static str,
     #[cfg(not(target_arch = "wasm32"))]
     data: &'static [u8],
@@ -709,7 +711,8 @@ impl Fonts {
     }
 
     /// Which embedded font draws `c`, by file name.
-    pub fn font_of(&self, c: char) -> Option<&'static str> {
+    #[cfg(test)]
+    fn font_of(&self, c: char) -> Option<&'static str> {
         self.find(c).map(|(f, _)| f.spec.file)
     }
 
@@ -883,7 +886,7 @@ impl ttf_parser::OutlineBuilder for CanvasSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fonts::glyph_store::{Command, Recorder};
+    use monogram_glyph_store::{Command, Recorder};
 
     /// The font file of `spec`, parsed (for a stored font, the file its
     /// store was built from).

@@ -42,7 +42,7 @@ def render_config(listen_port, admin_port, source=ROOT / "envoy.yaml", extra_jso
 class Envoy:
     name = "envoy"
 
-    def __init__(self, config_text=None, concurrency=2, env=None, args=()):
+    def __init__(self, config_text=None, concurrency=2, env=None, args=(), binary=None):
         self.port = free_port()
         self.admin_port = free_port()
         self.dir = tempfile.mkdtemp(prefix="monogram-envoy-")
@@ -50,7 +50,7 @@ class Envoy:
         self.config.write_text(config_text(self.port, self.admin_port) if config_text
                                else render_config(self.port, self.admin_port))
         self.log = Path(self.dir) / "envoy.log"
-        envoy = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
+        envoy = binary or os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
         self.proc = subprocess.Popen(
             [envoy, "-c", str(self.config), "--concurrency", str(concurrency),
              "--use-dynamic-base-id", "--log-level", "info", "--log-path", str(self.log), *args],

@@ -1,8 +1,14 @@
 """The URL API and HTTP behaviour, through the real hosts (Envoy, and Nginx
-when its build is present)."""
+when its build is present), and through every older Envoy of the tested
+range (conftest.ENVOY_RANGE)."""
 import pytest
 
 from conftest import assert_framed, is_nginx_own, request, native_render
+
+
+@pytest.fixture
+def host(range_host):
+    return range_host
 
 AVATAR_HEADERS = {
     "content-type": "image/png",

@@ -1,8 +1,9 @@
-"""Metrics in Envoy's /stats/prometheus, and the filter's log lines."""
+"""Metrics in Envoy's /stats/prometheus, and the filter's log lines, on
+every Envoy of the tested range (the `envoy_kind` fixture)."""
 import re
 import time
 
-from conftest import request
+from conftest import ENVOY_RANGE, request
 from envoy_harness import Envoy
 
 OUTCOMES = ["rendered", "placeholder", "not_modified", "bad_request", "method_not_allowed", "forbidden", "error"]
@@ -47,8 +48,8 @@ def settle(envoy, want):
     return p
 
 
-def test_every_series_exists_before_any_event():
-    e = Envoy()
+def test_every_series_exists_before_any_event(envoy_kind):
+    e = Envoy(binary=ENVOY_RANGE.get(envoy_kind))
     try:
         p = prometheus(e)
         for o in OUTCOMES:
@@ -62,10 +63,10 @@ def test_every_series_exists_before_any_event():
         e.stop()
 
 
-def test_requests_are_counted_by_outcome_and_script():
+def test_requests_are_counted_by_outcome_and_script(envoy_kind):
     # An Envoy of its own: histogram samples of other tests' requests would
     # still be arriving in a shared one. One worker, so one VM and one cache.
-    envoy = Envoy(concurrency=1)
+    envoy = Envoy(binary=ENVOY_RANGE.get(envoy_kind), concurrency=1)
     try:
         etag = request(envoy, "/avatar/Ada%20Lovelace?size=40").header("etag")
         request(envoy, "/avatar/Ada%20Lovelace?size=40")  # from the cache
@@ -109,9 +110,9 @@ def client_errors(e, secret):
         assert request(e, path).status == 200
 
 
-def test_client_errors_are_not_logged_at_the_default_level():
+def test_client_errors_are_not_logged_at_the_default_level(envoy_kind):
     """Anyone can send 4xx by the thousand: at info they would flood the log."""
-    e = Envoy(concurrency=1)
+    e = Envoy(binary=ENVOY_RANGE.get(envoy_kind), concurrency=1)
     try:
         client_errors(e, "Zebediah%20Quartermaine")
     finally:
@@ -119,10 +120,11 @@ def test_client_errors_are_not_logged_at_the_default_level():
     assert "[ctx " not in e.log_text()
 
 
-def test_one_debug_line_per_error_with_context_id_and_no_name():
+def test_one_debug_line_per_error_with_context_id_and_no_name(envoy_kind):
     secret = "Zebediah%20Quartermaine"
     # One worker: context ids count per VM, so only within one are they unique.
-    e = Envoy(concurrency=1, args=["--component-log-level", "wasm:debug"])
+    e = Envoy(binary=ENVOY_RANGE.get(envoy_kind), concurrency=1,
+              args=["--component-log-level", "wasm:debug"])
     try:
         client_errors(e, secret)
     finally:
@@ -140,11 +142,11 @@ def test_one_debug_line_per_error_with_context_id_and_no_name():
         assert word not in log
 
 
-def test_hits_are_counted_in_the_vm_and_exact_after_a_flush():
+def test_hits_are_counted_in_the_vm_and_exact_after_a_flush(envoy_kind):
     # One worker, so one VM counts them all; 300 hits of one avatar after its
     # render. The hits make no metric host call: the filter hands the sums
     # over on its 1 s tick, after which Envoy's counters are exact.
-    envoy = Envoy(concurrency=1)
+    envoy = Envoy(binary=ENVOY_RANGE.get(envoy_kind), concurrency=1)
     try:
         for _ in range(301):
             assert request(envoy, "/avatar/Ada%20Lovelace?size=40").status == 200

@@ -17,17 +17,20 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
 import yaml
 
-from conftest import documents, native_render, readme_snippet, request
+from conftest import documents, native_render, quick_start, readme_snippet, request
 from envoy_harness import Envoy, ROOT
 from test_metrics import wait_for
+
+sys.path.insert(0, str(ROOT / "tests"))
+from links import headings, links, slug  # noqa: E402
 
 ENVOY = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
 WASM = Path(os.environ.get("MONOGRAM_WASM", ROOT / "target/wasm32-wasip1/release/monogram.wasm")).resolve()
@@ -137,20 +140,29 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
+def test_remote_form_fetches_the_release_artifact_checked_by_its_sha256sums_line():
     s = snippets()
     code = s["remote-code"]["code"]["remote"]
     cluster = s["remote-cluster"][0]
     assert code["http_uri"]["cluster"] == cluster["name"]
-    assert code["sha256"] == "SHA256_OF_MONOGRAM_WASM"  # the README's placeholder
+    assert code["sha256"] == "SHA256_FROM_SHA256SUMS"  # the docs' placeholder
     # Exactly as written (placeholder and all), the config is well-formed.
     validate(bootstrap(s, 10001, 10002, remote=True))
 
-    # Serve the module the way the README describes and point the snippet's
-    # cluster at it: plain HTTP on loopback instead of TLS to example.com.
-    served = Path(tempfile.mkdtemp(prefix="monogram-remote-"))
+    # The release's artifact by the name the snippet fetches, from dist/
+    # (make dist), served over plain HTTP on loopback instead of TLS to
+    # example.com, with the sha256 the documented command reads from
+    # dist/SHA256SUMS.
+    version = re.search(r'^version = "(.*)"$', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
     file_name = code["http_uri"]["uri"].rsplit("/", 1)[1]
-    shutil.copy(WASM, served / file_name)
+    assert file_name == f"monogram-{version}.wasm", "the docs fetch another release"
+    served = ROOT / "dist"
+    assert (served / file_name).read_bytes() == WASM.read_bytes(), "run make dist"
+    command = readme_snippet("release-sha256").strip()
+    assert file_name in command
+    digest = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert digest == hashlib.sha256(WASM.read_bytes()).hexdigest()
     handler = lambda *a, **k: _Quiet(*a, directory=str(served), **k)  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -169,7 +181,6 @@ def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
         return yaml.safe_dump(c)
 
     try:
-        digest = hashlib.sha256(WASM.read_bytes()).hexdigest()
         e = Envoy(config_text=lambda port, admin: config(port, admin, digest))
         try:
             r = request(e, "/avatar/Grace%20Hopper?size=40")
@@ -188,21 +199,13 @@ def test_remote_form_validates_and_fetches_the_module_checking_its_sha256():
     finally:
         server.shutdown()
         server.server_close()
-        shutil.rmtree(served, ignore_errors=True)
 
 
 # --- the quick start, figures and commands ---------------------------------
 
 def test_quick_start_answer_is_what_envoy_answers(envoy):
-    command, *expected = readme_snippet("quick-start").strip().splitlines()
-    assert command.startswith("$ curl ") and "127.0.0.1:10000" in command
-    run = subprocess.run(["bash", "-c", command[2:].replace("127.0.0.1:10000", f"127.0.0.1:{envoy.port}")],
-                         capture_output=True, text=True, timeout=30, check=True)
-    got = [line.rstrip("\r") for line in run.stdout.strip().splitlines()]
-
-    def masked(lines):  # the date is the only header that may differ
-        return [re.sub(r"^date: .*", "date: *", line) for line in lines]
-    assert masked(got) == masked(expected), (
+    got, expected = quick_start(envoy.port)
+    assert got == expected, (
         "README quick start: update its curl answer to what Envoy now says:\n" + "\n".join(got))
 
 
@@ -234,47 +237,6 @@ def test_check_config_command_prints_ok_or_the_reason():
 
 
 # --- links ---------------------------------------------------------------------
-
-DOCS = documents()
-
-
-def headings(text):
-    """(level, title) of each Markdown heading outside fenced code."""
-    out, fenced = [], False
-    for line in text.splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-        elif not fenced and (m := re.match(r"(#{1,6}) (.*)", line)):
-            out.append((len(m.group(1)), m.group(2).strip()))
-    return out
-
-
-def slug(title):
-    """GitHub's anchor for a heading."""
-    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
-
-
-def links(text):
-    """Targets of the inline links outside fenced code."""
-    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
-    return re.findall(r"\]\(([^)\s]+)\)", text)
-
-
-def test_every_link_between_the_readme_and_the_docs_resolves():
-    broken = []
-    for doc in DOCS:
-        for target in links(doc.read_text()):
-            if re.match(r"[a-z]+:", target):
-                continue  # http(s) and mailto: not checked offline
-            path, _, anchor = target.partition("#")
-            file = (doc.parent / path).resolve() if path else doc
-            if not file.exists():
-                broken.append(f"{doc.name}: {target} (no such file)")
-            elif anchor and file.suffix == ".md" and anchor not in {
-                    slug(t) for _, t in headings(file.read_text())}:
-                broken.append(f"{doc.name}: {target} (no such heading)")
-    assert not broken, broken
-
 
 def test_the_readme_contents_list_every_section():
     text = (ROOT / "README.md").read_text()

@@ -1,6 +1,7 @@
 """Signed URLs through the real hosts (Envoy, and Nginx when built), using the
 documented signing snippets (Python from README.md, shell + openssl from
-docs/SIGNING.md, extracted verbatim), with a rotated key, for tricky names and a name in every script."""
+docs/SIGNING.md, extracted verbatim), with a rotated key, for tricky names and a name in every script;
+on every Envoy of the tested range too (conftest.ENVOY_RANGE)."""
 import hashlib
 import json
 import os
@@ -8,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import HOSTS, native_render, readme_snippet, request, running
+from conftest import RANGE_HOSTS, native_render, readme_snippet, request, running
 from test_parity import TRICKY_NAMES
 from test_scripts import script_names
 
@@ -21,7 +22,7 @@ def signing_config(keys):
     return json.dumps({"max_size": 512, "signing_keys": keys})
 
 
-@pytest.fixture(scope="module", params=HOSTS)
+@pytest.fixture(scope="module", params=RANGE_HOSTS)
 def kind(request):
     return request.param
 
