@@ -125,7 +125,7 @@ def bench_config(main_port, nocache_port, floor_port, admin_port, ceiling_port, 
     bench/ceiling (replies, does no work)."""
     base = render_config(main_port, admin_port)
     listener_start = base.index("  - name: main")
-    listener_end = base.index("          - name: envoy.filters.http.router")
+    listener_end = base.index("          - name: envoy.filters.http.router", listener_start)
     router = base[listener_end:]
     router = router[: router.index("Router") + len("Router")] + "\n"
     main_listener = base[listener_start:listener_end] + router
@@ -251,6 +251,51 @@ def run_scenarios(scenarios, paired=(NON_AVATAR, FLOOR, CONTROL), floor=FLOOR):
     return rows
 
 
+PHOTO = "p. photo passed through, filter on the route"
+PHOTO_FLOOR = "p0. same photo route, no wasm"
+PHOTO_PATH = "/photos/grace.jpg?name=Grace%20Hopper&size=128"
+
+
+def photo_scenarios(main_port, floor_port):
+    """A photo the origin has (envoy.yaml's demo photo origin, in the same
+    Envoy), through the photo route with the filter (monogram's parameters
+    removed, the photo passed untouched) and through the same route on the
+    floor listener, which has no wasm filter."""
+    return {
+        PHOTO: (f"http://127.0.0.1:{main_port}/", cycle_lua([PHOTO_PATH]), None),
+        PHOTO_FLOOR: (f"http://127.0.0.1:{floor_port}/", cycle_lua([PHOTO_PATH]), None),
+    }
+
+
+def photo_lines(rows):
+    """The photo route with the filter over the same route without it."""
+    if PHOTO not in rows or PHOTO_FLOOR not in rows:
+        return []
+    p, f = rows[PHOTO], rows[PHOTO_FLOOR]
+    return [f"Photo route (`{PHOTO_PATH}`, a 2.5 KB JPEG from envoy.yaml's demo origin): "
+            f"{p['rps']:,.0f} requests/s with the filter on the route, {f['rps']:,.0f} without it "
+            f"(the floor listener), {p['rps'] / f['rps']:.3f}×; p50 {p['p50']:.2f} vs {f['p50']:.2f} ms, "
+            f"p99 {p['p99']:.2f} vs {f['p99']:.2f} ms; non-2xx/3xx {p['bad']} and {f['bad']}.\n"]
+
+
+def photo_main():
+    """`bench/run.py --photo`: only the photo scenarios, paired with each
+    other, on the bench's own Envoy configuration."""
+    nocache_port, floor_port, ceiling_port, control_port, baseline_port = (
+        free_port() for _ in range(5))
+    envoy = Envoy(config_text=lambda p, a: bench_config(
+        p, nocache_port, floor_port, a, ceiling_port, control_port, baseline_port))
+    try:
+        for port in (envoy.port, floor_port):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{PHOTO_PATH}") as r:
+                assert r.status == 200 and r.headers["content-type"] == "image/jpeg"
+        rows = run_scenarios(photo_scenarios(envoy.port, floor_port),
+                             paired=(PHOTO, PHOTO_FLOOR), floor=PHOTO_FLOOR)
+    finally:
+        envoy.stop()
+    print("\n".join(lines_for_rows(rows, {}, float("nan")) + photo_lines(rows)))
+
+
 def main():
     nocache_port, floor_port, ceiling_port, control_port, baseline_port = (
         free_port() for _ in range(5))
@@ -285,6 +330,7 @@ def main():
         if BASELINE_WASM:
             scenarios[f"{BASELINE}: {Path(BASELINE_WASM).name}"] = (
                 f"http://127.0.0.1:{baseline_port}/", cycle_lua(hot), None)
+        scenarios.update(photo_scenarios(main_port, floor_port))
         rows = run_scenarios(scenarios)
         time.sleep(1.5)
         sum1, count1 = render_time_totals(envoy)
@@ -330,6 +376,7 @@ def main():
     lines.append(f"p50 and p99 are also given in native renders: this run's native 128 px render "
                  f"(glyphs rasterised) took {native_us:.1f} µs.\n")
     lines += lines_for_rows(rows, targets, native_us)
+    lines += photo_lines(rows)
     lines.append(f"Inside Envoy during (a), render and encode took {wasm_render_us:.0f} µs per avatar "
                  f"on average (the filter's `monogram_render_time_us` histogram: sum / count): "
                  f"{wasm_render_us / native_us:.1f}× this run's native {native_us:.1f} µs.\n")
@@ -453,4 +500,4 @@ def envoy_version():
 
 
 if __name__ == "__main__":
-    main()
+    photo_main() if sys.argv[1:] == ["--photo"] else main()

@@ -69,6 +69,20 @@ pub struct Config {
     /// default) turns it off. Starts and ends with `/`; neither it nor
     /// `path_prefix` starts with the other, so a path has one meaning.
     pub ui_avatars_prefix: Option<String>,
+    /// Prefix of the photo door ([`crate::doors::photo`]), a route proxied
+    /// to a photo origin; `None` (the default) turns it off. Written like
+    /// `path_prefix`; no door's prefix starts with another's.
+    pub photo_prefix: Option<String>,
+    /// Origin statuses the photo door answers with initials.
+    pub photo_fallback_statuses: Vec<u16>,
+    /// Whether an origin that cannot be reached or answers 5xx (the
+    /// proxy's own 502, 503 and 504 included) gets initials too.
+    pub photo_fallback_on_error: bool,
+    /// `cache-control: max-age` of a photo's initials fallback, in seconds:
+    /// short, because the person may upload a photo.
+    pub photo_fallback_max_age: u32,
+    /// The fallback's `cache-control` value, made once: never `immutable`.
+    pub photo_cache_control: String,
     /// Image edge when the request has no `size`, within `MIN_SIZE..=max_size`.
     pub default_size: u32,
     /// Requested sizes above this are clamped to it.
@@ -135,6 +149,11 @@ impl Default for Config {
         Config {
             path_prefix: "/avatar/".to_string(),
             ui_avatars_prefix: None,
+            photo_prefix: None,
+            photo_fallback_statuses: DEFAULT_FALLBACK_STATUSES.to_vec(),
+            photo_fallback_on_error: true,
+            photo_fallback_max_age: 3600,
+            photo_cache_control: photo_cache_control(3600),
             default_size: 128,
             max_size: 512,
             max_age: 31_536_000,
@@ -160,6 +179,16 @@ impl Config {
     }
 }
 
+/// The origin statuses that mean "no photo" by default: S3 answers 403 for
+/// a missing key when the caller may not list the bucket.
+pub const DEFAULT_FALLBACK_STATUSES: [u16; 3] = [403, 404, 410];
+
+/// A fallback is public but short-lived, and never `immutable`: the photo
+/// may appear at the same URL at any time.
+fn photo_cache_control(max_age: u32) -> String {
+    format!("public, max-age={max_age}")
+}
+
 fn cache_control(max_age: u32) -> String {
     format!("public, max-age={max_age}, immutable")
 }
@@ -173,6 +202,10 @@ pub const MAX_CACHE_BYTES: usize = 256 << 20;
 struct Raw {
     path_prefix: Option<String>,
     ui_avatars_prefix: Option<String>,
+    photo_prefix: Option<String>,
+    photo_fallback_statuses: Option<Vec<u16>>,
+    photo_fallback_on_error: Option<bool>,
+    photo_fallback_max_age: Option<u32>,
     default_size: Option<u32>,
     max_size: Option<u32>,
     max_age: Option<u32>,
@@ -250,6 +283,16 @@ impl Raw {
             match key {
                 "path_prefix" => raw.path_prefix = read(key, value, "a string")?,
                 "ui_avatars_prefix" => raw.ui_avatars_prefix = read(key, value, "a string")?,
+                "photo_prefix" => raw.photo_prefix = read(key, value, "a string")?,
+                "photo_fallback_statuses" => {
+                    raw.photo_fallback_statuses = read(key, value, "a list of HTTP statuses")?
+                }
+                "photo_fallback_on_error" => {
+                    raw.photo_fallback_on_error = read(key, value, "true or false")?
+                }
+                "photo_fallback_max_age" => {
+                    raw.photo_fallback_max_age = read(key, value, "a whole number of seconds")?
+                }
                 "default_size" => raw.default_size = read(key, value, "a whole number of pixels")?,
                 "max_size" => raw.max_size = read(key, value, "a whole number of pixels")?,
                 "max_age" => raw.max_age = read(key, value, "a whole number of seconds")?,
@@ -304,17 +347,43 @@ impl Config {
 
         let path_prefix = raw.path_prefix.unwrap_or(defaults.path_prefix);
         check_prefix("path_prefix", &path_prefix, "/avatar/")?;
-        if let Some(ui) = &raw.ui_avatars_prefix {
-            check_prefix("ui_avatars_prefix", ui, "/api/")?;
-            if ui.starts_with(path_prefix.as_str()) || path_prefix.starts_with(ui.as_str()) {
+        // Each optional door's prefix against every prefix before it.
+        let mut prefixes = vec![("path_prefix", path_prefix.as_str())];
+        for (key, prefix, example) in [
+            ("ui_avatars_prefix", &raw.ui_avatars_prefix, "/api/"),
+            ("photo_prefix", &raw.photo_prefix, "/photos/"),
+        ] {
+            let Some(prefix) = prefix else { continue };
+            check_prefix(key, prefix, example)?;
+            if let Some((other, theirs)) = prefixes
+                .iter()
+                .find(|(_, p)| prefix.starts_with(p) || p.starts_with(prefix.as_str()))
+            {
                 return Err(bad(
-                    "ui_avatars_prefix",
+                    key,
                     &format!(
-                        "must not overlap path_prefix (\"{path_prefix}\"): neither may start with the other"
+                        "must not overlap {other} (\"{theirs}\"): neither may start with the other"
                     ),
                 ));
             }
+            prefixes.push((key, prefix));
         }
+        let photo_fallback_statuses = raw
+            .photo_fallback_statuses
+            .unwrap_or(defaults.photo_fallback_statuses);
+        if photo_fallback_statuses.len() > 32
+            || photo_fallback_statuses
+                .iter()
+                .any(|s| !(400..=599).contains(s))
+        {
+            return Err(bad(
+                "photo_fallback_statuses",
+                "must list at most 32 statuses within 400..=599",
+            ));
+        }
+        let photo_fallback_max_age = raw
+            .photo_fallback_max_age
+            .unwrap_or(defaults.photo_fallback_max_age);
         let max_size = raw.max_size.unwrap_or(defaults.max_size);
         if !(MIN_SIZE..=MAX_SIZE_LIMIT).contains(&max_size) {
             return Err(bad(
@@ -460,6 +529,13 @@ impl Config {
         Ok(Config {
             path_prefix,
             ui_avatars_prefix: raw.ui_avatars_prefix,
+            photo_prefix: raw.photo_prefix,
+            photo_fallback_statuses,
+            photo_fallback_on_error: raw
+                .photo_fallback_on_error
+                .unwrap_or(defaults.photo_fallback_on_error),
+            photo_fallback_max_age,
+            photo_cache_control: photo_cache_control(photo_fallback_max_age),
             default_size,
             max_size,
             max_age,
@@ -528,6 +604,44 @@ mod tests {
         // Siblings do not overlap, whichever is longer.
         let c = Config::from_json(br#"{"path_prefix":"/a/","ui_avatars_prefix":"/ab/"}"#).unwrap();
         assert_eq!(c.ui_avatars_prefix.as_deref(), Some("/ab/"));
+    }
+
+    #[test]
+    fn the_photo_door_is_off_unless_its_prefix_is_set_and_overlaps_no_other() {
+        let d = Config::default();
+        assert_eq!(d.photo_prefix, None);
+        assert_eq!(d.photo_fallback_statuses, [403, 404, 410]);
+        assert!(d.photo_fallback_on_error);
+        assert_eq!(d.photo_cache_control, "public, max-age=3600");
+        let c = Config::from_json(
+            br#"{"photo_prefix":"/photos/","photo_fallback_statuses":[404],
+                 "photo_fallback_on_error":false,"photo_fallback_max_age":60}"#,
+        )
+        .unwrap();
+        assert_eq!(c.photo_prefix.as_deref(), Some("/photos/"));
+        assert_eq!(c.photo_fallback_statuses, [404]);
+        assert!(!c.photo_fallback_on_error);
+        assert_eq!(c.photo_cache_control, "public, max-age=60");
+        for (json, key) in [
+            (r#"{"photo_prefix":"/avatar/x/"}"#, "photo_prefix"),
+            (r#"{"photo_prefix":"/"}"#, "photo_prefix"),
+            (
+                r#"{"ui_avatars_prefix":"/p/","photo_prefix":"/p/q/"}"#,
+                "photo_prefix",
+            ),
+            (r#"{"photo_prefix":"photos"}"#, "photo_prefix"),
+            (
+                r#"{"photo_fallback_statuses":[200]}"#,
+                "photo_fallback_statuses",
+            ),
+            (
+                r#"{"photo_fallback_statuses":"404"}"#,
+                "photo_fallback_statuses",
+            ),
+        ] {
+            let e = Config::from_json(json.as_bytes()).unwrap_err();
+            assert!(e.contains(&format!("'{key}'")), "{json}: {e}");
+        }
     }
 
     #[test]

@@ -22,10 +22,10 @@
 //! The host's counters lag by at most that period.
 
 use crate::config::Config;
-use crate::flow::http::{HostRequest, Outcome};
+use crate::flow::http::{HostRequest, HttpRequest, Outcome, Response};
 use crate::flow::metrics::{self, Counts, Kind};
 use crate::flow::report::Report;
-use crate::flow::response::handle;
+use crate::flow::response::{handle, on_response, upstream_path, waits_for_response, OnResponse};
 use crate::flow::state::State;
 use log::{debug, error, warn};
 use proxy_wasm::hostcalls;
@@ -169,6 +169,8 @@ impl RootContext for MonogramRoot {
             metrics: self.metrics.clone(),
             host: Rc::clone(&self.host),
             trim: None,
+            kept: None,
+            late_body: None,
             counts: Rc::clone(&self.counts),
         }))
     }
@@ -188,6 +190,20 @@ struct MonogramFilter {
     counts: Rc<RefCell<Counts>>,
     /// Set when this request's answer needs Nginx's `\n` removed.
     trim: Option<Trim>,
+    /// The request as the client sent it, kept when the answer waits for
+    /// the upstream's response (the photo door).
+    kept: Option<Kept>,
+    /// Nginx: the body that replaces the upstream's, until its first piece
+    /// has gone by (then `Some(None)`).
+    late_body: Option<Option<Vec<u8>>>,
+}
+
+/// A request's method, target, `If-None-Match` and `Accept`, as bytes.
+struct Kept {
+    method: Vec<u8>,
+    path: Vec<u8>,
+    if_none_match: Option<Vec<u8>>,
+    accept: Option<Vec<u8>>,
 }
 
 /// Nginx only: a local response whose body Nginx extends by one `\n`.
@@ -257,6 +273,124 @@ impl MonogramFilter {
     }
 }
 
+impl MonogramFilter {
+    /// Sends `response` as the answer, and counts and logs it.
+    fn send(&mut self, host: Host, method: &[u8], response: &Response) {
+        self.record(&response.report);
+        self.log(host, response.status, &response.report);
+        let headers: Vec<(&str, &str)> = response
+            .headers
+            .iter()
+            .map(|(n, v)| (*n, v.as_str()))
+            .collect();
+        if host == Host::Nginx && !response.body.is_empty() {
+            self.trim = Some(Trim {
+                len: response.body.len(),
+                head: method == b"HEAD",
+            });
+        }
+        self.send_http_response(u32::from(response.status), headers, Some(&response.body));
+    }
+
+    /// Lets a request the photo door waits on go to its upstream, without
+    /// monogram's parameters. On Nginx `:path` is always set, to the raw
+    /// target: nginx.conf's `proxy_pass` sends `$uri$is_args$args`, which
+    /// are otherwise the decoded URI and the client's query (setting `:path`
+    /// there changes `$uri` and `$args`, not the target `proxy_pass` sends by
+    /// itself, and leaves `$args` as it was unless the value has a `?`).
+    fn pass_on(&self, host: Host, request: &HttpRequest) {
+        let stripped = upstream_path(&self.config, request);
+        let path = match (host, stripped) {
+            (Host::Nginx, Some(p)) if !p.contains('?') => Some(format!("{p}?")),
+            (Host::Nginx, None) if !request.path.contains('?') => {
+                Some(format!("{}?", request.path))
+            }
+            (Host::Nginx, None) => Some(request.path.to_string()),
+            (_, p) => p,
+        };
+        if let Some(path) = path {
+            self.set_http_request_header(":path", Some(&path));
+        }
+    }
+
+    /// The upstream's response headers to a request the photo door waits
+    /// on: pass them, or answer with the fallback in their place.
+    fn on_upstream_response(&mut self, kept: &Kept) -> Action {
+        let host = self.host();
+        let status = self
+            .get_http_response_header_bytes(":status")
+            .and_then(|s| std::str::from_utf8(&s).ok()?.parse::<u16>().ok())
+            .unwrap_or(0);
+        let request = HostRequest::new(&kept.method, &kept.path, kept.if_none_match.as_deref())
+            .with_accept(kept.accept.as_deref());
+        let decision = match self.state.try_borrow_mut() {
+            Ok(mut state) => {
+                on_response(&self.config, &mut state, &request.request(), status, &now)
+            }
+            // Never contended; if it were, the origin's answer is the answer.
+            Err(_) => OnResponse::Pass(None),
+        };
+        match decision {
+            OnResponse::Pass(photo) => {
+                if let (Some(photo), Some(_), Ok(mut counts)) =
+                    (photo, &self.metrics, self.counts.try_borrow_mut())
+                {
+                    counts.record_photo(photo);
+                }
+                Action::Continue
+            }
+            OnResponse::Replace(response) if host == Host::Nginx => {
+                // Not a local response: ngx_wasm_module's, in this phase,
+                // keeps the upstream's headers, and its body replaces the
+                // upstream's chain without the end-of-stream mark, so a
+                // response Nginx makes itself (its 502 or 504 page, one
+                // chain) never ends. The answer goes into the upstream's
+                // response instead: status and headers now, the body in
+                // [`Self::on_http_response_body`].
+                self.record(&response.report);
+                self.log(host, response.status, &response.report);
+                let headers: Vec<(&str, &str)> = response
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (*n, v.as_str()))
+                    .collect();
+                self.set_http_response_headers(headers);
+                let status = response.status.to_string();
+                let _ = hostcalls::set_map_value(
+                    MapType::HttpResponseHeaders,
+                    ":status",
+                    Some(&status),
+                );
+                // GET: framed by Nginx (chunked); HEAD: the body's length.
+                let head = kept.method == b"HEAD";
+                let length = head.then(|| response.body.len().to_string());
+                let _ = hostcalls::set_map_value(
+                    MapType::HttpResponseHeaders,
+                    "content-length",
+                    length.as_deref(),
+                );
+                self.late_body = Some(Some(if head { Vec::new() } else { response.body }));
+                Action::Continue
+            }
+            OnResponse::Replace(response) => {
+                // Envoy: a local response before the headers went
+                // downstream replaces status, headers and body.
+                self.send(host, &kept.method, &response);
+                Action::Continue
+            }
+        }
+    }
+}
+
+/// The host's clock, in ns since the epoch; a host that cannot say gives 0,
+/// which refills nothing and times renders at 0.
+fn now() -> u64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
 /// The one path that traps the VM in the test-only `trap-for-tests` build.
 #[cfg(feature = "trap-for-tests")]
 const TRAP_PATH: &[u8] = b"/avatar/trap-for-tests";
@@ -292,31 +426,23 @@ impl HttpContext for MonogramFilter {
                 &mut spare
             }
         };
-        // The host's clock, in ns since the epoch; a host that cannot say
-        // gives 0, which refills nothing and times renders at 0.
-        let now = || {
-            hostcalls::get_current_time()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        };
-        match handle(&self.config, state, &request.request(), &now) {
-            Outcome::PassThrough => Action::Continue,
-            Outcome::Respond(response) => {
-                self.record(&response.report);
-                self.log(host, response.status, &response.report);
-                let headers: Vec<(&str, &str)> = response
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (*n, v.as_str()))
-                    .collect();
-                if host == Host::Nginx && !response.body.is_empty() {
-                    self.trim = Some(Trim {
-                        len: response.body.len(),
-                        head: method == b"HEAD",
+        let outcome = handle(&self.config, state, &request.request(), &now);
+        drop(borrowed);
+        match outcome {
+            Outcome::PassThrough => {
+                if waits_for_response(&self.config, &request.request()) {
+                    self.pass_on(host, &request.request());
+                    self.kept = Some(Kept {
+                        method: method.clone(),
+                        path: path.clone(),
+                        if_none_match: if_none_match.clone(),
+                        accept: accept.clone(),
                     });
                 }
-                self.send_http_response(u32::from(response.status), headers, Some(&response.body));
+                Action::Continue
+            }
+            Outcome::Respond(response) => {
+                self.send(host, &method, &response);
                 // The reply is sent; stop the request here.
                 Action::Pause
             }
@@ -324,6 +450,9 @@ impl HttpContext for MonogramFilter {
     }
 
     fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        if let Some(kept) = self.kept.take() {
+            return self.on_upstream_response(&kept);
+        }
         if let Some(trim) = self.trim {
             // GET: no Content-Length, so Nginx frames the body (chunked)
             // and takes the shorter one without a per-response warning (it
@@ -340,6 +469,17 @@ impl HttpContext for MonogramFilter {
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if let Some(late) = self.late_body.as_mut() {
+            // Our body in the upstream's first piece, nothing in the rest;
+            // the pieces keep their end-of-stream mark.
+            // The size bounds what is written, so it is at least ours.
+            let body = late.take().unwrap_or_default();
+            if body_size > 0 || !body.is_empty() {
+                let size = body_size.max(body.len());
+                let _ = hostcalls::set_buffer(BufferType::HttpResponseBody, 0, size, &body);
+            }
+            return Action::Continue;
+        }
         if let Some(trim) = self.trim {
             // The whole local body comes in one piece: ours plus the `\n`.
             if end_of_stream && !trim.head && Some(body_size) == trim.len.checked_add(1) {

@@ -34,8 +34,8 @@ pub use config::{Config, SigningKey, MIN_SIZE};
 pub use flow::cache::{Cache, Entry, ENTRY_OVERHEAD};
 pub use flow::etag::RENDER_VERSION;
 pub use flow::http::{text_from_host, HostRequest, HttpRequest, Outcome, Response};
-pub use flow::report::{CacheLookup, RequestOutcome};
-pub use flow::response::{handle, handle_once};
+pub use flow::report::{CacheLookup, Photo, RequestOutcome};
+pub use flow::response::{handle, handle_once, on_response, upstream_path, OnResponse};
 pub use flow::state::State;
 
 // The pieces, for the benchmarks and the tests that measure them alone.

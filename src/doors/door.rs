@@ -20,14 +20,22 @@ pub struct Door {
     pub parse: fn(&Config, &str, Option<&str>) -> Result<AvatarRequest, Error>,
     /// The request header besides `:path` that can change the answer.
     pub vary: Option<Vary>,
+    /// The canonical form a URL signature covers ([`crate::doors::signing`]),
+    /// from the configuration, `:path` and the parsed request.
+    pub canonical: fn(&Config, &str, &AvatarRequest) -> String,
+    /// The `cache-control` of the door's images.
+    pub cache_control: fn(&Config) -> &str,
 }
 
 /// When a door answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// From the request alone, before any upstream is asked. A door that
-    /// answers only when its upstream fails adds its own phase here.
+    /// From the request alone, before any upstream is asked.
     Request,
+    /// On the upstream's response: the request goes on to the route's
+    /// upstream, and the door answers in place of the upstream's response
+    /// only when that says there is nothing to show.
+    Response,
 }
 
 /// A request header that can change a door's answer: shared caches must

@@ -1,9 +1,11 @@
-//! The URL doors: monogram's own `/avatar/` URLs and ui-avatars' API, each
-//! parsed into one avatar request, and the signatures that may guard them.
+//! The URL doors: monogram's own `/avatar/` URLs, ui-avatars' API and the
+//! photo route's fallback, each parsed into one avatar request, and the
+//! signatures that may guard them.
 //! A door is a [`Door`] (its prefix, parser and `Vary`) and a row of
 //! [`DOORS`].
 
 pub(crate) mod door;
+pub(crate) mod photo;
 pub(crate) mod request;
 pub(crate) mod signing;
 pub(crate) mod ui_avatars;
@@ -12,7 +14,11 @@ use crate::config::Config;
 use crate::doors::door::Door;
 
 /// Every door, in the order a path is matched against their prefixes.
-pub(crate) const DOORS: &[Door] = &[crate::doors::request::DOOR, crate::doors::ui_avatars::DOOR];
+pub(crate) const DOORS: &[Door] = &[
+    crate::doors::request::DOOR,
+    crate::doors::ui_avatars::DOOR,
+    crate::doors::photo::DOOR,
+];
 
 /// The door of `path` (with or without a query): the one whose prefix it
 /// starts with; `None` for a path under no door's prefix.

@@ -33,6 +33,7 @@ use crate::avatar::initials;
 use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
 use crate::doors::door::{Door, Phase};
+use crate::doors::signing;
 use crate::error::Error;
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
@@ -43,6 +44,8 @@ pub const DOOR: Door = Door {
     phase: Phase::Request,
     parse: |config, path, _| parse(config, path),
     vary: None,
+    canonical: |config, _, r| signing::canonical(&config.path_prefix, &r.name, &r.given),
+    cache_control: |config| &config.cache_control,
 };
 
 /// Longest decoded name, in bytes.
@@ -96,7 +99,7 @@ pub const SIG: Param = Param {
 /// Every parameter we read, sorted by name (the order of the signed
 /// canonical form). Adding a parameter is a row here and a field in
 /// [`AvatarRequest`]; anything not in this table is ignored.
-const PARAMS: &[Param] = &[
+pub const PARAMS: &[Param] = &[
     Param {
         name: "bg",
         signed: true,

@@ -36,6 +36,7 @@ use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
 use crate::doors::door::{Door, Phase, Vary};
 use crate::doors::request::{self, Param, MAX_NAME_BYTES};
+use crate::doors::signing;
 use crate::error::Error;
 
 /// The ui-avatars door: `ui_avatars_prefix`, off unless configured. One URL
@@ -48,6 +49,11 @@ pub const DOOR: Door = Door {
         header: "Accept",
         variant: |accept| accepts_svg(accept).then_some("accept: svg"),
     }),
+    canonical: |config, _, r| {
+        let prefix = config.ui_avatars_prefix.as_deref().unwrap_or_default();
+        signing::canonical(prefix, &r.name, &r.given)
+    },
+    cache_control: |config| &config.cache_control,
 };
 
 /// The name drawn when the URL has no `name`.

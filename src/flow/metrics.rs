@@ -10,7 +10,8 @@
 //! `monogram_requests{outcome="rendered"}`. Without those tags they still
 //! read well: `monogram_requests_outcome_rendered`.
 
-use crate::flow::report::{CacheLookup, Report, RequestOutcome};
+use crate::doors::photo::OriginClass;
+use crate::flow::report::{CacheLookup, Photo, Report, RequestOutcome};
 use crate::fonts::script::Script;
 
 /// Counter or histogram; the host decides the histogram's buckets.
@@ -54,7 +55,29 @@ pub fn catalogue() -> Vec<Metric> {
         name: RENDER_TIME.to_string(),
         kind: Kind::Histogram,
     });
+    all.extend(PHOTO_COUNTERS.iter().map(|n| counter(n.to_string())));
     all
+}
+
+/// The photo door's counters, in [`photo_index`] order: photos passed,
+/// fallbacks by the class of the origin's answer, refused and unsigned ones.
+const PHOTO_COUNTERS: [&str; 5] = [
+    "monogram.photos.passed",
+    "monogram.photos.fallback.4xx",
+    "monogram.photos.fallback.5xx",
+    "monogram.photos.refused",
+    "monogram.photos.unsigned",
+];
+
+fn photo_index(p: Photo) -> usize {
+    let offset = match p {
+        Photo::Passed => 0,
+        Photo::Fallback(OriginClass::Missing) => 1,
+        Photo::Fallback(OriginClass::Error) => 2,
+        Photo::Refused => 3,
+        Photo::Unsigned => 4,
+    };
+    PHOTOS.saturating_add(offset)
 }
 
 fn outcome_index(o: RequestOutcome) -> usize {
@@ -71,8 +94,9 @@ fn script_index(s: Script) -> Option<usize> {
 const CACHE_HITS: usize = RequestOutcome::ALL.len() + Script::ALL.len();
 const CACHE_MISSES: usize = CACHE_HITS + 1;
 const RENDER_TIME_INDEX: usize = CACHE_MISSES + 1;
+const PHOTOS: usize = RENDER_TIME_INDEX + 1;
 /// Number of metrics in [`catalogue`].
-const METRICS: usize = RENDER_TIME_INDEX + 1;
+const METRICS: usize = PHOTOS + PHOTO_COUNTERS.len();
 
 /// Counter increments not yet handed to the host, by [`catalogue`] index.
 ///
@@ -105,6 +129,9 @@ impl Counts {
     /// (render and encode, in microseconds) if it drew an image, for the
     /// glue to record now.
     pub fn record(&mut self, report: &Report) -> Option<(usize, u64)> {
+        if let Some(p) = report.photo {
+            self.record_photo(p);
+        }
         self.add(outcome_index(report.outcome));
         if report.outcome == RequestOutcome::Rendered {
             if let Some(i) = report.script.and_then(script_index) {
@@ -117,6 +144,12 @@ impl Counts {
             None => {}
         }
         report.render_us.map(|us| (RENDER_TIME_INDEX, us))
+    }
+
+    /// Counts what the photo door did with an origin's answer it let pass
+    /// (a replaced one is counted by [`Counts::record`] with its response).
+    pub fn record_photo(&mut self, photo: Photo) {
+        self.add(photo_index(photo));
     }
 
     fn add(&mut self, index: usize) {
@@ -174,8 +207,41 @@ mod tests {
         assert_eq!(all[CACHE_MISSES].name, "monogram.cache.misses");
         assert_eq!(all[RENDER_TIME_INDEX].name, RENDER_TIME);
         assert_eq!(all[RENDER_TIME_INDEX].kind, Kind::Histogram);
-        assert_eq!(all.len(), RENDER_TIME_INDEX + 1);
         assert_eq!(all.len(), METRICS);
+        for p in [
+            Photo::Passed,
+            Photo::Fallback(OriginClass::Missing),
+            Photo::Fallback(OriginClass::Error),
+            Photo::Refused,
+            Photo::Unsigned,
+        ] {
+            assert!(all[photo_index(p)].name.starts_with("monogram.photos."));
+        }
+        assert_eq!(
+            all[photo_index(Photo::Unsigned)].name,
+            "monogram.photos.unsigned"
+        );
+    }
+
+    #[test]
+    fn a_fallback_counts_its_origin_class_and_its_outcome() {
+        let mut r = Report::new(RequestOutcome::Placeholder);
+        r.photo = Some(Photo::Fallback(OriginClass::Error));
+        assert_eq!(
+            updates(&r),
+            [
+                "monogram.requests.outcome.placeholder",
+                "monogram.photos.fallback.5xx"
+            ]
+        );
+        let mut counts = Counts::default();
+        counts.record_photo(Photo::Passed);
+        let all = catalogue();
+        let moved: Vec<_> = counts
+            .drain()
+            .map(|(i, n)| (all[i].name.clone(), n))
+            .collect();
+        assert_eq!(moved, [("monogram.photos.passed".to_string(), 1)]);
     }
 
     #[test]
@@ -183,9 +249,10 @@ mod tests {
         let all = catalogue();
         for (i, m) in all.iter().enumerate() {
             assert!(
-                m.name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'),
+                m.name.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'.'
+                    || b == b'_'),
                 "{}",
                 m.name
             );

@@ -2,6 +2,7 @@
 //! glue turns this into metric updates and log lines, so the core never
 //! needs the host to say what it did.
 
+use crate::doors::photo::OriginClass;
 use crate::error::Error;
 use crate::fonts::script::Script;
 
@@ -90,6 +91,24 @@ pub struct Report {
     /// Wall time of the render and encode, in microseconds; `None` when
     /// nothing was drawn (errors, 304s, cache hits).
     pub render_us: Option<u64>,
+    /// What the photo door did with the origin's answer; `None` on the
+    /// other doors.
+    pub photo: Option<Photo>,
+}
+
+/// What the photo door did with the origin's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Photo {
+    /// The origin's answer (a photo, or anything not listed) went out untouched.
+    Passed,
+    /// Initials (or their 304) went out instead of the origin's answer of
+    /// this class.
+    Fallback(OriginClass),
+    /// A fallback was due but the render budget was spent: 503.
+    Refused,
+    /// A fallback was due but the URL is not signed: the origin's answer
+    /// went out untouched.
+    Unsigned,
 }
 
 impl Report {
@@ -100,6 +119,7 @@ impl Report {
             cache: None,
             error: None,
             render_us: None,
+            photo: None,
         }
     }
 }

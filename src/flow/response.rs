@@ -12,7 +12,7 @@
 use crate::avatar::resolve;
 use crate::config::Config;
 use crate::doors::door::{Door, Phase};
-use crate::doors::{door_of, signing};
+use crate::doors::{door_of, photo, signing};
 use crate::draw::image::draw;
 use crate::error::Error;
 use crate::flow::budget::Budget;
@@ -20,7 +20,7 @@ use crate::flow::cache::{Cache, Entry};
 use crate::flow::etag;
 use crate::flow::headers;
 use crate::flow::http::{HttpRequest, Outcome, Response};
-use crate::flow::report::{CacheLookup, Report, RequestOutcome};
+use crate::flow::report::{CacheLookup, Photo, Report, RequestOutcome};
 use crate::flow::state::State;
 use crate::fonts::script::Script;
 use crate::fonts::table::Fonts;
@@ -31,10 +31,21 @@ pub type Clock<'a> = &'a dyn Fn() -> u64;
 
 /// Handles one request. `state` holds the VM's cache and render budget
 /// between requests; `now` reads the clock.
+///
+/// A door that answers on the upstream's response ([`Phase::Response`])
+/// only checks the request here: a malformed one gets its 400 now, before
+/// the upstream is asked; anything else passes on (to [`upstream_path`] and
+/// then [`on_response`]).
 pub fn handle(config: &Config, state: &mut State, req: &HttpRequest, now: Clock) -> Outcome {
-    let Some(door) = door_of(config, req.path).filter(|d| d.phase == Phase::Request) else {
+    let Some(door) = door_of(config, req.path) else {
         return Outcome::PassThrough;
     };
+    if door.phase == Phase::Response {
+        return match (door.parse)(config, req.path, req.accept) {
+            Err(e) if asks_for_image(req) => Outcome::Respond(error_response(&e)),
+            _ => Outcome::PassThrough,
+        };
+    }
     let mut response = match respond(config, state, req, door, now) {
         Ok(r) => r,
         Err(e) => error_response(&e),
@@ -49,6 +60,71 @@ pub fn handle(config: &Config, state: &mut State, req: &HttpRequest, now: Clock)
         response.headers.push(("vary", vary.header.to_string()));
     }
     Outcome::Respond(response)
+}
+
+/// GET or HEAD: the only requests a door answering on the upstream's
+/// response acts on. Others (an upload to the origin, say) pass untouched.
+fn asks_for_image(req: &HttpRequest) -> bool {
+    matches!(req.method, "GET" | "HEAD")
+}
+
+/// The `:path` the upstream should get for a request that passed on, if it
+/// is not the client's: the photo door's origin never sees monogram's
+/// parameters.
+pub fn upstream_path(config: &Config, req: &HttpRequest) -> Option<String> {
+    door_of(config, req.path)
+        .filter(|d| d.phase == Phase::Response && asks_for_image(req))
+        .and_then(|_| photo::upstream_path(req.path))
+}
+
+/// Does the answer to `req` wait for the upstream's response
+/// ([`on_response`])? Then the glue keeps the request until it comes.
+pub fn waits_for_response(config: &Config, req: &HttpRequest) -> bool {
+    door_of(config, req.path).is_some_and(|d| d.phase == Phase::Response) && asks_for_image(req)
+}
+
+/// What to do with an upstream's response to a request that passed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnResponse {
+    /// Let it go to the client untouched; what the photo door made of it, if
+    /// the request was under that door.
+    Pass(Option<Photo>),
+    /// Send this instead; the upstream's body is discarded.
+    Replace(Response),
+}
+
+/// Decides on the upstream's response with `status` to `req` (the request
+/// as the client sent it): a request under the photo door whose origin has
+/// no photo gets the initials of its `name`, else the origin's answer passes.
+pub fn on_response(
+    config: &Config,
+    state: &mut State,
+    req: &HttpRequest,
+    status: u16,
+    now: Clock,
+) -> OnResponse {
+    let Some(door) =
+        door_of(config, req.path).filter(|d| d.phase == Phase::Response && asks_for_image(req))
+    else {
+        return OnResponse::Pass(None);
+    };
+    let Some(class) = photo::falls_back(config, status) else {
+        return OnResponse::Pass(Some(Photo::Passed));
+    };
+    let mut response = match respond(config, state, req, door, now) {
+        Ok(r) => r,
+        // Only the fallback is signed: without a valid `sig` the origin's
+        // answer is the answer.
+        Err(Error::SignatureMissing | Error::SignatureMalformed | Error::SignatureMismatch) => {
+            return OnResponse::Pass(Some(Photo::Unsigned))
+        }
+        Err(e) => error_response(&e),
+    };
+    response.report.photo = Some(match response.report.outcome {
+        RequestOutcome::Refused => Photo::Refused,
+        _ => Photo::Fallback(class),
+    });
+    OnResponse::Replace(response)
 }
 
 fn respond(
@@ -66,28 +142,30 @@ fn respond(
     // longer than one) was valid, signed and rendered: answer it as it was.
     let key = door.cache_key(req.path, req.accept);
     if let Some(entry) = cache.get(&key) {
-        return Ok(serve(config, &entry, req.if_none_match, CacheLookup::Hit));
+        return Ok(serve(
+            door,
+            config,
+            &entry,
+            req.if_none_match,
+            CacheLookup::Hit,
+        ));
     }
     let parsed = (door.parse)(config, req.path, req.accept)?;
     // Before the 304 and any rendering: an unsigned URL gets nothing, not even
     // confirmation that its ETag is current.
-    let message = signing::canonical(
-        (door.prefix)(config).unwrap_or_default(),
-        &parsed.name,
-        &parsed.given,
-    );
+    let message = (door.canonical)(config, req.path, &parsed);
     signing::verify(&config.signing_keys, &message, parsed.sig.as_deref())?;
     let fonts = Fonts::get().ok_or(Error::FontsUnavailable)?;
     let resolved = resolve::resolve(&config.palette, &parsed, fonts);
     let etag = etag::etag(&resolved);
     if req.if_none_match.is_some_and(|h| etag::matches(h, &etag)) {
-        return Ok(not_modified(config, etag));
+        return Ok(not_modified(door, config, etag));
     }
     // Another spelling of an avatar already drawn: answer it, and let this
     // path find it directly next time.
     if let Some(entry) = cache.get(&etag) {
         cache.alias(&key, &entry);
-        return Ok(serve(config, &entry, None, CacheLookup::Hit));
+        return Ok(serve(door, config, &entry, None, CacheLookup::Hit));
     }
     let started = now();
     if !state.budget.allow(started) {
@@ -115,7 +193,7 @@ fn respond(
     });
     cache.insert(Rc::clone(&entry));
     cache.alias(&key, &entry);
-    let mut response = serve(config, &entry, None, CacheLookup::Miss);
+    let mut response = serve(door, config, &entry, None, CacheLookup::Miss);
     response.report.render_us = Some(render_us);
     Ok(response)
 }
@@ -124,15 +202,17 @@ fn respond(
 /// ETag, else 200 with the body. `lookup` is reported only for bodies, and
 /// only when the cache is on.
 fn serve(
+    door: &Door,
     config: &Config,
     entry: &Entry,
     if_none_match: Option<&str>,
     lookup: CacheLookup,
 ) -> Response {
     if if_none_match.is_some_and(|h| etag::matches(h, &entry.etag)) {
-        return not_modified(config, entry.etag.clone());
+        return not_modified(door, config, entry.etag.clone());
     }
-    let headers = headers::image(config, entry.content_type, entry.etag.clone());
+    let cache_control = (door.cache_control)(config);
+    let headers = headers::image(cache_control, entry.content_type, entry.etag.clone());
     let mut report = Report::new(entry.outcome);
     report.script = entry.script;
     report.cache = (config.cache_bytes > 0).then_some(lookup);
@@ -145,10 +225,10 @@ fn serve(
 }
 
 /// 304 for a representation whose ETag is `etag`: no body, never a render.
-fn not_modified(config: &Config, etag: String) -> Response {
+fn not_modified(door: &Door, config: &Config, etag: String) -> Response {
     Response {
         status: 304,
-        headers: headers::validators(config, etag),
+        headers: headers::validators((door.cache_control)(config), etag),
         body: Vec::new(),
         report: Report::new(RequestOutcome::NotModified),
     }
@@ -892,5 +972,184 @@ mod tests {
         assert_eq!(send("/api/?name=Ada+Lovelace").status, 403);
         let john = sign("/api/John Doe");
         assert_eq!(send(&format!("/api/?sig={john}")).status, 200);
+    }
+
+    fn photo_config(extra: &str) -> Config {
+        Config::from_json(format!(r#"{{"photo_prefix":"/photos/"{extra}}}"#).as_bytes()).unwrap()
+    }
+
+    fn answer(
+        config: &Config,
+        state: &mut State,
+        method: &str,
+        path: &str,
+        inm: Option<&str>,
+        status: u16,
+    ) -> OnResponse {
+        let r = HttpRequest {
+            method,
+            path,
+            if_none_match: inm,
+            accept: None,
+        };
+        on_response(config, state, &r, status, &|| 0)
+    }
+
+    #[test]
+    fn a_photo_passes_and_a_missing_one_is_the_avatar_with_a_short_cache_life() {
+        let config = photo_config("");
+        let mut s = State::new(&config);
+        let path = "/photos/u/42.jpg?name=Ada%20Lovelace&size=64";
+        for status in [200, 206, 304, 301, 400, 401] {
+            assert_eq!(
+                answer(&config, &mut s, "GET", path, None, status),
+                OnResponse::Pass(Some(Photo::Passed)),
+                "{status}"
+            );
+        }
+        let OnResponse::Replace(r) = answer(&config, &mut s, "GET", path, None, 404) else {
+            panic!("no fallback")
+        };
+        let avatar = get("/avatar/Ada%20Lovelace?size=64");
+        assert_eq!((r.status, &r.body), (200, &avatar.body));
+        assert_eq!(r.header("etag"), avatar.header("etag"));
+        assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
+        assert_eq!(
+            r.report.photo,
+            Some(Photo::Fallback(photo::OriginClass::Missing))
+        );
+        let OnResponse::Replace(r) = answer(&config, &mut s, "HEAD", path, None, 503) else {
+            panic!("no fallback")
+        };
+        assert_eq!(
+            r.report.photo,
+            Some(Photo::Fallback(photo::OriginClass::Error))
+        );
+        assert_eq!(r.report.cache, Some(CacheLookup::Hit));
+        let etag = avatar.header("etag").unwrap();
+        let OnResponse::Replace(r) = answer(&config, &mut s, "GET", path, Some(etag), 410) else {
+            panic!("no fallback")
+        };
+        assert_eq!(
+            (r.status, r.header("cache-control")),
+            (304, Some("public, max-age=3600"))
+        );
+        // The avatar door keeps its own cache life for the same image.
+        assert_eq!(
+            send(
+                &config,
+                &mut s,
+                "GET",
+                "/avatar/Ada%20Lovelace?size=64",
+                None
+            )
+            .header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        let OnResponse::Replace(r) = answer(&config, &mut s, "GET", "/photos/x.jpg", None, 403)
+        else {
+            panic!("no fallback")
+        };
+        assert_eq!(r.body, get("/avatar/").body, "no name: the placeholder");
+        // Other methods and other doors are none of its business.
+        assert_eq!(
+            answer(&config, &mut s, "PUT", path, None, 404),
+            OnResponse::Pass(None)
+        );
+        assert_eq!(
+            answer(&config, &mut s, "GET", "/other", None, 404),
+            OnResponse::Pass(None)
+        );
+    }
+
+    #[test]
+    fn the_photo_door_checks_the_request_before_the_origin_is_asked() {
+        let config = photo_config("");
+        let mut s = State::new(&config);
+        let req = |method, path| HttpRequest {
+            method,
+            path,
+            if_none_match: None,
+            accept: None,
+        };
+        let bad = req("GET", "/photos/a.jpg?size=big");
+        let Outcome::Respond(r) = handle(&config, &mut s, &bad, &|| 0) else {
+            panic!("bad input went to the origin")
+        };
+        assert_eq!(r.status, 400);
+        for (method, path) in [
+            ("GET", "/photos/a.jpg?name=Ada"),
+            ("POST", "/photos/a.jpg?size=big"),
+        ] {
+            assert_eq!(
+                handle(&config, &mut s, &req(method, path), &|| 0),
+                Outcome::PassThrough
+            );
+        }
+        assert_eq!(
+            upstream_path(&config, &req("GET", "/photos/a.jpg?name=Ada&v=1")).as_deref(),
+            Some("/photos/a.jpg?v=1")
+        );
+        assert_eq!(
+            upstream_path(&config, &req("GET", "/avatar/Ada?name=x")),
+            None
+        );
+        assert!(waits_for_response(&config, &req("HEAD", "/photos/a.jpg")));
+        assert!(!waits_for_response(&config, &req("POST", "/photos/a.jpg")));
+    }
+
+    #[test]
+    fn a_signed_photo_route_draws_only_for_a_valid_sig_and_else_passes() {
+        let key = "0123456789abcdef0123456789abcdef-photo";
+        let config = photo_config(&format!(r#","signing_keys":["{key}"]"#));
+        let mut s = State::new(&config);
+        let sig = signing::sign(
+            &crate::config::SigningKey::new(key).unwrap(),
+            "/photos/u/42.jpg\nname=Ada\nsize=64",
+        );
+        let signed = format!("/photos/u/42.jpg?name=Ada&size=64&sig={sig}");
+        assert!(
+            matches!(answer(&config, &mut s, "GET", &signed, None, 404), OnResponse::Replace(r) if r.status == 200)
+        );
+        for unsigned in [
+            "/photos/u/42.jpg?name=Ada&size=64".to_string(),
+            format!("/photos/u/43.jpg?name=Ada&size=64&sig={sig}"),
+            format!("/photos/u/42.jpg?name=Bob&size=64&sig={sig}"),
+            "/photos/u/42.jpg?name=Ada&size=64&sig=short".to_string(),
+        ] {
+            assert_eq!(
+                answer(&config, &mut s, "GET", &unsigned, None, 404),
+                OnResponse::Pass(Some(Photo::Unsigned)),
+                "{unsigned}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_spent_budget_refuses_the_fallback() {
+        let config = photo_config(r#","render_budget_ms_per_s":1,"render_burst_ms":1"#);
+        let mut s = State::new(&config);
+        let clock = std::cell::Cell::new(0u64);
+        let now = || {
+            clock.set(clock.get() + 50_000_000);
+            clock.get()
+        };
+        let mut refused = None;
+        for i in 0..4 {
+            let r = HttpRequest {
+                method: "GET",
+                path: &format!("/photos/{i}.jpg?name=N{i}"),
+                if_none_match: None,
+                accept: None,
+            };
+            if let OnResponse::Replace(r) = on_response(&config, &mut s, &r, 404, &now) {
+                if r.status == 503 {
+                    refused = Some(r);
+                }
+            }
+        }
+        let r = refused.expect("the budget refused nothing");
+        assert_eq!(r.report.photo, Some(Photo::Refused));
+        assert!(r.header("retry-after").is_some());
     }
 }

@@ -27,6 +27,8 @@ def render_config(listen_port, admin_port, source=ROOT / "envoy.yaml", extra_jso
     text = source.read_text()
     text = text.replace("port_value: 10000", f"port_value: {listen_port}")
     text = text.replace("port_value: 9901", f"port_value: {admin_port}")
+    # The demo photo origin's listener, and the photo cluster that points at it.
+    text = text.replace("port_value: 10001", f"port_value: {free_port()}")
     wasm = Path(os.environ.get("MONOGRAM_WASM", ROOT / "target/wasm32-wasip1/release/monogram.wasm"))
     text = re.sub(r"filename: target/wasm32-wasip1/release/monogram.wasm",
                   f"filename: {wasm.resolve()}", text)

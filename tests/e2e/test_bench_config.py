@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from conftest import skip_without_nginx
+import envoy_harness
 from envoy_harness import ROOT, render_config
 from nginx_harness import nginx_binary, prepare_prefix
 from test_deploy import CHECK_CONFIG
@@ -24,15 +25,19 @@ def ceiling_wasm():
     return bench.CEILING_WASM
 
 
-def test_the_bench_config_is_valid_and_has_every_listener(tmp_path):
+def test_the_bench_config_is_valid_and_has_every_listener(tmp_path, monkeypatch):
     ceiling_wasm()
+    # The demo photo origin's port is a free one: fixed here, as the others are.
+    monkeypatch.setattr(envoy_harness, "free_port", lambda: 20007)
     ports = dict(main=20001, nocache=20002, floor=20003, admin=20004, ceiling=20005, control=20006)
     text = bench.bench_config(ports["main"], ports["nocache"], ports["floor"], ports["admin"],
                               ports["ceiling"], ports["control"])
     assert text == bench.bench_config(*ports.values()), "deterministic"
     listeners = text.split("\n  - name: ")[1:]
     by_name = {chunk.split("\n", 1)[0]: chunk for chunk in listeners}
-    assert set(by_name) == {"main", "nocache", "floor", "control", "ceiling"}
+    # The photo cluster is a list item at the same depth, before the listeners.
+    assert set(by_name) == {"photo_origin", "demo_photo_origin", "main", "nocache", "floor",
+                            "control", "ceiling"}
     assert '"cache_bytes": 0' in by_name["nocache"] and "vm_id: monogram" in by_name["nocache"]
     for plain in ("floor", "control"):
         assert "wasm" not in by_name[plain] and "/healthz" in by_name[plain]
@@ -66,7 +71,8 @@ def test_the_nginx_bench_config_passes_nginx_t_and_the_filter(tmp_path):
     conf = prefix / "conf/nginx.conf"
     conf.write_text(text)
     check = subprocess.run([CHECK_CONFIG, "--nginx", str(conf)], capture_output=True, text=True)
-    assert check.returncode == 0 and check.stdout.count(": ok") == 2, check.stdout
+    # Two servers, each with the doors' location and the photo route's.
+    assert check.returncode == 0 and check.stdout.count(": ok") == 4, check.stdout
     assert '\\"cache_bytes\\": 0' not in text and '"cache_bytes": 0' in text
     t = subprocess.run([str(nginx_binary()), "-p", str(prefix), "-c", str(conf), "-t"],
                        capture_output=True, text=True)

@@ -44,6 +44,8 @@ def test_demo_page_loads_every_avatar_at_its_size(envoy):
     srcs = [img["src"] for img in images]
     assert any(src.startswith("/api/?") for src in srcs), srcs
     assert any(re.match(r"/avatar/\d+/[^/?]+\.png$", src) for src in srcs), srcs
+    # A photo and fallbacks through the photo route (its stand-in origin in envoy.yaml).
+    assert sum(src.startswith("/photos/") for src in srcs) >= 2, srcs
     for img in images:
         size = expected_size(img["src"])
         assert img["complete"], img

@@ -114,7 +114,11 @@ def test_nginx_loads_the_module_at_top_level(nginx):
 
 def test_nginx_runs_the_filter_in_the_avatar_location_with_a_content_handler(nginx):
     filters = [(p, d) for p, d in nginx if d["directive"] == "proxy_wasm"]
-    assert len(filters) == 1
+    # The doors' location, and the photo route's with the same configuration.
+    assert len(filters) == 2
+    assert filters[1][0][-1] == ("location", "/photos/")
+    assert filters[1][1]["args"] == filters[0][1]["args"]
+    assert {"proxy_pass"} <= {d["directive"] for p, d in nginx if p == filters[1][0]}
     path, directive = filters[0]
     # One location for both doors: one configuration, one cache per worker.
     assert path[-1] == ("location", "~", "^/(avatar|api)/")

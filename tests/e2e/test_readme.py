@@ -46,8 +46,9 @@ def snippets():
                                       doc.read_text(), re.S):
             assert name not in found, f"snippet '{name}' is marked twice"
             found[name] = block
-    # keys-env is run by test_keys_env.py.
-    assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster", "keys-env"}, set(found)
+    # keys-env is run by test_keys_env.py, the photo and Gravatar routes by test_photo.py.
+    assert set(found) == {"filter", "route", "stats", "remote-code", "remote-cluster", "keys-env",
+                          "photo-route", "gravatar-route", "gravatar-cluster"}, set(found)
     return {k: yaml.safe_load(v) for k, v in found.items()}
 
 
