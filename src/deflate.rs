@@ -75,43 +75,219 @@ impl Token {
             dist_extra: d.extra,
         }
     }
+
+    /// Bytes of data the token stands for.
+    fn len(&self) -> u32 {
+        match usize::from(self.lit).checked_sub(257) {
+            Some(symbol) => LENGTH_BASE
+                .get(symbol)
+                .map_or(1, |&base| u32::from(base) + u32::from(self.len_extra)),
+            None => 1,
+        }
+    }
 }
 
 /// Compresses `data` (filtered PNG scanlines of `stride` bytes each) into a
 /// zlib stream appended to `out`, so a PNG writer can put it straight into
 /// its `IDAT` chunk.
 pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
-    let parse = tokenize(data, stride);
+    let mut parse = Parse::new(data.len());
+    tokenize(data, stride, 0, &mut parse, None);
+    finish_zlib(out, data.len(), &parse, adler32(data));
+}
+
+/// The parse of one image kept to compress others that differ from it only
+/// in a band of bytes: an avatar's rows above and below its text are the
+/// bare shape's, whatever the name, so their tokens are made once per VM
+/// (the caller keeps a `Reference` per size and shape) and copied.
+pub struct Reference {
+    data_len: usize,
+    stride: usize,
+    tokens: Vec<Token>,
+    /// Where each token starts in the data, ascending.
+    starts: Vec<u32>,
+    /// Adler-32 of rows `0..r` and of rows `r..` for each row boundary `r`.
+    adler_before: Vec<u32>,
+    adler_from: Vec<u32>,
+}
+
+impl Reference {
+    pub fn new(data: &[u8], stride: usize) -> Reference {
+        let mut parse = Parse::new(data.len());
+        tokenize(data, stride, 0, &mut parse, None);
+        let mut starts = Vec::with_capacity(parse.tokens.len());
+        let mut at = 0u32;
+        for t in &parse.tokens {
+            starts.push(at);
+            at = at.saturating_add(t.len());
+        }
+        let stride = stride.max(1);
+        let rows: Vec<&[u8]> = data.chunks(stride).collect();
+        let mut adler_before = Vec::with_capacity(rows.len() + 1);
+        adler_before.push(1);
+        for row in &rows {
+            let last = adler_before.last().copied().unwrap_or(1);
+            adler_before.push(adler32_combine(last, adler32(row), row.len()));
+        }
+        let mut adler_from = vec![1u32; rows.len() + 1];
+        let mut tail = 1u32;
+        let mut tail_len = 0usize;
+        for (r, row) in rows.iter().enumerate().rev() {
+            tail = adler32_combine(adler32(row), tail, tail_len);
+            tail_len += row.len();
+            if let Some(slot) = adler_from.get_mut(r) {
+                *slot = tail;
+            }
+        }
+        Reference {
+            data_len: data.len(),
+            stride,
+            tokens: parse.tokens,
+            starts,
+            adler_before,
+            adler_from,
+        }
+    }
+
+    /// Heap bytes held, for the caller's budget.
+    pub fn bytes(&self) -> usize {
+        self.tokens.capacity() * std::mem::size_of::<Token>()
+            + (self.starts.capacity() + self.adler_before.capacity() + self.adler_from.capacity())
+                * 4
+    }
+}
+
+/// Bytes before and after a token's start that its choice may read: the
+/// greedy parse at `i` compares up to [`MAX_MATCH`] bytes from `i` and from
+/// `i + 1` (the lazy check), and as many behind each candidate distance.
+const READ_AHEAD: usize = MAX_MATCH + 3;
+
+/// [`zlib_into`] for `data` that equals the data `reference` was made from
+/// outside `changed` (byte offsets, `start..end`), with the same stride: the
+/// same bytes as `zlib_into(out, data, stride)`, at the cost of the parse
+/// of `changed` and its surroundings only. Tokens before `changed` whose
+/// choice read nothing in it are copied, the band is parsed, and after it
+/// the parse rejoins the reference's once it reaches one of its token
+/// boundaries past every byte a later choice could read from the band.
+pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed: (usize, usize)) {
+    let stride = reference.stride;
+    let (first, end) = changed;
+    if data.len() != reference.data_len || first >= end || end > data.len() {
+        if data.len() == reference.data_len && first >= end {
+            // Nothing changed: the reference's own stream.
+            let mut parse = Parse::new(data.len());
+            parse.extend(&reference.tokens);
+            bump(&mut parse.lit_freq, END_OF_BLOCK);
+            let adler = reference.adler_from.first().copied().unwrap_or(1);
+            finish_zlib(out, data.len(), &parse, adler);
+        } else {
+            zlib_into(out, data, stride);
+        }
+        return;
+    }
+    let mut parse = Parse::new(data.len());
+    // Reference tokens whose choice read only bytes before `first`.
+    let kept = reference
+        .starts
+        .partition_point(|&s| (s as usize).saturating_add(READ_AHEAD) <= first);
+    parse.extend(reference.tokens.get(..kept).unwrap_or_default());
+    let resume = reference
+        .starts
+        .get(kept)
+        .map_or(data.len(), |&s| s as usize);
+    let rows = data.len() / stride;
+    let far = Candidates { stride, rows };
+    // The first row from which no choice reads the band: the row above and
+    // the mirror row are both clear of it, for this row and every later one.
+    let mut clear_from = rows;
+    for r in (0..rows).rev() {
+        let start = r * stride;
+        let mirror = far.mirror(r);
+        let mirror_clear = mirror == 0
+            || (start + stride + READ_AHEAD).saturating_sub(mirror) <= first
+            || start.saturating_sub(mirror) >= end;
+        if !mirror_clear || start < end + stride {
+            break;
+        }
+        clear_from = r;
+    }
+    let rejoin = Rejoin {
+        from: clear_from * stride,
+        starts: &reference.starts,
+        tokens: &reference.tokens,
+    };
+    tokenize(data, stride, resume, &mut parse, Some(rejoin));
+    // Adler-32 of the reference's rows before and after the changed rows,
+    // and of the changed rows themselves.
+    let (top, bottom) = (first / stride, end.div_ceil(stride).min(rows));
+    let band = data.get(top * stride..bottom * stride).unwrap_or_default();
+    let before = reference.adler_before.get(top).copied().unwrap_or(1);
+    let after = reference.adler_from.get(bottom).copied().unwrap_or(1);
+    let adler = adler32_combine(
+        adler32_combine(before, adler32(band), band.len()),
+        after,
+        data.len().saturating_sub(bottom * stride),
+    );
+    finish_zlib(out, data.len(), &parse, adler);
+}
+
+/// Writes the zlib stream of a finished parse.
+fn finish_zlib(out: &mut Vec<u8>, data_len: usize, parse: &Parse, adler: u32) {
     // Avatars compress about 8:1; reserving an eighth (plus the header and
     // Huffman tables) means the output rarely reallocates.
-    out.reserve(data.len() / 8 + 128);
+    out.reserve(data_len / 8 + 128);
     // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
     out.extend_from_slice(&[0x78, 0x01]);
     let mut w = BitWriter { out, acc: 0, n: 0 };
-    write_block(&mut w, &parse);
+    write_block(&mut w, parse);
     w.finish();
-    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out.extend_from_slice(&adler.to_be_bytes());
+}
+
+/// Where a parse may rejoin a reference parse of the same data: at any of
+/// its token boundaries (`starts`) from `from` on, the rest of the tokens
+/// are the reference's.
+struct Rejoin<'a> {
+    from: usize,
+    starts: &'a [u32],
+    tokens: &'a [Token],
 }
 
 /// Greedy parse over three candidates: the previous byte (runs), the byte one
 /// row up, and the same byte in the mirror row — the row as far above the
 /// middle as this one is below it. Shapes are symmetric top to bottom, so
 /// below the text each row repeats one from the top half exactly.
-fn tokenize(data: &[u8], stride: usize) -> Parse {
-    let mut parse = Parse {
-        tokens: Vec::with_capacity(data.len() / 8 + 16),
-        lit_freq: [0; LIT_SYMBOLS],
-        dist_freq: [0; DIST_SYMBOLS],
-    };
+///
+/// Parses from `from` (a token boundary of the whole data's parse) into
+/// `parse`, and ends it with the end of block. A choice depends only on the
+/// bytes it reads, so with `rejoin` the parse stops at the first shared
+/// token boundary past `rejoin.from` and takes the reference's tokens.
+fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: Option<Rejoin>) {
     let rows = data.len().checked_div(stride).unwrap_or(0);
     let far = Candidates { stride, rows };
     // The row of `i` and where that row ends, kept incrementally: a division
     // per position costs more than the rest of a failed match attempt.
-    let (mut row, mut row_end) = (0, stride.max(1));
+    let row = from.checked_div(stride).unwrap_or(0);
+    let (mut row, mut row_end) = (row, (row + 1).saturating_mul(stride.max(1)));
     // best_match at `i`, when the lazy check below already computed it.
     let mut known: Option<(usize, usize)> = None;
-    let mut i = 0;
+    let (rejoin_from, starts, reference) = match &rejoin {
+        Some(r) => (r.from, r.starts, r.tokens),
+        None => (usize::MAX, &[][..], &[][..]),
+    };
+    let mut next_start = 0;
+    let mut i = from;
     while let Some(&byte) = data.get(i) {
+        if i >= rejoin_from {
+            // The reference's first token boundary at or after `i`.
+            while starts.get(next_start).is_some_and(|&s| (s as usize) < i) {
+                next_start += 1;
+            }
+            if starts.get(next_start).is_some_and(|&s| s as usize == i) {
+                parse.extend(reference.get(next_start..).unwrap_or_default());
+                break;
+            }
+        }
         while i >= row_end {
             row += 1;
             row_end += stride.max(1);
@@ -140,7 +316,6 @@ fn tokenize(data: &[u8], stride: usize) -> Parse {
         }
     }
     bump(&mut parse.lit_freq, END_OF_BLOCK);
-    parse
 }
 
 /// The tokens of one block and their symbol frequencies (the end of block
@@ -152,6 +327,23 @@ struct Parse {
 }
 
 impl Parse {
+    fn new(data_len: usize) -> Parse {
+        Parse {
+            tokens: Vec::with_capacity(data_len / 8 + 16),
+            lit_freq: [0; LIT_SYMBOLS],
+            dist_freq: [0; DIST_SYMBOLS],
+        }
+    }
+
+    /// Appends tokens made elsewhere, counting their symbols.
+    fn extend(&mut self, tokens: &[Token]) {
+        for t in tokens {
+            bump(&mut self.lit_freq, usize::from(t.lit));
+            bump(&mut self.dist_freq, usize::from(t.dist));
+        }
+        self.tokens.extend_from_slice(tokens);
+    }
+
     fn literal(&mut self, byte: u8) {
         bump(&mut self.lit_freq, usize::from(byte));
         self.tokens.push(Token::literal(byte));
@@ -824,6 +1016,19 @@ pub fn adler32(data: &[u8]) -> u32 {
     b << 16 | a
 }
 
+/// The Adler-32 of `a || b` from those of `a` and `b` and the length of `b`
+/// (as zlib's `adler32_combine`).
+pub fn adler32_combine(adler_a: u32, adler_b: u32, len_b: usize) -> u32 {
+    const MOD: u64 = 65_521;
+    let rem = len_b as u64 % MOD;
+    let (a1, b1) = (u64::from(adler_a & 0xffff), u64::from(adler_a >> 16));
+    let (a2, b2) = (u64::from(adler_b & 0xffff), u64::from(adler_b >> 16));
+    // a = a1 + a2 - 1; b = b1 + b2 + rem·(a1 - 1), all modulo 65521.
+    let a = (a1 + a2 + MOD - 1) % MOD;
+    let b = (b1 + b2 + rem * a1 + MOD * MOD - rem) % MOD;
+    (b << 16 | a) as u32
+}
+
 /// LSB-first bit packing, as DEFLATE wants, into the caller's buffer. Bits
 /// gather in a 64-bit accumulator and leave four bytes at a time.
 /// Invariant: `n < 32` between calls.
@@ -910,6 +1115,66 @@ mod tests {
             }
             let z = zlib(&data, stride);
             assert_eq!(inflate(&z), data, "case {case}: len {len} stride {stride}");
+        }
+    }
+
+    #[test]
+    fn a_parse_over_a_reference_is_the_whole_parse() {
+        // Symmetric "shapes" of runs, with a band of noise written over
+        // them: zlib_over must give zlib_into's bytes exactly, wherever the
+        // band falls (the first rows, the last, the middle, nowhere).
+        let mut seed = 0x0DDB_1A5E_5BAD_5EED;
+        for case in 0..400 {
+            let stride = 2 + (xorshift(&mut seed) % 300) as usize;
+            let rows = 1 + (xorshift(&mut seed) % 160) as usize;
+            let mut data = vec![0u8; stride * rows];
+            for r in 0..rows {
+                let half = r.min(rows - 1 - r);
+                let row = &mut data[r * stride..(r + 1) * stride];
+                let inset = stride.saturating_sub(2 * half + 2) / 2;
+                for (x, b) in row.iter_mut().enumerate().skip(1) {
+                    *b = match x {
+                        _ if x < inset || x >= stride - inset => 0,
+                        _ if x == inset || x + 1 == stride - inset => 0x35,
+                        _ => 0x55,
+                    };
+                }
+            }
+            let reference = Reference::new(&data, stride);
+            let mut changed = data.clone();
+            let len = changed.len();
+            let (first, end) = match case % 5 {
+                0 => (0, 0),
+                1 => (0, (xorshift(&mut seed) as usize % len) + 1),
+                2 => (xorshift(&mut seed) as usize % len, len),
+                _ => {
+                    let a = xorshift(&mut seed) as usize % len;
+                    (a, (a + 1 + xorshift(&mut seed) as usize % 4000).min(len))
+                }
+            };
+            for b in &mut changed[first..end] {
+                if xorshift(&mut seed) % 3 == 0 {
+                    *b = (xorshift(&mut seed) % 12) as u8 * 0x11;
+                }
+            }
+            let mut over = Vec::new();
+            zlib_over(&mut over, &changed, &reference, (first, end));
+            assert_eq!(over, zlib(&changed, stride), "case {case}: {stride}×{rows}");
+            assert_eq!(inflate(&over), changed, "case {case}");
+        }
+    }
+
+    #[test]
+    fn adler32_combines() {
+        let mut seed = 11;
+        let data: Vec<u8> = (0..20_000).map(|_| xorshift(&mut seed) as u8).collect();
+        for cut in [0, 1, 7, 5552, 12_345, 20_000] {
+            let (a, b) = data.split_at(cut);
+            assert_eq!(
+                adler32_combine(adler32(a), adler32(b), b.len()),
+                adler32(&data),
+                "cut {cut}"
+            );
         }
     }
 

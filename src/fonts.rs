@@ -38,6 +38,8 @@
 
 use crate::glyph_store::{self, Record, Source as _};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
 
@@ -395,6 +397,31 @@ fn units(r: Rect) -> (f32, f32, f32, f32) {
     )
 }
 
+/// A glyph's advance and ink box as drawn ([`Placement`]), in font units,
+/// with what scales them to pixels ([`Loaded::em_px`]).
+#[derive(Clone, Copy)]
+struct Metrics {
+    advance: f32,
+    ink: Option<(f32, f32, f32, f32)>,
+    body_units: f32,
+    units_per_em: f32,
+}
+
+impl Metrics {
+    /// [`Loaded::em_px`] of the glyph's font, with the same arithmetic.
+    fn em_px(&self, body_px: f32) -> f32 {
+        body_px / (self.body_units / self.units_per_em)
+    }
+}
+
+/// Characters whose [`Metrics`] are kept per thread (about 40 bytes each);
+/// past it the store is emptied and refilled.
+const METRICS_KEPT: usize = 4096;
+
+thread_local! {
+    static METRICS: RefCell<HashMap<char, Option<Metrics>>> = RefCell::new(HashMap::new());
+}
+
 /// Where a glyph is drawn, in font units, y up: its turn (if upright), its
 /// ink box and its advance, all as drawn.
 struct Placement {
@@ -715,20 +742,51 @@ impl Fonts {
 
     /// Advance width of `c` at body height `body_px`, in pixels, without rasterising.
     pub fn advance(&self, c: char, body_px: f32) -> f32 {
-        let Some((font, id)) = self.find(c) else {
+        let Some(m) = self.metrics(c) else {
             return 0.0;
         };
-        font.placement(&id).advance * font.em_px(body_px) / font.units_per_em
+        m.advance * m.em_px(body_px) / m.units_per_em
     }
 
     /// `c`'s ink box `(left, top, right, bottom)` at body height `body_px`,
     /// in pixels from the pen on the baseline, y down: its bounding box,
     /// without rasterising. `None` for a character without ink (or glyph).
     pub fn ink_box(&self, c: char, body_px: f32) -> Option<(f32, f32, f32, f32)> {
-        let (font, id) = self.find(c)?;
-        let (x_min, y_min, x_max, y_max) = font.placement(&id).ink?;
-        let scale = font.em_px(body_px) / font.units_per_em;
+        let m = self.metrics(c)?;
+        let (x_min, y_min, x_max, y_max) = m.ink?;
+        let scale = m.em_px(body_px) / m.units_per_em;
         Some((x_min * scale, -y_max * scale, x_max * scale, -y_min * scale))
+    }
+
+    /// `c`'s advance and ink box in font units, and its font's scale, from
+    /// this thread's store when asked before: layout asks for each letter
+    /// four times a render, and ttf-parser finds a glyph's box by walking its
+    /// outline.
+    fn metrics(&self, c: char) -> Option<Metrics> {
+        let kept = METRICS.with(|m| m.try_borrow().ok()?.get(&c).copied());
+        if let Some(found) = kept {
+            return found;
+        }
+        let found = self.find(c).map(|(font, id)| {
+            let place = font.placement(&id);
+            Metrics {
+                advance: place.advance,
+                ink: place.ink,
+                body_units: font.spec.body_units,
+                units_per_em: font.units_per_em,
+            }
+        });
+        METRICS.with(|m| {
+            // Never contended (one render at a time per thread); if it were,
+            // these metrics simply are not kept.
+            if let Ok(mut m) = m.try_borrow_mut() {
+                if m.len() >= METRICS_KEPT {
+                    m.clear();
+                }
+                m.insert(c, found);
+            }
+        });
+        found
     }
 
     /// The outline of `c` at body height `body_px`; `None` for a character

@@ -38,6 +38,7 @@
 )]
 
 pub mod avatar;
+pub mod bare;
 pub mod budget;
 pub mod cache;
 pub mod colour;

@@ -19,6 +19,7 @@
 //! cannot be told apart.
 
 use crate::avatar::{Avatar, Content, SILHOUETTE};
+use crate::bare;
 use crate::colour::Rgb;
 use crate::font_size::FontSize;
 use crate::fonts::{Fonts, Glyph};
@@ -44,6 +45,18 @@ pub struct Image {
     pub palette: [[u8; 4]; PALETTE_LEN],
     /// `size * size` indices, each `< PALETTE_LEN`.
     pub indices: Vec<u8>,
+    /// What the image was drawn over, if the renderer knows: the encoder
+    /// then reuses that bare shape's encoding outside the changed rows.
+    pub over: Option<Over>,
+}
+
+/// The bare shape an image was drawn on and the rows drawing may have
+/// changed: every other row equals [`draw_bare`] of that size and shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Over {
+    pub shape: Shape,
+    /// Rows `top..bottom`.
+    pub rows: (usize, usize),
 }
 
 impl Image {
@@ -59,19 +72,37 @@ impl Image {
 /// Renders `avatar`. Text content must already be checked against `fonts`.
 pub fn render(avatar: &Avatar, fonts: &Fonts) -> Image {
     let size = avatar.size.max(1) as usize;
-    let mut indices = vec![0u8; size.saturating_mul(size)];
-    draw_shape(&mut indices, size, avatar.shape);
-    match avatar.content {
+    let bare = bare::get(size, avatar.shape);
+    let mut indices = match &bare {
+        Some(bare) => bare.indices.clone(),
+        None => draw_bare(size, avatar.shape),
+    };
+    let rows = match avatar.content {
         Content::Text(text) => {
             draw_text(&mut indices, size, text, avatar.font_size, fonts, composite)
         }
-        Content::Placeholder => draw_silhouette(&mut indices, size),
-    }
+        Content::Placeholder => {
+            draw_silhouette(&mut indices, size);
+            (0, size)
+        }
+    };
     Image {
         size: size as u32,
         palette: palette(avatar.bg, avatar.fg),
         indices,
+        over: bare.map(|_| Over {
+            shape: avatar.shape,
+            rows,
+        }),
     }
+}
+
+/// The shape alone, `size` pixels square: what every avatar of that size
+/// and shape has outside its text ([`crate::bare`] keeps it).
+pub fn draw_bare(size: usize, shape: Shape) -> Vec<u8> {
+    let mut indices = vec![0u8; size.saturating_mul(size)];
+    draw_shape(&mut indices, size, shape);
+    indices
 }
 
 fn palette(bg: Rgb, fg: Rgb) -> [[u8; 4]; PALETTE_LEN] {
@@ -184,13 +215,13 @@ fn draw_shape(indices: &mut [u8], size: usize, shape: Shape) {
 /// before quantisation: what a straightforward renderer would blend with.
 pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
     let mut plane = vec![0u8; size.saturating_mul(size)];
-    draw_text(&mut plane, size, text, None, fonts, u8::max);
+    let _rows = draw_text(&mut plane, size, text, None, fonts, u8::max);
     plane
 }
 
 /// Rasterises `text`'s glyphs where [`layout`] puts them, centres them, and
 /// merges each glyph pixel's coverage into `plane` with `combine(pixel,
-/// coverage)`.
+/// coverage)`. Returns the rows it may have changed, `top..bottom`.
 fn draw_text(
     plane: &mut [u8],
     size: usize,
@@ -198,7 +229,7 @@ fn draw_text(
     font_size: Option<FontSize>,
     fonts: &Fonts,
     combine: impl Fn(u8, u8) -> u8 + Copy,
-) {
+) -> (usize, usize) {
     let layout = layout(text, size, font_size, fonts);
     let glyphs: Vec<(i32, i32, Rc<Glyph>)> = layout
         .places
@@ -223,16 +254,22 @@ fn draw_text(
     .unwrap_or((0.0, 0.0, 0.0, 0.0));
     let (origin_x, baseline) = layout::origin(size, &layout, ink, f32::round);
     let (origin_x, baseline) = (origin_x as i32, baseline as i32);
+    let (mut top, mut bottom) = (size, 0);
     for (x, y, g) in &glyphs {
+        let y0 = baseline.saturating_add(*y).saturating_add(g.top);
         blit(
             plane,
             size,
             g,
             origin_x.saturating_add(*x).saturating_add(g.left),
-            baseline.saturating_add(*y).saturating_add(g.top),
+            y0,
             combine,
         );
+        let clip = |y: i32| usize::try_from(y.max(0)).unwrap_or(0).min(size);
+        top = top.min(clip(y0));
+        bottom = bottom.max(clip(y0.saturating_add(g.height as i32)));
     }
+    (top, bottom.max(top))
 }
 
 /// Merges a coverage bitmap whose top-left pixel lands at (`x0`, `y0`),
