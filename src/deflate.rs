@@ -238,7 +238,11 @@ fn finish_zlib(out: &mut Vec<u8>, data_len: usize, parse: &Parse, adler: u32) {
     out.reserve(data_len / 8 + 128);
     // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
     out.extend_from_slice(&[0x78, 0x01]);
-    let mut w = BitWriter { out, acc: 0, n: 0 };
+    // Room for the worst case of every token (48 bits) and the header.
+    let mut w = BitWriter::new(
+        out,
+        parse.tokens.len().saturating_mul(6).saturating_add(320),
+    );
     write_block(&mut w, parse);
     w.finish();
     out.extend_from_slice(&adler.to_be_bytes());
@@ -269,6 +273,8 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
     // per position costs more than the rest of a failed match attempt.
     let row = from.checked_div(stride).unwrap_or(0);
     let (mut row, mut row_end) = (row, (row + 1).saturating_mul(stride.max(1)));
+    // The mirror distances of this row and the next, kept with the row.
+    let mut mirror = (far.mirror(row), far.mirror(row + 1));
     // best_match at `i`, when the lazy check below already computed it.
     let mut known: Option<(usize, usize)> = None;
     let (rejoin_from, starts, reference) = match &rejoin {
@@ -288,18 +294,21 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
                 break;
             }
         }
-        while i >= row_end {
-            row += 1;
-            row_end += stride.max(1);
+        if i >= row_end {
+            while i >= row_end {
+                row += 1;
+                row_end += stride.max(1);
+            }
+            mirror = (far.mirror(row), far.mirror(row + 1));
         }
         let (len, dist) = known
             .take()
-            .unwrap_or_else(|| best_match(data, i, far.mirror(row), stride));
+            .unwrap_or_else(|| best_match(data, i, mirror.0, stride));
         // Lazy evaluation: a short match that hides a much longer one starting
         // at the next byte is worth a literal.
         if (MIN_MATCH..16).contains(&len) {
-            let next_row = if i + 1 >= row_end { row + 1 } else { row };
-            let next = best_match(data, i + 1, far.mirror(next_row), stride);
+            let next_mirror = if i + 1 >= row_end { mirror.1 } else { mirror.0 };
+            let next = best_match(data, i + 1, next_mirror, stride);
             if next.0 > len + 1 {
                 known = Some(next);
                 parse.literal(byte);
@@ -796,8 +805,8 @@ fn write_block(w: &mut BitWriter, parse: &Parse) {
     }
     let header = DynamicHeader::new(&lit_len, &dist_len);
 
-    let dynamic_bits = header.bits() + data_bits(lit_freq, dist_freq, &lit_len, &dist_len);
-    let fixed_bits = data_bits(lit_freq, dist_freq, &FIXED_LIT, &FIXED_DIST);
+    let (data_dynamic, fixed_bits) = data_bits(lit_freq, dist_freq, &lit_len, &dist_len);
+    let dynamic_bits = header.bits() + data_dynamic;
 
     if fixed_bits <= dynamic_bits {
         w.bits(0b011, 3); // final block, fixed Huffman
@@ -809,25 +818,29 @@ fn write_block(w: &mut BitWriter, parse: &Parse) {
     }
 }
 
+/// Bits the tokens take (extra bits included) with the code lengths given,
+/// and with the fixed code, in one pass over the symbols.
 fn data_bits(
     lit_freq: &[u32; LIT_SYMBOLS],
     dist_freq: &[u32; DIST_SYMBOLS],
     lit_len: &[u8; LIT_SYMBOLS],
     dist_len: &[u8; DIST_SYMBOLS],
-) -> u64 {
-    let lits: u64 = lit_freq
-        .iter()
-        .zip(lit_len)
-        .zip(&LIT_EXTRA)
-        .map(|((&f, &l), &e)| u64::from(f) * u64::from(l + e))
-        .sum();
-    let dists: u64 = dist_freq
+) -> (u64, u64) {
+    let (mut dynamic, mut fixed) = (0u64, 0u64);
+    for (((&f, &l), &e), &x) in lit_freq.iter().zip(lit_len).zip(&LIT_EXTRA).zip(&FIXED_LIT) {
+        dynamic += u64::from(f) * u64::from(l + e);
+        fixed += u64::from(f) * u64::from(x + e);
+    }
+    for (((&f, &l), e), &x) in dist_freq
         .iter()
         .zip(dist_len)
         .zip(DIST_EXTRA)
-        .map(|((&f, &l), e)| u64::from(f) * u64::from(l + e))
-        .sum();
-    lits + dists
+        .zip(&FIXED_DIST)
+    {
+        dynamic += u64::from(f) * u64::from(l + e);
+        fixed += u64::from(f) * u64::from(x + e);
+    }
+    (dynamic, fixed)
 }
 
 /// Writes the tokens and the end of block: per token the literal/length
@@ -846,19 +859,18 @@ fn write_tokens(
         *slot = code;
     }
     for t in tokens {
-        let c = lit.get(usize::from(t.lit)).copied().unwrap_or_default();
-        w.put(
-            c.bits | u32::from(t.len_extra) << c.len,
-            c.len + u32::from(t.len_extra_bits),
-        );
-        let c = dist.get(usize::from(t.dist)).copied().unwrap_or_default();
-        w.put(
-            c.bits | u32::from(t.dist_extra) << c.len,
-            c.len + u32::from(t.dist_extra_bits),
-        );
+        let l = lit.get(usize::from(t.lit)).copied().unwrap_or_default();
+        let d = dist.get(usize::from(t.dist)).copied().unwrap_or_default();
+        // Literal/length code and its extra bits (≤ 20 bits), then the
+        // distance code and its extra bits (≤ 28; none for a literal).
+        let first = u64::from(l.bits | u32::from(t.len_extra) << l.len);
+        let first_len = l.len + u32::from(t.len_extra_bits);
+        let second = u64::from(d.bits | u32::from(t.dist_extra) << d.len);
+        let second_len = d.len + u32::from(t.dist_extra_bits);
+        w.put(first | second << first_len, first_len + second_len);
     }
     let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
-    w.put(end.bits, end.len);
+    w.put(u64::from(end.bits), end.len);
 }
 
 /// The dynamic block header: code lengths, run-length coded with the code-length code.
@@ -931,7 +943,7 @@ impl DynamicHeader {
         let codes = canonical_codes(&self.cl_len);
         for &(s, extra) in &self.cl_symbols {
             let code = codes.get(usize::from(s)).copied().unwrap_or_default();
-            w.put(code.bits, code.len);
+            w.put(u64::from(code.bits), code.len);
             match s {
                 16 => w.bits(u32::from(extra), 2),
                 17 => w.bits(u32::from(extra), 3),
@@ -950,9 +962,10 @@ fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
     // The length symbol 16 would repeat, if one was just sent.
     let mut previous: Option<u8> = None;
     while let Some(&l) = lengths.get(i) {
-        let run = lengths
-            .get(i..)
-            .map_or(1, |r| r.iter().take(138).take_while(|&&x| x == l).count());
+        let mut run = 1;
+        while run < 138 && lengths.get(i + run) == Some(&l) {
+            run += 1;
+        }
         if l == 0 && run >= 11 {
             let n = run.min(138);
             out.push((18, (n - 11) as u8));
@@ -1029,41 +1042,71 @@ pub fn adler32_combine(adler_a: u32, adler_b: u32, len_b: usize) -> u32 {
     (b << 16 | a) as u32
 }
 
-/// LSB-first bit packing, as DEFLATE wants, into the caller's buffer. Bits
-/// gather in a 64-bit accumulator and leave four bytes at a time.
-/// Invariant: `n < 32` between calls.
+/// LSB-first bit packing, as DEFLATE wants, into the caller's buffer.
+/// Bits gather in a 64-bit accumulator, which is stored whole (8 bytes)
+/// after every write and advanced by the whole bytes it held: one store
+/// and no branch per write, and a literal/length code and its distance
+/// code (at most 48 bits together) go in as one write.
+/// Invariant: `n < 8` between writes; `out[..pos]` is written, and
+/// `out[pos]` holds the `n` pending bits.
 struct BitWriter<'a> {
     out: &'a mut Vec<u8>,
+    pos: usize,
     acc: u64,
     n: u32,
 }
 
-impl BitWriter<'_> {
-    /// Appends the low `count` (≤ 32) bits of `value`; bits above `count`
-    /// must be zero (codes and extra values are, by construction).
-    fn put(&mut self, value: u32, count: u32) {
-        self.acc |= u64::from(value) << self.n;
-        self.n += count.min(32);
-        if self.n >= 32 {
-            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
-            self.acc >>= 32;
-            self.n -= 32;
+impl<'a> BitWriter<'a> {
+    /// A writer appending to `out`, with room made for `expected` bytes.
+    fn new(out: &'a mut Vec<u8>, expected: usize) -> BitWriter<'a> {
+        let pos = out.len();
+        out.resize(pos.saturating_add(expected).saturating_add(8), 0);
+        BitWriter {
+            out,
+            pos,
+            acc: 0,
+            n: 0,
         }
+    }
+
+    /// Appends the low `count` (≤ 56) bits of `value`; bits above `count`
+    /// must be zero (codes and extra values are, by construction).
+    #[inline(always)]
+    fn put(&mut self, value: u64, count: u32) {
+        self.acc |= value << self.n;
+        self.n += count.min(56);
+        let end = self.pos.saturating_add(8);
+        if self.out.len() < end {
+            self.grow(end);
+        }
+        if let Some(bytes) = self.out.get_mut(self.pos..end) {
+            bytes.copy_from_slice(&self.acc.to_le_bytes());
+        }
+        let whole = self.n / 8;
+        self.pos += whole as usize;
+        // whole ≤ 7, so the shift is below 64.
+        self.acc >>= whole * 8;
+        self.n -= whole * 8;
+    }
+
+    /// Room beyond what [`new`](Self::new) expected: never needed for
+    /// avatars, whose worst case it covers.
+    #[cold]
+    fn grow(&mut self, end: usize) {
+        self.out.resize(end.saturating_add(1024), 0);
     }
 
     /// [`put`](Self::put) for header fields, masking `value` to `count` (≤ 16) bits.
     fn bits(&mut self, value: u32, count: u8) {
         let count = u32::from(count.min(16));
-        self.put(value & ((1u32 << count) - 1), count);
+        self.put(u64::from(value & ((1u32 << count) - 1)), count);
     }
 
-    /// Flushes the last partial bytes (the final byte zero-padded).
-    fn finish(mut self) {
-        while self.n > 0 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.n = self.n.saturating_sub(8);
-        }
+    /// Ends the stream: the last partial byte (zero-padded, already
+    /// stored) is kept and the room beyond it dropped.
+    fn finish(self) {
+        let len = self.pos + usize::from(self.n > 0);
+        self.out.truncate(len);
     }
 }
 

@@ -905,9 +905,13 @@ impl CanvasSink {
     /// The coverage bytes, `width * height`: 0 = none, 255 = full.
     fn coverage(mut self) -> Vec<u8> {
         self.close_contour();
-        let mut out = Vec::new();
-        self.canvas
-            .for_each_pixel(|_, c| out.push((c.min(1.0) * 255.0 + 0.5) as u8));
+        let mut out = Vec::with_capacity(self.canvas.dimensions().0 * self.canvas.dimensions().1);
+        // `c.min(1.0)` spelt as a comparison (the same value, NaN included):
+        // in wasm `f32::min` is a call to `fminf`, and this runs per pixel.
+        self.canvas.for_each_pixel(|_, c| {
+            let c = if c < 1.0 { c } else { 1.0 };
+            out.push((c * 255.0 + 0.5) as u8)
+        });
         out
     }
 }
