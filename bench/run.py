@@ -8,7 +8,8 @@
    of those ratios is reported ((d), (e) and (e2) get BENCH_PAIRED_ROUNDS
    (16) more rounds, as (d)'s target is finer than one round's noise):
      a. uncached renders: every request a new name, on a listener whose
-        filter has cache_bytes 0, so nothing can come from a cache;
+        filter has cache_bytes 0 and the render budget off, so nothing can
+        come from a cache and every request is drawn; a512 the same at 512 px;
      b. hot: the same 16 avatars again and again (cache on);
      c. revalidation: If-None-Match answered 304;
      d. a non-avatar route through the listener that has the filter;
@@ -18,9 +19,18 @@
      f. the ceiling: bench/ceiling, a proxy-wasm filter that makes the host
         calls of a cached avatar and does no work, on a copy of the avatar
         listener: the most any proxy-wasm answer reaches on this Envoy.
-     b0. with BENCH_BASELINE_WASM=path: (b) on a copy of the avatar
-        listener running that module instead (its own VMs), to compare two
-        builds in one run.
+     a0, a512-0, b0, c0, d0: with BASELINE=<commit> (MONOGRAM_BASELINE),
+        the same against copies of the listeners running that commit's
+        module (bench/baseline.py builds it once), in their own VMs.
+     n-a: with the Nginx build present, (a) against Nginx running beside
+        Envoy with the same module, paired round by round with Envoy's (a).
+   Before the rounds, one request like each scenario's must answer the
+   status that scenario expects (200, or 304 for c), or the run stops;
+   afterwards any non-2xx/3xx outside the budgeted row is marked.
+   Then the render time inside Envoy (the filter's monogram_render_time_us
+   histogram, sum / count) of each build at 128 and 512 px, from uncached
+   requests to one build at a time (BENCH_RENDER_ROUNDS rounds, default 3),
+   and response bytes of 16 names at 128 and 512 px from each build.
    Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
    in init, sent round-robin), so each pays the same client cost.
 3. Through Nginx with ngx_wasm_module (2 workers), when its build is present
@@ -29,7 +39,8 @@
    cache_bytes 0 and the render budget off, (a-budget) the same on the
    default budget, (b) hot, (c) 304, each over the floor (e): Nginx's
    /healthz, a location without the filter, in the same rounds.
-4. Response bytes for a fixed list of names.
+4. Response bytes for a fixed list of names; native render cost of each
+   build (its bench_render, five runs each taking turns).
 5. Each hand-written piece against the crates that could replace it: time
    natively and under V8, bytes, and the wasm size each adds (bench/crates.py).
 Prints the tables and writes bench/results.md. Loopback only; stops by itself.
@@ -654,13 +665,18 @@ def nginx_section(targets, native_us):
         with urllib.request.urlopen(base + "/avatar/Ada%20Lovelace?size=128") as r:
             etag = r.headers["etag"]
         hot = [f"/avatar/{n}?size=128" for n in HOT_NAMES]
-        rows = run_scenarios({
-            "a. uncached render, 128 px": (f"http://127.0.0.1:{nocache_port}/", UNCACHED_LUA, None),
-            "b. hot avatars (cache)": (base + "/", cycle_lua(hot), None),
-            "c. 304 revalidation": (base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}), None),
-            NGINX_FLOOR: (base + "/", cycle_lua(["/healthz"]), None),
-            "a-budget. uncached render, 128 px, default render budget": (base + "/", UNCACHED_LUA, None),
-        }, paired=(), floor=NGINX_FLOOR)
+        ok = (UNCACHED_PROBE, None, 200)
+        scenarios = {
+            "a. uncached render, 128 px": (f"http://127.0.0.1:{nocache_port}/", uncached_lua(128, 11), None, ok),
+            "b. hot avatars (cache)": (base + "/", cycle_lua(hot), None, (hot[0], None, 200)),
+            "c. 304 revalidation": (base + "/", cycle_lua(hot[:1], {"If-None-Match": etag}), None,
+                                    (hot[0], {"If-None-Match": etag}, 304)),
+            NGINX_FLOOR: (base + "/", cycle_lua(["/healthz"]), None, ("/healthz", None, 200)),
+            "a-budget. uncached render, 128 px, default render budget": (
+                base + "/", uncached_lua(128, 12), None, ok),
+        }
+        check_statuses(scenarios)
+        rows = run_scenarios({k: v[:3] for k, v in scenarios.items()}, paired=(), floor=NGINX_FLOOR)
         rss_end = nginx_rss_mb(nginx)
         workers = nginx.worker_pids()
     finally:

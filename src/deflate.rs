@@ -858,6 +858,17 @@ fn write_tokens(
     for (slot, code) in dist.iter_mut().zip(canonical_codes(dist_len)) {
         *slot = code;
     }
+    // BitWriter::put with the writer's state in locals: through `w` every
+    // byte store could alias it, and wasm would reload it per token.
+    let (mut acc, mut n, mut pos) = (w.acc, w.n, w.pos);
+    // Every token at its worst (48 bits, 6 bytes), and the 8-byte store.
+    let room = pos
+        .saturating_add(tokens.len().saturating_mul(6))
+        .saturating_add(8);
+    if w.out.len() < room {
+        w.grow(room);
+    }
+    let buf = w.out.as_mut_slice();
     for t in tokens {
         let l = lit.get(usize::from(t.lit)).copied().unwrap_or_default();
         let d = dist.get(usize::from(t.dist)).copied().unwrap_or_default();
@@ -867,8 +878,18 @@ fn write_tokens(
         let first_len = l.len + u32::from(t.len_extra_bits);
         let second = u64::from(d.bits | u32::from(t.dist_extra) << d.len);
         let second_len = d.len + u32::from(t.dist_extra_bits);
-        w.put(first | second << first_len, first_len + second_len);
+        // n < 8 and at most 48 bits more: the sum fits in 64.
+        acc |= (first | second << first_len) << n;
+        n += first_len + second_len;
+        if let Some(bytes) = buf.get_mut(pos..pos.saturating_add(8)) {
+            bytes.copy_from_slice(&acc.to_le_bytes());
+        }
+        let whole = n / 8;
+        pos += whole as usize;
+        acc >>= whole * 8;
+        n -= whole * 8;
     }
+    (w.acc, w.n, w.pos) = (acc, n, pos);
     let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
     w.put(u64::from(end.bits), end.len);
 }
@@ -891,11 +912,13 @@ impl DynamicHeader {
             .map_or(257, |p| (p + 1).max(257));
         let hdist = dist_len.iter().rposition(|&l| l != 0).map_or(1, |p| p + 1);
         let mut all = [0u8; LIT_SYMBOLS + DIST_SYMBOLS];
-        for (slot, &l) in all
-            .iter_mut()
-            .zip(lit_len.iter().take(hlit).chain(dist_len.iter().take(hdist)))
-        {
-            *slot = l;
+        if let Some((lits, dists)) = all.split_at_mut_checked(hlit) {
+            if let Some(from) = lit_len.get(..hlit) {
+                lits.copy_from_slice(from);
+            }
+            if let (Some(to), Some(from)) = (dists.get_mut(..hdist), dist_len.get(..hdist)) {
+                to.copy_from_slice(from);
+            }
         }
         let cl_symbols = run_length(all.get(..hlit + hdist).unwrap_or_default());
         let mut cl_freq = [0u32; CL_SYMBOLS];
