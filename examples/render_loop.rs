@@ -4,9 +4,8 @@
 //! optimised away.
 use monogram::avatar::{Avatar, Content};
 use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
-use monogram::encode;
+use monogram::draw;
 use monogram::fonts::Fonts;
-use monogram::render::render;
 use monogram::shape::Shape;
 
 fn main() {
@@ -31,7 +30,7 @@ fn main() {
             content: Content::Text(&text),
             font_size: None,
         };
-        let mut body = encode::png(&render(&avatar, fonts)).unwrap_or_default();
+        let mut body = draw::png(&avatar, fonts).unwrap_or_default();
         body.shrink_to_fit();
         total += body.len();
     }

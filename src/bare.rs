@@ -3,11 +3,12 @@
 //!
 //! Why: outside the rows its text covers, an avatar is exactly the bare
 //! shape of its size (the colours live in the palette, not the indices),
-//! and there are only so many sizes (16 by default). So [`crate::render`]
-//! starts from a copy of the bare indices instead of drawing the shape's
-//! edge again, and [`crate::encode`] packs only the text's rows and copies
-//! the bare shape's deflate tokens outside them ([`crate::deflate::zlib_over`]):
-//! the bytes are the same as encoding the whole image.
+//! and there are only so many sizes (16 by default). So a render
+//! ([`crate::draw`]) starts from a copy of the bare indices instead of
+//! drawing the shape's edge again ([`render::render_on`]), and the encoder
+//! packs only the text's rows and copies the bare shape's deflate tokens
+//! outside them ([`encode::png_over`], [`crate::deflate::zlib_over`]): the
+//! bytes are the same as encoding the whole image.
 //!
 //! Bound: at most [`BUDGET_BYTES`] per VM (the sixteen default sizes of one
 //! shape take about 1.2 MiB); when an insert would pass it the store is
@@ -36,7 +37,18 @@ pub struct Bare {
 
 impl Bare {
     fn bytes(&self) -> usize {
-        self.indices.capacity() + self.scanlines.capacity() + self.reference.bytes()
+        self.indices
+            .capacity()
+            .saturating_add(self.scanlines.capacity())
+            .saturating_add(self.reference.bytes())
+    }
+
+    /// What [`encode::png_over`] takes.
+    pub fn encoding(&self) -> encode::BareEncoding<'_> {
+        encode::BareEncoding {
+            scanlines: &self.scanlines,
+            reference: &self.reference,
+        }
     }
 }
 

@@ -1219,7 +1219,7 @@ mod tests {
                 }
             };
             for b in &mut changed[first..end] {
-                if xorshift(&mut seed) % 3 == 0 {
+                if xorshift(&mut seed).is_multiple_of(3) {
                     *b = (xorshift(&mut seed) % 12) as u8 * 0x11;
                 }
             }

@@ -5,8 +5,7 @@
 //!
 //! Output is deterministic: the same image gives the same bytes everywhere.
 
-use crate::bare;
-use crate::deflate;
+use crate::deflate::{self, Reference};
 use crate::render::{Image, Over};
 
 /// The PNG file signature.
@@ -23,27 +22,44 @@ const CONTAINER_BYTES: usize = 8 + 5 * 12 + 13 + 48 + 16;
 /// are the same (signature, IHDR, PLTE, tRNS, IDAT, IEND), without its
 /// per-call set-up and copies.
 pub fn png(image: &Image) -> Option<Vec<u8>> {
+    png_over(image, None)
+}
+
+/// The encoding of an image's bare shape ([`Image::over`]): its scanlines
+/// ([`scanlines`]) and their deflate parse.
+pub struct BareEncoding<'a> {
+    pub scanlines: &'a [u8],
+    pub reference: &'a Reference,
+}
+
+/// [`png`] for an image drawn over the bare shape `bare` encodes: the same
+/// bytes, with only the rows drawing changed packed and parsed. Without
+/// `bare`, or when the image does not say what it was drawn over, the
+/// image is encoded whole.
+pub fn png_over(image: &Image, bare: Option<BareEncoding>) -> Option<Vec<u8>> {
     if image.size == 0 || image.size > i32::MAX as u32 {
         return None;
     }
     let size = usize::try_from(image.size).ok()?;
     let stride = size.div_ceil(2).saturating_add(1);
-    let over = image
-        .over
-        .filter(|_| image.indices.len() == size.saturating_mul(size))
-        .and_then(|over| Some((over, bare::get(size, over.shape)?)));
+    let over = image.over.zip(bare).filter(|(_, bare)| {
+        image.indices.len() == size.saturating_mul(size)
+            && bare.scanlines.len() == stride.saturating_mul(size)
+    });
     let (scanlines, changed) = match &over {
         Some((Over { rows, .. }, bare)) => {
-            let mut lines = bare.scanlines.clone();
+            let mut lines = bare.scanlines.to_vec();
             let (top, bottom) = (rows.0.min(size), rows.1.min(size));
             let band = top.saturating_mul(stride)..bottom.saturating_mul(stride);
             if let (Some(lines), Some(indices)) = (
                 lines.get_mut(band.clone()),
-                image.indices.get(top * size..bottom * size),
+                image
+                    .indices
+                    .get(top.saturating_mul(size)..bottom.saturating_mul(size)),
             ) {
                 pack(lines, indices, size);
             }
-            let changed = differing(&lines, &bare.scanlines, band);
+            let changed = differing(&lines, bare.scanlines, band);
             (lines, changed)
         }
         None => (scanlines(&image.indices, size), (0, 0)),
@@ -78,7 +94,7 @@ pub fn png(image: &Image) -> Option<Vec<u8>> {
         })?;
     }
     chunk(&mut out, *b"IDAT", |out| match &over {
-        Some((_, bare)) => deflate::zlib_over(out, &scanlines, &bare.reference, changed),
+        Some((_, bare)) => deflate::zlib_over(out, &scanlines, bare.reference, changed),
         None => deflate::zlib_into(out, &scanlines, stride),
     })?;
     chunk(&mut out, *b"IEND", |_| {})?;
@@ -114,7 +130,10 @@ fn differing(a: &[u8], b: &[u8], band: std::ops::Range<usize>) -> (usize, usize)
         return (0, 0);
     };
     let last = a.iter().zip(b).rposition(|(x, y)| x != y).unwrap_or(first);
-    (band.start + first, band.start + last + 1)
+    (
+        band.start.saturating_add(first),
+        band.start.saturating_add(last).saturating_add(1),
+    )
 }
 
 /// PNG scanlines: each row is filter type 0 (None) then the packed row, two
@@ -243,11 +262,15 @@ mod tests {
                         fonts,
                     );
                     assert!(img.over.is_some(), "{size} {shape:?}");
-                    let whole = Image {
-                        over: None,
-                        ..img.clone()
-                    };
-                    assert_eq!(png(&img), png(&whole), "{size} {shape:?} {content:?}");
+                    let bare = crate::bare::get(size as usize, shape).unwrap();
+                    let over = png_over(
+                        &img,
+                        Some(BareEncoding {
+                            scanlines: &bare.scanlines,
+                            reference: &bare.reference,
+                        }),
+                    );
+                    assert_eq!(over, png(&img), "{size} {shape:?} {content:?}");
                 }
             }
         }

@@ -905,7 +905,8 @@ impl CanvasSink {
     /// The coverage bytes, `width * height`: 0 = none, 255 = full.
     fn coverage(mut self) -> Vec<u8> {
         self.close_contour();
-        let mut out = Vec::with_capacity(self.canvas.dimensions().0 * self.canvas.dimensions().1);
+        let (width, height) = self.canvas.dimensions();
+        let mut out = Vec::with_capacity(width.saturating_mul(height));
         // `c.min(1.0)` spelt as a comparison (the same value, NaN included):
         // in wasm `f32::min` is a call to `fminf`, and this runs per pixel.
         self.canvas.for_each_pixel(|_, c| {

@@ -24,7 +24,7 @@
 //! Modules import only modules listed before them in that flow's layers:
 //! error, script, shape, font_size, colour, signing, config, initials,
 //! request, ui_avatars, glyph_store, fonts, glyph_cache, layout,
-//! avatar, render, svg, deflate, encode, draw, etag, report, http, headers,
+//! avatar, render, svg, deflate, encode, bare, draw, etag, report, http, headers,
 //! cache, budget, state, metrics, response, filter.
 #![cfg_attr(
     not(test),

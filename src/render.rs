@@ -19,7 +19,6 @@
 //! cannot be told apart.
 
 use crate::avatar::{Avatar, Content, SILHOUETTE};
-use crate::bare;
 use crate::colour::Rgb;
 use crate::font_size::FontSize;
 use crate::fonts::{Fonts, Glyph};
@@ -46,7 +45,7 @@ pub struct Image {
     /// `size * size` indices, each `< PALETTE_LEN`.
     pub indices: Vec<u8>,
     /// What the image was drawn over, if the renderer knows: the encoder
-    /// then reuses that bare shape's encoding outside the changed rows.
+    /// can then reuse that bare shape's encoding outside the changed rows.
     pub over: Option<Over>,
 }
 
@@ -71,10 +70,16 @@ impl Image {
 
 /// Renders `avatar`. Text content must already be checked against `fonts`.
 pub fn render(avatar: &Avatar, fonts: &Fonts) -> Image {
+    render_on(avatar, fonts, None)
+}
+
+/// [`render`], starting from `bare`, the indices [`draw_bare`] gives for
+/// this size and shape (a copy is cheaper than drawing the shape's edge);
+/// without it, or with one of another size, the shape is drawn.
+pub fn render_on(avatar: &Avatar, fonts: &Fonts, bare: Option<&[u8]>) -> Image {
     let size = avatar.size.max(1) as usize;
-    let bare = bare::get(size, avatar.shape);
-    let mut indices = match &bare {
-        Some(bare) => bare.indices.clone(),
+    let mut indices = match bare.filter(|b| b.len() == size.saturating_mul(size)) {
+        Some(bare) => bare.to_vec(),
         None => draw_bare(size, avatar.shape),
     };
     let rows = match avatar.content {
@@ -90,7 +95,7 @@ pub fn render(avatar: &Avatar, fonts: &Fonts) -> Image {
         size: size as u32,
         palette: palette(avatar.bg, avatar.fg),
         indices,
-        over: bare.map(|_| Over {
+        over: Some(Over {
             shape: avatar.shape,
             rows,
         }),
@@ -98,7 +103,7 @@ pub fn render(avatar: &Avatar, fonts: &Fonts) -> Image {
 }
 
 /// The shape alone, `size` pixels square: what every avatar of that size
-/// and shape has outside its text ([`crate::bare`] keeps it).
+/// and shape has outside its text (`crate::bare` keeps it per VM).
 pub fn draw_bare(size: usize, shape: Shape) -> Vec<u8> {
     let mut indices = vec![0u8; size.saturating_mul(size)];
     draw_shape(&mut indices, size, shape);
@@ -338,8 +343,9 @@ fn composite(p: u8, c: u8) -> u8 {
 /// TEXT_LEVELS / 255).
 static TEXT_INDEX: [u8; 256] = text_index();
 
-// Built at compile time, where an out-of-range index is a build error.
-#[allow(clippy::indexing_slicing)]
+// Built at compile time, where an out-of-range index or an overflow is a
+// build error (c ≤ 255, so an entry is at most OPAQUE + TEXT_LEVELS).
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 const fn text_index() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut c = 0;
