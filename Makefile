@@ -36,7 +36,7 @@ help:
 	@echo "make run-nginx    Nginx (ngx_wasm_module) with the filter on 127.0.0.1:$(NGINX_PORT), from deploy/nginx/nginx.conf"
 	@echo "make demo         the same in the official Envoy image: docker compose up (needs a Docker engine)"
 	@echo "make test         lint, native tests, golden images, end-to-end tests against Envoy"
-	@echo "make lint         cargo fmt --check and clippy (native, wasm32-wasip1, the bench ceiling, the wasm-size probe and fuzz/)"
+	@echo "make lint         cargo fmt --check, clippy (native, wasm32-wasip1, the bench ceiling, the wasm-size probe and fuzz/), cargo doc, the docs' links"
 	@echo "make golden       accept the current renders as the golden images and record their bytes"
 	@echo "make bench        native render cost, hand-written pieces against crates, wrk through Envoy; writes bench/results.md"
 	@echo "                  (BASELINE=<commit>: that commit's build measured beside this one, in the same run)"
@@ -74,18 +74,18 @@ browser-setup: $(CHROMIUM) $(BROWSER_DEPS)
 # at start (examples/passive_fonts.rs says why); the module does not load
 # without this step.
 build: wasm-target
-	cargo build --release --target wasm32-wasip1 $(CARGO_FLAGS)
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example passive_fonts $(CARGO_FLAGS) -- $(WASM)
+	cargo build --locked --release --target wasm32-wasip1 $(CARGO_FLAGS)
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example passive_fonts $(CARGO_FLAGS) -- $(WASM)
 
 # Without LTO and with parallel codegen: it only has to trap, and it builds
 # in a fraction of the release module's time.
 trap-build: wasm-target
 	CARGO_TARGET_DIR=target/trap CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-	  cargo build --release --target wasm32-wasip1 --features trap-for-tests
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example passive_fonts $(CARGO_FLAGS) -- $(TRAP_WASM)
+	  cargo build --locked --release --target wasm32-wasip1 --features trap-for-tests
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example passive_fonts $(CARGO_FLAGS) -- $(TRAP_WASM)
 
 $(RENDER) $(CHECK_CONFIG) &: FORCE
-	CARGO_TARGET_DIR=$(TOOLS) cargo build --release --example render --example check_config $(CARGO_FLAGS)
+	CARGO_TARGET_DIR=$(TOOLS) cargo build --locked --release --example render --example check_config $(CARGO_FLAGS)
 FORCE:
 
 # ---- run ------------------------------------------------------------------
@@ -112,18 +112,22 @@ demo: build
 # ---- tests ----------------------------------------------------------------
 lint: wasm-target
 	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --target wasm32-wasip1 -- -D warnings
-	cargo clippy --target wasm32-wasip1 --features trap-for-tests -- -D warnings
+	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --all-targets --target wasm32-wasip1 -- -D warnings
+	cargo clippy --locked --target wasm32-wasip1 --features trap-for-tests -- -D warnings
 	cargo fmt --manifest-path bench/ceiling/Cargo.toml -- --check
-	CARGO_TARGET_DIR=target/ceiling cargo clippy --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
+	CARGO_TARGET_DIR=target/ceiling cargo clippy --locked --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml -- -D warnings
 	cargo fmt --manifest-path bench/wasm-size/Cargo.toml -- --check
-	CARGO_TARGET_DIR=target/wasm-size cargo clippy --release --target wasm32-wasip1 --manifest-path bench/wasm-size/Cargo.toml --features baseline -- -D warnings
+	CARGO_TARGET_DIR=target/wasm-size cargo clippy --locked --release --target wasm32-wasip1 --manifest-path bench/wasm-size/Cargo.toml --features baseline -- -D warnings
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
-	CARGO_TARGET_DIR=target/fuzz cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+	CARGO_TARGET_DIR=target/fuzz cargo clippy --locked --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+	# The docs of every module (they are private: the architecture is there),
+	# intra-doc links included; then every relative link of the Markdown docs.
+	RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --locked --no-deps --document-private-items
+	python3 tests/links.py
 
 unit:
-	cargo test --release $(CARGO_FLAGS)
+	cargo test --locked --release $(CARGO_FLAGS)
 
 e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
@@ -134,7 +138,7 @@ e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup
 test: lint unit e2e
 
 measure: setup build
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example memory $(CARGO_FLAGS)
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example memory $(CARGO_FLAGS)
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py --write bench/results.md
 
 TRAP_SECONDS ?= 5
@@ -142,7 +146,7 @@ trap-measure: setup build trap-build
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) $(PYTHON) tests/e2e/trap_measure.py $(TRAP_SECONDS)
 
 golden:
-	MONOGRAM_BLESS=1 cargo test --release --test golden --test render_bytes
+	MONOGRAM_BLESS=1 cargo test --locked --release --test golden --test render_bytes
 
 # ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
 # BASELINE=<commit>: that commit's module and native bench, built once into
@@ -150,11 +154,11 @@ golden:
 BASELINE ?=
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
-	cargo build --release --example bench_render --example bench_worst --example bench_crates
-	cargo build --release --target wasm32-wasip1 --example bench_crates
+	cargo build --locked --release --example bench_render --example bench_worst --example bench_crates
+	cargo build --locked --release --target wasm32-wasip1 --example bench_crates
 	# Its fonts go into a passive segment, as the filter's do (make build).
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/bench_crates.wasm
-	CARGO_TARGET_DIR=target/ceiling cargo build --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
+	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/bench_crates.wasm
+	CARGO_TARGET_DIR=target/ceiling cargo build --locked --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_NGINX=$(NGINX) MONOGRAM_BASELINE=$(BASELINE) $(PYTHON) bench/run.py
 
 # ---- hardening ----------------------------------------------------------------
@@ -175,7 +179,7 @@ soak: setup build
 # A grid of avatars for the names of every script, to look at (add GUIDES=1
 # for centre lines and the text body band).
 contact-sheet:
-	cargo run --release --example contact_sheet -- $(if $(GUIDES),--guides) tests/scripts.txt target/contact-sheet.png
+	cargo run --locked --release --example contact_sheet -- $(if $(GUIDES),--guides) tests/scripts.txt target/contact-sheet.png
 
 # ---- fonts (only to re-make the committed subsets) --------------------------
 fonts: $(VENV)/.installed

@@ -136,25 +136,25 @@ def section():
     ns = [("native ns", lambda r, _: f"{r['us'] * 1000:,.0f}"),
           ("V8 ns", lambda r, _: v8(r, 1000, 0))]
     size = ("wasm bytes", lambda r, _: wasm(r))
-    table("encoder", "PNG encoder: src/encode.rs + src/deflate.rs",
+    table("encoder", "PNG encoder: src/draw/encode.rs + src/draw/deflate.rs",
           "The same 16 renders (4-bit indexed), every output checked to decode to the same pixels. "
           "png's High runs the same code as Balanced (wasm size measured once).",
           [case, impl, *us, ("bytes (mean)", lambda r, _: f"{r['bytes']:,}"),
            ("× ours", lambda r, first: f"{r['bytes'] / first['bytes']:.2f}"), size])
-    table("raster", "Glyph rasteriser: ab_glyph_rasterizer (src/fonts.rs)",
+    table("raster", "Glyph rasteriser: ab_glyph_rasterizer (src/fonts/table.rs)",
           "The same glyph outlines (ttf-parser, one letter from each font) at the body height of two "
           "initials; time per glyph; coverage compared pixel by pixel, in levels of 255, with the "
           "rasteriser in use (first row); × ours is relative to it too. The hand-written rasteriser "
           "it replaced stays measured beside it.",
           [case, impl, *us, ("coverage Δ mean", lambda r, _: f"{r['diff_mean']:.2f}"),
            ("Δ max", lambda r, _: str(r["diff_max"])), size])
-    table("cache", "Avatar cache (LRU bounded in bytes): src/cache.rs",
+    table("cache", "Avatar cache (LRU bounded in bytes): src/flow/cache.rs",
           "Keys like `/avatar/1F2E%203A4B?size=128`, 1,000-byte bodies, the default 4 MiB budget. Heap: "
           "the cache's own bytes per entry (its copy of the key, map and list), counted by a counting "
           "allocator.",
           [case, impl, *ns, ("heap bytes per entry", lambda r, _: f"{r['heap']:.0f}" if "heap" in r else ""),
            size])
-    table("base64", "URL-safe base64 of `sig`: src/signing.rs",
+    table("base64", "URL-safe base64 of `sig`: src/doors/signing.rs",
           "16-byte tags; every decoder checked to accept each tag's one spelling and to refuse it with "
           "a leftover bit set.",
           [case, impl, *ns, size])

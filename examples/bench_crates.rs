@@ -1,6 +1,6 @@
 //! Each hand-written piece of monogram against the crates that could replace
-//! it, time and bytes measured in one run: the PNG encoder (src/encode.rs +
-//! src/deflate.rs) against the png crate and miniz_oxide; and the crates in
+//! it, time and bytes measured in one run: the PNG encoder (src/draw/encode.rs +
+//! src/draw/deflate.rs) against the png crate and miniz_oxide; and the crates in
 //! use where a crate was as good: the glyph rasteriser (ab_glyph_rasterizer,
 //! against the hand-written one it replaced and tiny-skia, on the same
 //! outlines), the avatar cache (`lru`) and the `sig` base64 (`base64ct`,
@@ -19,16 +19,10 @@
 //! Every alternative's output is checked against ours (same pixels, same
 //! text) before it is timed.
 use alternatives::{Indexed, Step};
-use monogram::avatar::{Avatar, Content};
-use monogram::cache::{Cache, Entry};
-use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
-use monogram::encode;
-use monogram::fonts::{Fonts, Segment};
-use monogram::layout::font_px;
-use monogram::render::render;
-use monogram::report::RequestOutcome;
-use monogram::shape::Shape;
-use monogram::signing;
+use monogram::{
+    encode_png, font_px, pick, render, sign, text_colour_for, Avatar, Cache, Content, Entry, Fonts,
+    RequestOutcome, Segment, Shape, SigningKey, DEFAULT_PALETTE,
+};
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -144,10 +138,10 @@ fn encoders(fonts: &Fonts) {
             })
             .collect();
         let n = images.len();
-        let ours = |i: usize| encode::png(&renders[i % n]).expect("encodes");
+        let ours = |i: usize| encode_png(&renders[i % n]).expect("encodes");
         let contenders: Vec<Named<Encoder>> = vec![
             (
-                "monogram (src/encode.rs + src/deflate.rs)",
+                "monogram (src/draw/encode.rs + src/draw/deflate.rs)",
                 "ours-encoder",
                 Box::new(ours),
             ),
@@ -277,7 +271,7 @@ fn rasterisers(fonts: &Fonts) {
         let n = glyphs.len();
         let mut contenders: Vec<Named<Fill>> = vec![
             (
-                "ab_glyph_rasterizer 0.1 (in use: src/fonts.rs)",
+                "ab_glyph_rasterizer 0.1 (in use: src/fonts/table.rs)",
                 "ab-glyph-rasterizer",
                 fill_ab_glyph,
             ),
@@ -355,7 +349,7 @@ fn entry(i: usize) -> Rc<Entry> {
 /// and per miss that inserts, and its own heap per entry.
 fn caches() {
     // Images are kept under their ETag; here the ETag is the key itself.
-    let cost = 2 * "/avatar/ABCD%20EFGH?size=128".len() + BODY + monogram::cache::ENTRY_OVERHEAD;
+    let cost = 2 * "/avatar/ABCD%20EFGH?size=128".len() + BODY + monogram::ENTRY_OVERHEAD;
     let fits = CACHE_BYTES / cost;
     let keys: Vec<String> = (0..2 * fits)
         .map(|i| format!("/avatar/{:04X}%20{:04X}?size=128", i * 7919 % 65536, i))
@@ -369,7 +363,7 @@ fn caches() {
             Rc::new(e)
         })
         .collect();
-    let label = "monogram (src/cache.rs: lru 0.19 over std's SipHash map, bounded in bytes)";
+    let label = "monogram (src/flow/cache.rs: lru 0.19 over std's SipHash map, bounded in bytes)";
     // The cache's own heap per entry (its key copy, map and list), the
     // entries themselves being allocated beforehand.
     let before = LIVE.load(Ordering::Relaxed);
@@ -446,7 +440,7 @@ fn base64s() {
             assert_eq!(decode(&loose), None, "{loose}");
         }
     }
-    let in_use = "base64ct 1, Base64UrlUnpadded (in use: src/signing.rs)";
+    let in_use = "base64ct 1, Base64UrlUnpadded (in use: src/doors/signing.rs)";
     let other = "base64 0.23, URL_SAFE_NO_PAD";
     let mut enc: Vec<Contender> = vec![
         (
@@ -492,12 +486,12 @@ fn base64s() {
         );
     }
     // For scale: the MAC that every signed request computes once per key.
-    let key = signing::SigningKey::new("0123456789abcdef0123456789abcdef").expect("a key");
+    let key = SigningKey::new("0123456789abcdef0123456789abcdef").expect("a key");
     let mut mac: Vec<Contender> = vec![(
         "HMAC-SHA256 of a canonical URL (signing::sign), for scale",
         "",
         Box::new(|i| {
-            drop(black_box(signing::sign(
+            drop(black_box(sign(
                 &key,
                 &format!("/avatar/Ada Lovelace\nsize={}", i % 500),
             )))

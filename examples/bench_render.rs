@@ -7,22 +7,15 @@
 //! moved by ±40% between runs here while the fastest batch held steady. Names vary so no step sees the same input twice in a row.
 //! "glyphs" rasterises the outlines (no cache); "draw" is the rest of a render
 //! (layout, shape, compositing) with glyphs from the per-VM glyph cache and
-//! over the bare shape of the size (src/bare.rs), as in a running proxy;
+//! over the bare shape of the size (src/draw/bare.rs), as in a running proxy;
 //! "encode" packs and compresses it over that shape's encoding, as the
 //! filter does; the two totals bracket a render with and without the glyph
 //! cache.
 //! The encoder against the crates it replaces: examples/bench_crates.rs.
-use monogram::avatar::{Avatar, Content};
-use monogram::bare;
-use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
-use monogram::config::Config;
-use monogram::encode;
-use monogram::fonts::Fonts;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::layout::font_px;
-use monogram::render::render_on;
-use monogram::response::handle_once;
-use monogram::shape::Shape;
+use monogram::{
+    bare_shape, encode_png_over, font_px, handle_once, pick, render_on, text_colour_for, Avatar,
+    Bare, Config, Content, Fonts, HttpRequest, Outcome, Shape, DEFAULT_PALETTE,
+};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -112,7 +105,7 @@ fn main() {
         // Layout, shape and text with the glyphs from the per-VM glyph cache,
         // over the bare shape of this size, as every render after a VM's
         // first few (the first pass fills both).
-        let bare = bare::get(size as usize, Shape::Circle);
+        let bare = bare_shape(size as usize, Shape::Circle);
         let indices = bare.as_deref().map(|b| b.indices.as_slice());
         let draw = fastest_us(
             |i| drop(black_box(render_on(&avatar(i, size), fonts, indices))),
@@ -121,7 +114,7 @@ fn main() {
         let images: Vec<_> = (0..NAMES.len())
             .map(|i| render_on(&avatar(i, size), fonts, indices))
             .collect();
-        let png = |im| encode::png_over(im, bare.as_deref().map(bare::Bare::encoding));
+        let png = |im| encode_png_over(im, bare.as_deref().map(Bare::encoding));
         let encode = fastest_us(|i| drop(black_box(png(&images[i % images.len()]))), batch);
         let bytes: usize = images.iter().map(|im| png(im).map_or(0, |b| b.len())).sum();
         println!(

@@ -9,12 +9,7 @@
 //! A model, not a measurement of any site: it shows how the hit rate moves
 //! with capacity, which is what the default capacity is chosen from
 //! (docs/MEMORY.md).
-use monogram::budget::Budget;
-use monogram::cache::Cache;
-use monogram::config::Config;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle;
-use monogram::state::State;
+use monogram::{handle, Budget, Cache, Config, HttpRequest, Outcome, State};
 
 /// Requests measured per run (after as many to warm the cache), and the share of each size in them (px, per cent).
 const REQUESTS: usize = 60_000;

@@ -13,7 +13,7 @@
 //!
 //! Used by the tests of the configurations under deploy/, the README and
 //! `make run-nginx`.
-use monogram::config::Config;
+use monogram::Config;
 use std::io::Read;
 
 fn main() {

@@ -9,9 +9,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use monogram::config::Config;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle_once;
+use monogram::{handle_once, Config, HttpRequest, Outcome};
 
 const BIG: u32 = 128;
 const SMALL: u32 = 32;

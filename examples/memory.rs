@@ -11,13 +11,7 @@
 //! VM dlmalloc adds its own headers and alignment (a few percent) and never
 //! returns pages, so a VM's linear memory grows to the largest peak it has
 //! seen and stays there.
-use monogram::budget::Budget;
-use monogram::cache::Cache;
-use monogram::config::Config;
-use monogram::fonts::Fonts;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle;
-use monogram::state::State;
+use monogram::{handle, Budget, Cache, Config, Fonts, HttpRequest, Outcome, State};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 

@@ -8,7 +8,7 @@
 //! the VM starts, and a linear memory never shrinks; a passive one stays in
 //! the module's bytes, which V8 holds once per process, until `memory.init`
 //! copies a range of it. Rust cannot emit a passive segment, so the wasm
-//! build leaves the fonts out (see src/fonts.rs) and imports
+//! build leaves the fonts out (see src/fonts/table.rs) and imports
 //! `monogram.fonts_read(dst, offset, len) -> i32`; this replaces that import
 //! with a function of the module itself:
 //!
@@ -17,13 +17,13 @@
 //! memory.init SEGMENT (dst, offset, len); return 1
 //! ```
 //!
-//! The segment is `monogram::fonts::segment()`, every font in the order
+//! The segment is `monogram::segment()`, every font in the order
 //! the filter computes its offsets in. Rewrites the file in place (through a
 //! temporary file, so a hard link cargo keeps to it is left alone); a module
 //! already rewritten is left as it is.
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    use monogram::fonts::{segment, SEGMENT_IMPORT};
+    use monogram::{segment, SEGMENT_IMPORT};
     use walrus::ir::BinaryOp;
     use walrus::{DataKind, Module, ValType};
 

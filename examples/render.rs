@@ -1,8 +1,6 @@
 //! Renders one avatar URL path natively, without a proxy:
 //! `cargo run --release --example render -- '/avatar/Ada%20Lovelace?size=256' out.png`
-use monogram::config::Config;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle_once;
+use monogram::{handle_once, Config, HttpRequest, Outcome};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -2,11 +2,7 @@
 //! (`valgrind --tool=callgrind`, node's `--cpu-prof` on the wasm32-wasip1
 //! build): `render_loop SIZE COUNT`. Prints the total bytes so nothing is
 //! optimised away.
-use monogram::avatar::{Avatar, Content};
-use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
-use monogram::draw;
-use monogram::fonts::Fonts;
-use monogram::shape::Shape;
+use monogram::{draw_png, pick, text_colour_for, Avatar, Content, Fonts, Shape, DEFAULT_PALETTE};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -30,7 +26,7 @@ fn main() {
             content: Content::Text(&text),
             font_size: None,
         };
-        let mut body = draw::png(&avatar, fonts).unwrap_or_default();
+        let mut body = draw_png(&avatar, fonts).unwrap_or_default();
         body.shrink_to_fit();
         total += body.len();
     }

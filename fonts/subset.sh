@@ -105,7 +105,7 @@ subset "$noto/NotoSansCanadianAboriginal-Bold.ttf" "$here/NotoSansCanadianAborig
   "$(letters 1400-167F 18B0-18FF)"
 subset "$noto/NotoSansOlChiki-Bold.ttf" "$here/NotoSansOlChiki-Bold.subset.ttf" "$(letters 1C50-1C7F)"
 # Mongolian (with Todo, Manchu and Sibe letters): the nominal glyphs, which are
-# the isolated forms, drawn for horizontal lines; src/fonts.rs turns them upright.
+# the isolated forms, drawn for horizontal lines; src/fonts/table.rs turns them upright.
 subset "$noto/NotoSansMongolian-Regular.ttf" "$here/NotoSansMongolian-Regular.subset.ttf" "$(letters 1800-18AF)"
 
 # Han characters used in names: the ideographs of GB 2312 (levels 1 and 2),

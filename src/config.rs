@@ -3,13 +3,55 @@
 //! invalid key makes [`Config::from_json`] fail with a message naming it, so
 //! the host refuses the configuration instead of serving surprises.
 
-use crate::colour::{Rgb, DEFAULT_PALETTE};
-use crate::shape::Shape;
-use crate::signing::{SigningKey, MAX_KEYS, MIN_KEY_BYTES};
+use crate::avatar::colour::{Rgb, DEFAULT_PALETTE};
+use crate::avatar::shape::Shape;
 use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
+
+/// Shortest key accepted: 32 bytes, the size of the MAC's own output; a
+/// shorter key is the weakest link, guessable offline from one signed URL.
+pub const MIN_KEY_BYTES: usize = 32;
+/// Fewest distinct bytes in a key: rejects keys like 32 spaces or one
+/// character repeated, which pass a length check and guard nothing.
+pub const MIN_DISTINCT_BYTES: usize = 8;
+/// Most keys at once: the current one and a few being rotated out, each
+/// costing one MAC per request that fails to verify.
+pub const MAX_KEYS: usize = 8;
+
+/// A secret key: the bytes of the configured string. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey(Vec<u8>);
+
+impl SigningKey {
+    /// `None` if the key is shorter than [`MIN_KEY_BYTES`] or has fewer
+    /// than [`MIN_DISTINCT_BYTES`] distinct bytes.
+    pub fn new(key: &str) -> Option<SigningKey> {
+        let mut seen = [false; 256];
+        for b in key.bytes() {
+            if let Some(s) = seen.get_mut(usize::from(b)) {
+                *s = true;
+            }
+        }
+        let distinct = seen.iter().filter(|&&s| s).count();
+        (key.len() >= MIN_KEY_BYTES && distinct >= MIN_DISTINCT_BYTES)
+            .then(|| SigningKey(key.as_bytes().to_vec()))
+    }
+}
+
+impl SigningKey {
+    /// The key's bytes, for the MAC.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
 
 /// Smallest image edge we render, in pixels; smaller requests are clamped up.
 pub const MIN_SIZE: u32 = 16;
@@ -22,7 +64,7 @@ pub const MAX_SIZE_LIMIT: u32 = 2048;
 pub struct Config {
     /// Path prefix the filter answers under; starts and ends with `/`.
     pub path_prefix: String,
-    /// Prefix of the ui-avatars door ([`crate::ui_avatars`]); `None` (the
+    /// Prefix of the ui-avatars door ([`crate::doors::ui_avatars`]); `None` (the
     /// default) turns it off. Starts and ends with `/`; neither it nor
     /// `path_prefix` starts with the other, so a path has one meaning.
     pub ui_avatars_prefix: Option<String>,

@@ -20,6 +20,9 @@ pub enum Error {
     /// The path after the avatar prefix is neither `{name}` nor the path
     /// form `{size}/{name}` or `{size}/{sig}/{name}`.
     ExtraPathSegment,
+    /// Dot segments (`.`, `..`, also written `%2E`) take the path out of
+    /// the avatar prefix once removed as RFC 3986 removes them.
+    LeavesPrefix,
     /// The raw query is longer than the limit, in bytes.
     QueryTooLong { max: usize },
     /// More `&`-separated parameters than the limit.
@@ -61,6 +64,7 @@ impl Error {
             | Error::ControlCharacter { .. }
             | Error::NameTooLong { .. }
             | Error::ExtraPathSegment
+            | Error::LeavesPrefix
             | Error::QueryTooLong { .. }
             | Error::TooManyParameters { .. }
             | Error::DuplicateParameter { .. }
@@ -86,6 +90,10 @@ impl fmt::Display for Error {
                 f,
                 "the avatar path is {{name}}, {{size}}/{{name}} or {{size}}/{{sig}}/{{name}}; \
                  encode '/' in a name as %2F"
+            ),
+            Error::LeavesPrefix => write!(
+                f,
+                "dot segments ('.' and '..') take the path out of the avatar prefix"
             ),
             Error::QueryTooLong { max } => write!(f, "the query is longer than {max} bytes"),
             Error::TooManyParameters { max } => {

@@ -1,6 +1,6 @@
 //! The proxy-wasm glue: the only file that talks to the host. It reads the
 //! plugin configuration, hands each request's method, path, `If-None-Match`
-//! and `Accept` to [`crate::response::handle`], sends what it returns, and
+//! and `Accept` to [`crate::flow::response::handle`], sends what it returns, and
 //! turns the response's [`Report`] into metric updates and one log line per
 //! error.
 //!
@@ -21,14 +21,14 @@
 //! no metric host call unless it drew an image (one, for its render time).
 //! The host's counters lag by at most that period.
 
-use crate::budget::Budget;
-use crate::cache::Cache;
 use crate::config::Config;
-use crate::http::{HostRequest, Outcome};
-use crate::metrics::{self, Counts, Kind};
-use crate::report::Report;
-use crate::response::handle;
-use crate::state::State;
+use crate::flow::budget::Budget;
+use crate::flow::cache::Cache;
+use crate::flow::http::{HostRequest, Outcome};
+use crate::flow::metrics::{self, Counts, Kind};
+use crate::flow::report::Report;
+use crate::flow::response::handle;
+use crate::flow::state::State;
 use log::{debug, error, warn};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};

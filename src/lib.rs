@@ -1,31 +1,14 @@
 //! monogram: initials avatars rendered inside the edge proxy.
 //!
-//! Everything but [`filter`] is host-free and runs natively under `cargo test`;
-//! [`filter`] is the only module that talks to the proxy through `proxy_wasm`.
+//! The modules are private and grouped by concept, each folder one layer of
+//! the table in docs/DESIGN.md ("Layers"), which `tests/layers.rs` enforces:
+//! a module uses only modules above it there. Everything but `filter` (the
+//! glue, the only user of `proxy_wasm`) is host-free and runs natively under
+//! `cargo test`.
 //!
-//! A request flows: [`filter`] → [`http`] (the host's bytes as text) →
-//! [`response`], which asks the cache by path, then [`request`] (`:path` to
-//! an avatar request; [`ui_avatars`] for ui-avatars' URLs, into the same
-//! request) → [`signing`] → [`avatar`] (initials from [`initials`],
-//! colour from [`colour`]) → [`etag`] (a 304 ends here) → [`draw`]: [`layout`]
-//! places the text, [`render`] draws pixels (glyphs from [`fonts`], the CJK
-//! font's out of a [`glyph_store`], filled by ab_glyph_rasterizer, kept in
-//! [`glyph_cache`])
-//! and [`encode`] + [`deflate`] make the PNG, or [`svg`] writes outlines →
-//! [`headers`] → back to the host; [`report`] says what happened and
-//! [`metrics`] counts it. [`error`] is every way it can fail, with its
-//! status. [`script`] classifies characters for the initials rules, the
-//! layout and metrics; [`shape`], [`font_size`] and [`config`] are read
-//! everywhere.
-//!
-//! [`state`] is what a VM keeps between requests: the [`cache`] and the
-//! render [`budget`].
-//!
-//! Modules import only modules listed before them in that flow's layers:
-//! error, script, shape, font_size, colour, signing, config, initials,
-//! request, ui_avatars, glyph_store, fonts, glyph_cache, layout,
-//! avatar, render, svg, deflate, encode, bare, draw, etag, report, http, headers,
-//! cache, budget, state, metrics, response, filter.
+//! What follows the modules is the public surface: the request path the
+//! glue, the examples and the fuzz target drive, and the pieces the
+//! benchmarks and integration tests measure one by one.
 #![cfg_attr(
     not(test),
     deny(
@@ -37,38 +20,38 @@
     )
 )]
 
-pub mod avatar;
-pub mod bare;
-pub mod budget;
-pub mod cache;
-pub mod colour;
-pub mod config;
-// Exempt from the arithmetic lint for now: bit-level DEFLATE arithmetic on
-// values the format bounds (code lengths <= 15, distances <= 32768, over at
-// most one 2048-pixel image).
-#[allow(clippy::arithmetic_side_effects)]
-pub mod deflate;
-pub mod draw;
-pub mod encode;
-pub mod error;
-pub mod etag;
-pub mod filter;
-pub mod font_size;
-pub mod fonts;
-pub mod glyph_cache;
-pub mod glyph_store;
-pub mod headers;
-pub mod http;
-pub mod initials;
-pub mod layout;
-pub mod metrics;
-pub mod render;
-pub mod report;
-pub mod request;
-pub mod response;
-pub mod script;
-pub mod shape;
-pub mod signing;
-pub mod state;
-pub mod svg;
-pub mod ui_avatars;
+mod avatar;
+mod config;
+mod doors;
+mod draw;
+mod error;
+mod filter;
+mod flow;
+mod fonts;
+
+// The request path: configuration, per-VM state, one exchange in and out.
+pub use config::{Config, SigningKey, MIN_SIZE};
+pub use flow::budget::Budget;
+pub use flow::cache::{Cache, Entry, ENTRY_OVERHEAD};
+pub use flow::etag::RENDER_VERSION;
+pub use flow::http::{text_from_host, HostRequest, HttpRequest, Outcome, Response};
+pub use flow::report::RequestOutcome;
+pub use flow::response::{handle, handle_once};
+pub use flow::state::State;
+
+// The pieces, for the benchmarks and the tests that measure them alone.
+pub use avatar::colour::{pick, text_colour_for, DEFAULT_PALETTE};
+pub use avatar::initials::{initials, initials_drawable};
+pub use avatar::resolve::{bounded, resolve, Avatar, Content, MAX_CLUSTERS, MAX_CLUSTER_CHARS};
+pub use avatar::shape::{Shape, ROUNDED_RADIUS};
+pub use doors::request::{parse, MAX_NAME_BYTES, MAX_QUERY_BYTES};
+pub use doors::signing::{canonical, sign};
+pub use draw::bare::{get as bare_shape, Bare};
+pub use draw::encode::{png as encode_png, png_over as encode_png_over, BareEncoding};
+pub use draw::image::png as draw_png;
+pub use draw::layout::{font_px, layout};
+pub use draw::render::{render, render_on, text_coverage};
+pub use fonts::script::is_letter;
+#[cfg(not(target_arch = "wasm32"))]
+pub use fonts::table::segment;
+pub use fonts::table::{Fonts, Segment, SEGMENT_IMPORT};

@@ -4,9 +4,7 @@
 //! a one-letter name (and Latin, Greek and Cyrillic letters with each
 //! combining mark), and checks every emitted character.
 
-use monogram::fonts::Fonts;
-use monogram::initials::{initials, initials_drawable};
-use monogram::script::is_letter;
+use monogram::{initials, initials_drawable, is_letter, Fonts};
 use std::path::Path;
 
 /// The promised ranges, by script.

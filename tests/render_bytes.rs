@@ -9,7 +9,7 @@
 
 mod support;
 
-use monogram::etag::RENDER_VERSION;
+use monogram::RENDER_VERSION;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -3,13 +3,10 @@
 //! blended over it in floating point, and the PNG we serve is decoded and
 //! compared pixel by pixel. This bounds what the 12-entry palette costs.
 
-use monogram::colour::{pick, text_colour_for, DEFAULT_PALETTE};
-use monogram::config::Config;
-use monogram::fonts::Fonts;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::render::text_coverage;
-use monogram::response::handle_once;
-use monogram::shape::{Shape, ROUNDED_RADIUS};
+use monogram::{
+    handle_once, pick, text_colour_for, text_coverage, Config, Fonts, HttpRequest, Outcome, Shape,
+    DEFAULT_PALETTE, ROUNDED_RADIUS,
+};
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
 
 fn served_rgba(path: &str) -> (u32, Vec<u8>) {

@@ -7,11 +7,7 @@
 
 mod support;
 
-use monogram::avatar::{self, MAX_CLUSTERS, MAX_CLUSTER_CHARS};
-use monogram::config::Config;
-use monogram::fonts::Fonts;
-use monogram::layout::layout;
-use monogram::request;
+use monogram::{layout, parse, resolve, Config, Fonts, MAX_CLUSTERS, MAX_CLUSTER_CHARS};
 use std::path::Path;
 
 const MAX_SVG_BYTES: usize = 20 * 1024;
@@ -66,8 +62,8 @@ fn drawn_text_is_at_most_twelve_glyphs_and_svg_at_most_20_kb() {
             paths.push(format!("{path}{sep}size={}{length}", config.max_size));
         }
         for path in &paths {
-            let parsed = request::parse(&config, path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            let resolved = avatar::resolve(&config, &parsed, fonts);
+            let parsed = parse(&config, path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let resolved = resolve(&config.palette, &parsed, fonts);
             let places = layout(
                 &resolved.text,
                 resolved.size as usize,

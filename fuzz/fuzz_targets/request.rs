@@ -7,12 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use monogram::budget::Budget;
-use monogram::cache::Cache;
-use monogram::config::Config;
-use monogram::http::{HostRequest, Outcome};
-use monogram::response::handle;
-use monogram::state::State;
+use monogram::{handle, Budget, Cache, Config, HostRequest, Outcome, State};
 use std::sync::OnceLock;
 
 fn configs() -> &'static [Config; 2] {

@@ -4,12 +4,16 @@ import io
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 from PIL import Image
 
 from envoy_harness import Envoy, ROOT, render_config
 from nginx_harness import Nginx, missing_message, nginx_binary
+
+sys.path.insert(0, str(ROOT / "tests"))
+from links import documents  # noqa: E402  README.md and docs/*.md, where the user-facing snippets live
 
 # The HTTP tests run against every host: Envoy always, Nginx (with
 # ngx_wasm_module) whenever its build is present.
@@ -126,11 +130,6 @@ def native_render(path):
     exe = os.environ.get("MONOGRAM_RENDER", str(ROOT / "target/tools/release/examples/render"))
     out = subprocess.run([exe, path, "/dev/stdout"], check=True, capture_output=True)
     return out.stdout
-
-
-def documents():
-    """README.md and docs/*.md: where the user-facing snippets live."""
-    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def readme_snippet(name):

@@ -99,7 +99,7 @@ def test_bad_values_are_read_leniently_as_ui_avatars_reads_them(host, query, siz
 
 def test_unreadable_values_fall_back_to_the_defaults(host):
     base = request(host, "/api/?name=Ada")
-    for junk in ["color=red", "background=blue", "length=x&length=2", "format=gif", "font-size=",
+    for junk in ["color=red", "background=blue", "length=x", "format=gif", "font-size=",
                  "rounded=", "uppercase=", "utm_source=mail"]:
         r = request(host, f"/api/?name=Ada&{junk}")
         assert (r.status, r.body) == (200, base.body), junk
@@ -107,6 +107,8 @@ def test_unreadable_values_fall_back_to_the_defaults(host):
     for path, message in [
         ("/api/?name=%zz", "invalid percent-encoding in the query: '%' must be followed by two hex digits"),
         ("/api/?name=a%00b", "the query contains a control character"),
+        # Unlike PHP's last-wins: a CDN that sorts the query would change it.
+        ("/api/?name=Ada&length=x&length=2", "parameter 'length' is given more than once"),
         ("/api/?name=" + "a" * 257, "the name is longer than 256 bytes"),
     ]:
         r = request(host, path)

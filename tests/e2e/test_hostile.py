@@ -94,6 +94,7 @@ CONTROL = Filter(400, "the name contains a control character")
 PERCENT = Filter(400, "invalid percent-encoding in the name: '%' must be followed by two hex digits")
 TOO_LONG = Filter(400, "the name is longer than 256 bytes")
 SEGMENT = Filter(400, "the avatar path is {name}, {size}/{name} or {size}/{sig}/{name}; encode '/' in a name as %2F")
+LEAVES = Filter(400, "dot segments ('.' and '..') take the path out of the avatar prefix")
 BAD_SIZE = Filter(400, "parameter 'size' must be an integer number of pixels")
 BAD_LENGTH = Filter(400, "parameter 'length' must be 1, 2 or 3")
 NOT_ALLOWED = Filter(405, "method not allowed: use GET or HEAD")
@@ -130,10 +131,15 @@ TARGETS = [
     ("/avatar/%G0", PERCENT),
     ("/avatar/%%32%35", PERCENT),
     ("/avatar/Ada?bg=%2", Filter(400, "invalid percent-encoding in the query: '%' must be followed by two hex digits")),
-    # dot segments and encoded slashes: one segment is a name, whatever it says
-    ("/avatar/..", Img()),
-    ("/avatar/%2E%2E", Img()),
-    ("/avatar/../avatar/Ada", SEGMENT),
+    # dot segments are removed as RFC 3986 normalisation removes them (so a
+    # normalising proxy in front changes nothing); encoded slashes stay in
+    # the one segment that is the name, whatever it says
+    ("/avatar/..", LEAVES),
+    ("/avatar/%2E%2E", LEAVES),
+    ("/avatar/./..", LEAVES),
+    ("/avatar/../avatar/Ada", Img()),
+    ("/avatar/x/../Ada", Img()),
+    ("/avatar/Ada/.", SEGMENT),
     ("/avatar/..%2F..%2Fetc%2Fpasswd", Img()),
     ("/avatar/a/b", SEGMENT),
     ("/avatar//Ada", SEGMENT),
@@ -188,6 +194,7 @@ NGINX_TARGETS = {
     "/avatar/..%2F..%2Fetc%2Fpasswd": NginxOwn(),
     "/avatar/..": NginxOwn(200),
     "/avatar/%2E%2E": NginxOwn(200),
+    "/avatar/./..": NginxOwn(200),
     # Over Nginx's header buffer (large_client_header_buffers, 8 KB).
     "/avatar/" + "a" * 10240: NginxOwn(414),
     "/avatar/" + "%E7%8E%8B" * 1200: NginxOwn(414),

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -28,6 +29,9 @@ import yaml
 from conftest import documents, native_render, readme_snippet, request
 from envoy_harness import Envoy, ROOT
 from test_metrics import wait_for
+
+sys.path.insert(0, str(ROOT / "tests"))
+from links import headings, links, slug  # noqa: E402
 
 ENVOY = os.environ.get("MONOGRAM_ENVOY", str(ROOT / "venv/bin/envoy"))
 WASM = Path(os.environ.get("MONOGRAM_WASM", ROOT / "target/wasm32-wasip1/release/monogram.wasm")).resolve()
@@ -234,47 +238,6 @@ def test_check_config_command_prints_ok_or_the_reason():
 
 
 # --- links ---------------------------------------------------------------------
-
-DOCS = documents()
-
-
-def headings(text):
-    """(level, title) of each Markdown heading outside fenced code."""
-    out, fenced = [], False
-    for line in text.splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-        elif not fenced and (m := re.match(r"(#{1,6}) (.*)", line)):
-            out.append((len(m.group(1)), m.group(2).strip()))
-    return out
-
-
-def slug(title):
-    """GitHub's anchor for a heading."""
-    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
-
-
-def links(text):
-    """Targets of the inline links outside fenced code."""
-    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
-    return re.findall(r"\]\(([^)\s]+)\)", text)
-
-
-def test_every_link_between_the_readme_and_the_docs_resolves():
-    broken = []
-    for doc in DOCS:
-        for target in links(doc.read_text()):
-            if re.match(r"[a-z]+:", target):
-                continue  # http(s) and mailto: not checked offline
-            path, _, anchor = target.partition("#")
-            file = (doc.parent / path).resolve() if path else doc
-            if not file.exists():
-                broken.append(f"{doc.name}: {target} (no such file)")
-            elif anchor and file.suffix == ".md" and anchor not in {
-                    slug(t) for _, t in headings(file.read_text())}:
-                broken.append(f"{doc.name}: {target} (no such heading)")
-    assert not broken, broken
-
 
 def test_the_readme_contents_list_every_section():
     text = (ROOT / "README.md").read_text()

@@ -3,9 +3,7 @@
 //! paths, and rendering a path natively.
 #![allow(dead_code)] // each user takes what it needs
 
-use monogram::config::Config;
-use monogram::http::{HttpRequest, Outcome};
-use monogram::response::handle_once;
+use monogram::{handle_once, Config, HttpRequest, Outcome};
 use std::path::Path;
 
 /// One line of `tests/scripts.txt`: slug, name, and extra query (possibly

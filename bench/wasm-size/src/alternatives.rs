@@ -32,7 +32,7 @@ pub fn packed_rows(im: &Indexed, filter_byte: bool) -> Vec<u8> {
     out
 }
 
-/// A PNG around zlib data `idat`, in the chunks src/encode.rs writes
+/// A PNG around zlib data `idat`, in the chunks src/draw/encode.rs writes
 /// (IHDR, PLTE, tRNS up to the last non-opaque entry, IDAT, IEND).
 pub fn png_container(im: &Indexed, idat: &[u8]) -> Vec<u8> {
     let mut out = vec![137, 80, 78, 71, 13, 10, 26, 10];
@@ -105,7 +105,7 @@ pub enum Step {
     Close,
 }
 
-/// monogram's rasteriser (src/raster.rs), as src/fonts.rs drives it.
+/// monogram's rasteriser (src/raster.rs), as src/fonts/table.rs drives it.
 pub fn fill_ours(width: usize, height: usize, steps: &[Step]) -> Vec<u8> {
     let mut c = Canvas::new(width, height);
     for s in steps {

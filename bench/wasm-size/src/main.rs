@@ -43,25 +43,29 @@ use tiny_skia as run;
 
 mod alternatives;
 /// monogram's own pieces, compiled from its files.
-#[path = "../../../src/cache.rs"]
+#[path = "../../../src/flow/cache.rs"]
 mod cache;
 // Its parse over a reference (zlib_over) is the filter's; this probe
 // measures zlib_into, the encoder alone.
 #[allow(dead_code)]
-#[path = "../../../src/deflate.rs"]
+#[path = "../../../src/draw/deflate.rs"]
 mod deflate;
 mod raster;
 
-/// What src/cache.rs takes from the rest of monogram: two field types of its entry.
-mod report {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum RequestOutcome {
-        Rendered,
+/// What src/flow/cache.rs takes from the rest of monogram: two field types of its entry.
+mod flow {
+    pub mod report {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum RequestOutcome {
+            Rendered,
+        }
     }
 }
-mod script {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Script {}
+mod fonts {
+    pub mod script {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Script {}
+    }
 }
 
 fn main() {
@@ -141,7 +145,7 @@ fn baseline(input: &[u8]) -> Vec<u8> {
     input.to_vec()
 }
 
-/// src/deflate.rs in the same chunks as the miniz_oxide build.
+/// src/draw/deflate.rs in the same chunks as the miniz_oxide build.
 fn ours_encoder(input: &[u8]) -> Vec<u8> {
     let im = image(input);
     let stride = (im.size as usize).div_ceil(2) + 1;
@@ -189,7 +193,7 @@ fn ours_cache(input: &[u8]) -> Vec<u8> {
                     body: vec![1; n],
                     etag: key.clone(),
                     content_type: "image/png",
-                    outcome: report::RequestOutcome::Rendered,
+                    outcome: flow::report::RequestOutcome::Rendered,
                     script: None,
                 };
                 cache.insert(Rc::new(entry));

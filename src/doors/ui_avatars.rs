@@ -4,7 +4,7 @@
 //! and one ETag per image. Off unless `ui_avatars_prefix` is configured.
 //!
 //! The parameters, their defaults and how a value is read are one table,
-//! [`UI_PARAMS`], in the style of [`crate::request`]'s. Each sets the field
+//! [`UI_PARAMS`], in the style of [`crate::doors::request`]'s. Each sets the field
 //! of the avatar that monogram's own parameter of the same meaning sets, so
 //! every ui-avatars URL has an `/avatar/` twin with the same bytes (for
 //! example `?name=Ada+Lovelace` and
@@ -14,23 +14,40 @@
 //! Values are read as ui-avatars (PHP) reads them: numbers by their leading
 //! numeric part (`64px` is 64, `abc` is 0, then clamped as ui-avatars
 //! clamps), booleans as PHP's `FILTER_VALIDATE_BOOLEAN` (`1`, `true`, `on`,
-//! `yes` in any case are true, anything else false), a repeated parameter's
-//! last value wins; a colour that is not hex keeps the default; an empty
-//! value is the default. What stays a 400 is what bounds the work and keeps
-//! text valid, as on every door: bad percent-encoding, invalid UTF-8,
-//! control characters, a name over 256 bytes, a query over 1024 bytes or 16
-//! parameters.
+//! `yes` in any case are true, anything else false); a colour that is not
+//! hex keeps the default; an empty value is the default. What stays a 400 is
+//! what bounds the work and keeps text valid, as on every door: bad
+//! percent-encoding, invalid UTF-8, control characters, a name over 256
+//! bytes, a query over 1024 bytes or 16 parameters; and, unlike PHP, which
+//! takes the last, a known parameter given twice: a CDN that sorts query
+//! strings would otherwise turn `?name=Ada&name=Bob` into Bob's avatar for
+//! one client and Ada's for another under one cache key.
 //!
 //! ui-avatars also takes the parameters as path segments,
 //! `{prefix}{name}/{size}/{background}/{color}/{length}/{font-size}/{rounded}/{uppercase}/{bold}/{format}`,
 //! when the query has none of them; so does this door.
 
-use crate::colour::Rgb;
+use crate::avatar::asked::AvatarRequest;
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::format::Format;
+use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
+use crate::doors::door::{Door, Phase, Vary};
+use crate::doors::request::{self, Param, MAX_NAME_BYTES};
 use crate::error::Error;
-use crate::font_size::FontSize;
-use crate::request::{self, AvatarRequest, Format, Param, Repeats, MAX_NAME_BYTES};
-use crate::shape::Shape;
+
+/// The ui-avatars door: `ui_avatars_prefix`, off unless configured. One URL
+/// may be PNG or SVG by `Accept`.
+pub const DOOR: Door = Door {
+    prefix: |config| config.ui_avatars_prefix.as_deref(),
+    phase: Phase::Request,
+    parse,
+    vary: Some(Vary {
+        header: "Accept",
+        variant: |accept| accepts_svg(accept).then_some("accept: svg"),
+    }),
+};
 
 /// The name drawn when the URL has no `name`.
 pub const DEFAULT_NAME: &str = "John Doe";
@@ -180,7 +197,7 @@ pub const UI_PARAMS: [Param; 11] = [
 pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<AvatarRequest, Error> {
     let prefix = config.ui_avatars_prefix.as_deref().unwrap_or_default();
     let (path, query) = request::split(path);
-    let mut values = request::values(&UI_PARAMS, query, Repeats::LastWins)?;
+    let mut values = request::values(&UI_PARAMS, query)?;
     let in_query = UI_PARAMS
         .iter()
         .zip(&values)
@@ -387,9 +404,8 @@ mod tests {
         assert_eq!(p("/api/?color=red").fg, Some(DEFAULT_COLOR));
         assert_eq!(p("/api/?background=12345").bg, Some(DEFAULT_BACKGROUND));
         assert_eq!(p("/api/?format=gif").format, Format::Png);
-        // Empty values are the defaults, and the last of a repeat wins.
+        // Empty values are the defaults.
         assert_eq!(p("/api/?size=&rounded=&uppercase="), p("/api/"));
-        assert_eq!(p("/api/?size=32&size=48").size, 48);
     }
 
     #[test]
@@ -455,6 +471,16 @@ mod tests {
                 max: MAX_NAME_BYTES
             }
         );
+        // A repeat is refused whatever the order, so a CDN that sorts the
+        // query cannot change the answer.
+        for repeat in [
+            "/api/?name=Ada&name=Bob",
+            "/api/?name=Bob&name=Ada",
+            "/api/?size=32&size=",
+        ] {
+            let name = repeat[6..repeat.find('=').unwrap()].to_string();
+            assert_eq!(e(repeat), Error::DuplicateParameter { name }, "{repeat}");
+        }
         let many = format!("/api/?{}", "k=v&".repeat(request::MAX_PARAMETERS + 1));
         assert_eq!(
             e(&many),

@@ -16,16 +16,34 @@
 //! The first segment decides: all ASCII digits and followed by more
 //! segments means the path form; a name with a `/` is written `%2F`.
 //!
-//! [`Door`] says which door a path came in by; the ui-avatars door has its
-//! own parser ([`crate::ui_avatars`]) that ends in the same [`AvatarRequest`].
+//! The path is read as RFC 3986 normalises it ([`normalise`]), so a proxy or
+//! CDN that normalises URLs in front of the filter never changes an answer.
+//! The extension is the last `.png` or `.svg` of the normalised name, `%2E`
+//! being a dot: a name that itself ends in `.svg` is written with the format
+//! after it, `/avatar/x.svg.png`.
+//!
+//! The ui-avatars door has its own parser ([`crate::doors::ui_avatars`]) that
+//! ends in the same [`AvatarRequest`].
 
-use crate::colour::Rgb;
+use crate::avatar::asked::AvatarRequest;
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::format::Format;
+use crate::avatar::initials;
+use crate::avatar::shape::Shape;
 use crate::config::{Config, MIN_SIZE};
+use crate::doors::door::{Door, Phase};
 use crate::error::Error;
-use crate::font_size::FontSize;
-use crate::initials;
-use crate::shape::Shape;
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
+
+/// monogram's own door: `path_prefix`, in the query form or the path form.
+pub const DOOR: Door = Door {
+    prefix: |config| Some(&config.path_prefix),
+    phase: Phase::Request,
+    parse: |config, path, _| parse(config, path),
+    vary: None,
+};
 
 /// Longest decoded name, in bytes.
 pub const MAX_NAME_BYTES: usize = 256;
@@ -35,89 +53,6 @@ pub const MAX_QUERY_BYTES: usize = 1024;
 pub const MAX_PARAMETERS: usize = 16;
 /// Most characters (extended grapheme clusters) in an `initials` override.
 pub const MAX_INITIALS: usize = 3;
-
-/// Which front door a path came in by: the prefix it starts with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Door {
-    /// `path_prefix`: monogram's own URLs, this module.
-    Avatar,
-    /// `ui_avatars_prefix`: ui-avatars' URLs, [`crate::ui_avatars`].
-    UiAvatars,
-}
-
-impl Door {
-    /// The door of `path` (with or without a query); `None` when it is under
-    /// neither prefix. The configuration keeps the prefixes from overlapping.
-    pub fn of(config: &Config, path: &str) -> Option<Door> {
-        if path.starts_with(config.path_prefix.as_str()) {
-            Some(Door::Avatar)
-        } else if config
-            .ui_avatars_prefix
-            .as_deref()
-            .is_some_and(|p| path.starts_with(p))
-        {
-            Some(Door::UiAvatars)
-        } else {
-            None
-        }
-    }
-
-    /// The configured prefix of this door: the first line of a signed URL's
-    /// canonical form.
-    pub fn prefix(self, config: &Config) -> &str {
-        match self {
-            Door::Avatar => &config.path_prefix,
-            Door::UiAvatars => config.ui_avatars_prefix.as_deref().unwrap_or_default(),
-        }
-    }
-}
-
-/// The image format, from the path's extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// No extension or `.png`.
-    Png,
-    /// `.svg`.
-    Svg,
-}
-
-impl Format {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Png => "image/png",
-            Format::Svg => "image/svg+xml",
-        }
-    }
-}
-
-/// A parsed, validated avatar request; sizes in pixels, already clamped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AvatarRequest {
-    /// The decoded name segment (may be empty or unusable: that is the placeholder).
-    pub name: String,
-    pub format: Format,
-    /// Edge of the square image, clamped to `MIN_SIZE..=max_size`.
-    pub size: u32,
-    /// Literal text to draw instead of the name's initials.
-    pub initials: Option<String>,
-    /// Colour key; the normalised name when absent.
-    pub seed: Option<String>,
-    pub bg: Option<Rgb>,
-    pub fg: Option<Rgb>,
-    pub shape: Shape,
-    /// How many initials to take from the name, 1..=3.
-    pub length: u8,
-    /// Text size as a fraction of the edge; `None`: the layout's own rule.
-    pub font_size: Option<FontSize>,
-    /// Initials taken from the name are upper-cased (the default); `false`
-    /// keeps each letter's case as written.
-    pub uppercase: bool,
-    /// The signed parameters as given (decoded, empty ones dropped), sorted
-    /// by name: what a URL signature covers, besides the name.
-    pub given: Vec<(&'static str, String)>,
-    /// The `sig` parameter, decoded.
-    pub sig: Option<String>,
-}
 
 impl AvatarRequest {
     /// The request with no parameters: the configuration's defaults.
@@ -150,16 +85,7 @@ pub struct Param {
     pub apply: fn(&mut AvatarRequest, String, &Config) -> Result<(), Error>,
 }
 
-/// What a door does with a known parameter given twice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Repeats {
-    /// A 400: which one wins would be a guess (monogram's own door).
-    Refused,
-    /// The last one wins, as PHP reads a query (the ui-avatars door).
-    LastWins,
-}
-
-/// The URL's signature (see [`crate::signing`]), on every door: not itself signed.
+/// The URL's signature (see [`crate::doors::signing`]), on every door: not itself signed.
 pub const SIG: Param = Param {
     name: "sig",
     signed: false,
@@ -295,10 +221,13 @@ fn colour(value: &str, name: &'static str) -> Result<Rgb, Error> {
 }
 
 /// Parses `:path` under the avatar prefix, in the query form or the path
-/// form. The caller has checked the prefix ([`Door::of`]).
+/// form. The caller has checked the prefix ([`crate::doors::door_of`]).
 pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
     let (path, query) = split(path);
-    let rest = path.get(config.path_prefix.len()..).unwrap_or("");
+    let path = normalise(path);
+    let rest = path
+        .strip_prefix(config.path_prefix.as_str())
+        .ok_or(Error::LeavesPrefix)?;
     let (size, sig, segment) = segments(rest)?;
     let (segment, format) = if let Some(stem) = segment.strip_suffix(".png") {
         (stem, Format::Png)
@@ -313,7 +242,7 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
             max: MAX_NAME_BYTES,
         });
     }
-    let mut values = values(&PARAMS, query, Repeats::Refused)?;
+    let mut values = values(&PARAMS, query)?;
     // The path form's segments are values of the rows they stand for.
     for (key, raw) in [("size", size), ("sig", sig)] {
         let (Some(raw), Some((param, slot))) = (raw, slot(&PARAMS, &mut values, key)) else {
@@ -329,6 +258,73 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
     let mut request = AvatarRequest::new(config, name, format);
     apply(&PARAMS, values, &mut request, config)?;
     Ok(request)
+}
+
+/// The path (without its query) as RFC 3986 normalises it (§6.2.2):
+/// percent-encoded unreserved characters (`A-Z a-z 0-9 - . _ ~`) decoded
+/// and dot segments removed (§5.2.4). A proxy or cache in front may have
+/// done this already (Envoy's `normalize_path`); doing it here too makes
+/// both spellings one URL with one answer, so `Ada%2Esvg` is `Ada.svg` and
+/// `%3128/Ada` is `128/Ada`. Other escapes stay as they are, for [`decode`].
+pub fn normalise(path: &str) -> Cow<'_, str> {
+    let has_escape = path.contains('%');
+    let has_dot = path.split('/').any(|s| s == "." || s == "..");
+    if !has_escape && !has_dot {
+        return Cow::Borrowed(path);
+    }
+    let decoded = match has_escape.then(|| decode_unreserved(path)) {
+        Some(Some(decoded)) => Cow::Owned(decoded),
+        Some(None) => return Cow::Borrowed(path),
+        None => Cow::Borrowed(path),
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let mut segments = decoded.split('/').skip(1).peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        match segment {
+            "." => {}
+            ".." => {
+                out.pop();
+            }
+            _ => {
+                out.push(segment);
+                continue;
+            }
+        }
+        // A dot segment at the end leaves the path ending in `/`.
+        if last {
+            out.push("");
+        }
+    }
+    Cow::Owned(format!("/{}", out.join("/")))
+}
+
+/// `path` with every `%XX` that encodes an unreserved character decoded;
+/// `None` if any `%` lacks two hex digits, so that `%%32%35` cannot become
+/// the escape `%25` (the path is then left for [`decode`] to refuse).
+fn decode_unreserved(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'%' {
+            out.push(b);
+            i = i.saturating_add(1);
+            continue;
+        }
+        let hex = |at: usize| bytes.get(i.saturating_add(at)).copied().and_then(hex_value);
+        let (hi, lo) = (hex(1)?, hex(2)?);
+        let c = hi << 4 | lo;
+        if c.is_ascii_alphanumeric() || b"-._~".contains(&c) {
+            out.push(c);
+        } else {
+            out.extend_from_slice(bytes.get(i..i.saturating_add(3)).unwrap_or_default());
+        }
+        i = i.saturating_add(3);
+    }
+    // Only ASCII bytes were decoded, each in place of three ASCII bytes, so
+    // the text stays UTF-8.
+    String::from_utf8(out).ok()
 }
 
 /// `:path` as its path and its raw query (empty without `?`). A fragment
@@ -381,19 +377,18 @@ pub fn pairs(raw: &str) -> Result<Vec<(String, &str)>, Error> {
 /// The decoded value of each parameter of `table`, by row. Known
 /// parameters are decoded strictly, so the client learns what is wrong;
 /// unknown ones are ignored whatever they hold. A known parameter given
-/// twice is refused or replaced as `repeats` says; refused even if one is
-/// empty.
+/// twice is refused, even if one is empty: which one wins would be a guess,
+/// and a CDN that sorts query strings would change it.
 pub fn values<const N: usize>(
     table: &[Param; N],
     query: &str,
-    repeats: Repeats,
 ) -> Result<[Option<String>; N], Error> {
     let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
     for (key, value) in pairs(query)? {
         let Some((param, slot)) = slot(table, &mut values, &key) else {
             continue;
         };
-        if slot.is_some() && repeats == Repeats::Refused {
+        if slot.is_some() {
             return Err(Error::DuplicateParameter {
                 name: param.name.to_string(),
             });
@@ -504,7 +499,59 @@ mod tests {
             p("/avatar/jane.doe@example.com").unwrap().name,
             "jane.doe@example.com"
         );
-        assert_eq!(p("/avatar/x%2Epng").unwrap().name, "x.png");
+        assert_eq!(p("/avatar/x.png.png").unwrap().name, "x.png");
+    }
+
+    #[test]
+    fn normalise_is_rfc_3986_section_6_2_2() {
+        for (raw, normal) in [
+            ("/avatar/Ada", "/avatar/Ada"),
+            ("/avatar/Ada%2Esvg", "/avatar/Ada.svg"),
+            ("/avatar/%41da%2esvg", "/avatar/Ada.svg"),
+            ("/avatar/%3128/Ada", "/avatar/128/Ada"),
+            ("/avatar/%7E%5F%2D", "/avatar/~_-"),
+            ("/avatar/a%2Fb%20c%25", "/avatar/a%2Fb%20c%25"),
+            ("/avatar/%E7%8E%8B", "/avatar/%E7%8E%8B"),
+            ("/avatar/./Ada", "/avatar/Ada"),
+            ("/avatar/x/../Ada", "/avatar/Ada"),
+            ("/avatar/Ada/.", "/avatar/Ada/"),
+            ("/avatar/%2E%2E/x", "/x"),
+            ("/avatar/..", "/"),
+            ("/avatar/.../x", "/avatar/.../x"),
+        ] {
+            assert_eq!(normalise(raw), normal, "{raw}");
+        }
+        // A malformed escape anywhere leaves the path as it is, for the
+        // parser to refuse: nothing is decoded twice.
+        for malformed in [
+            "/avatar/%%32%35",
+            "/avatar/%",
+            "/avatar/a%2",
+            "/avatar/%G0/./x",
+        ] {
+            assert_eq!(normalise(malformed), malformed);
+        }
+    }
+
+    #[test]
+    fn a_normalised_path_means_what_it_meant() {
+        for raw in [
+            "/avatar/Ada%2Esvg",
+            "/avatar/Ada%2Epng?size=64",
+            "/avatar/Ada.svg%2Epng",
+            "/avatar/%3128/Ada",
+            "/avatar/%31%32%38/Ada%2esvg",
+            "/avatar/./Ada",
+            "/avatar/%7Ejo%2Dann",
+        ] {
+            let (path, query) = split(raw);
+            let normal = format!("{}?{query}", normalise(path));
+            assert_eq!(p(raw), p(&normal), "{raw}");
+        }
+        assert_eq!(p("/avatar/Ada%2Esvg").unwrap().format, Format::Svg);
+        assert_eq!(p("/avatar/%3128/Ada").unwrap().size, 128);
+        assert_eq!(p("/avatar/%2E%2E/x"), Err(Error::LeavesPrefix));
+        assert_eq!(p("/avatar/.."), Err(Error::LeavesPrefix));
     }
 
     #[test]
@@ -580,7 +627,10 @@ mod tests {
         assert_eq!(f("/avatar/Ada.svg?size=64"), ("Ada".into(), Format::Svg));
         assert_eq!(f("/avatar/.svg"), ("".into(), Format::Svg));
         // An encoded dot is part of the name, not an extension.
-        assert_eq!(f("/avatar/x%2Esvg"), ("x.svg".into(), Format::Png));
+        // The extension is read after RFC 3986 normalisation, so `%2E` is
+        // a dot: a name's own `.svg` is written with the format after it.
+        assert_eq!(f("/avatar/x%2Esvg"), ("x".into(), Format::Svg));
+        assert_eq!(f("/avatar/x.svg.png"), ("x.svg".into(), Format::Png));
     }
 
     #[test]
@@ -811,20 +861,5 @@ mod tests {
             p("/avatar/x?sig=%zz"),
             Err(Error::BadPercentEncoding { part: "query" })
         );
-    }
-
-    #[test]
-    fn prefix_check() {
-        let c = Config::default();
-        assert_eq!(Door::of(&c, "/avatar/x?y"), Some(Door::Avatar));
-        assert_eq!(Door::of(&c, "/avatars/x"), None);
-        assert_eq!(Door::of(&c, "/"), None);
-        assert_eq!(Door::of(&c, "/api/?name=x"), None, "off unless configured");
-        let c = Config::from_json(br#"{"ui_avatars_prefix":"/api/"}"#).unwrap();
-        assert_eq!(Door::of(&c, "/api/?name=x"), Some(Door::UiAvatars));
-        assert_eq!(Door::of(&c, "/avatar/x"), Some(Door::Avatar));
-        assert_eq!(Door::of(&c, "/apix"), None);
-        assert_eq!(Door::UiAvatars.prefix(&c), "/api/");
-        assert_eq!(Door::Avatar.prefix(&c), "/avatar/");
     }
 }

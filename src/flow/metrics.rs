@@ -1,6 +1,7 @@
 //! The filter's metrics: their names and kinds, and which of them a
-//! [`Report`] updates. Host-free: the glue defines [`CATALOGUE`] with the
-//! host once per VM and applies the [`Update`]s of each request.
+//! [`Report`] updates. Host-free: the glue defines the [`catalogue`] with
+//! the host once per VM, and [`Counts`] batches each request's updates
+//! until the glue drains them.
 //!
 //! Names are dotted, one label value in the last segment
 //! (`monogram.requests.outcome.rendered`). Envoy prefixes them with
@@ -9,8 +10,8 @@
 //! `monogram_requests{outcome="rendered"}`. Without those tags they still
 //! read well: `monogram_requests_outcome_rendered`.
 
-use crate::report::{CacheLookup, Report, RequestOutcome};
-use crate::script::Script;
+use crate::flow::report::{CacheLookup, Report, RequestOutcome};
+use crate::fonts::script::Script;
 
 /// Counter or histogram; the host decides the histogram's buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub const RENDER_TIME: &str = "monogram.render_time_us";
 
 /// Every metric, defined up front so each series exists (at 0) before its
 /// first event: a dashboard can tell "none yet" from "not deployed".
-/// Indices into this list are what [`Update`] refers to.
+/// Indices into this list are what [`Counts`] counts by.
 pub fn catalogue() -> Vec<Metric> {
     let counter = |name: String| Metric {
         name,

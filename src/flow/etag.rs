@@ -10,7 +10,7 @@
 //! fixed set of renders and fails when they change while `RENDER_VERSION`
 //! does not.
 
-use crate::avatar::Resolved;
+use crate::avatar::resolve::Resolved;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
@@ -67,9 +67,9 @@ pub fn matches(header: &str, etag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::colour::Rgb;
-    use crate::request::Format;
-    use crate::shape::Shape;
+    use crate::avatar::colour::Rgb;
+    use crate::avatar::format::Format;
+    use crate::avatar::shape::Shape;
 
     fn resolved(text: &str) -> Resolved {
         Resolved {
@@ -101,13 +101,13 @@ mod tests {
     fn a_font_size_enters_the_fingerprint_only_when_given() {
         let plain = resolved("AL");
         assert!(!fingerprint(&plain).contains("font-size"));
-        // The fingerprint of an avatar without a font size, as it always was.
+        // Without a font size the fingerprint names no font size at all.
         assert_eq!(
             fingerprint(&plain),
             format!("{RENDER_VERSION}\0AL\0010203\0fafafa\0128\0circle\0Png")
         );
         let sized = |f: f64| Resolved {
-            font_size: Some(crate::font_size::FontSize::clamped(f)),
+            font_size: Some(crate::avatar::font_size::FontSize::clamped(f)),
             ..resolved("AL")
         };
         assert_ne!(etag(&plain), etag(&sized(0.4375)));
@@ -116,8 +116,8 @@ mod tests {
     }
 
     #[test]
-    fn the_fnv_collision_is_gone() {
-        // Two different images that shared one 64-bit FNV-1a ETag.
+    fn images_that_collide_under_64_bit_fnv_1a_get_distinct_etags() {
+        // These two share one 64-bit FNV-1a hash.
         let a = Resolved {
             text: "TUM".into(),
             bg: Rgb(0x89, 0xb4, 0x15),

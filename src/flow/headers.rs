@@ -1,9 +1,9 @@
 //! Which headers each kind of answer carries. Images are public, immutable
 //! for `max_age` and readable from any origin; errors are never stored.
 
+use crate::avatar::format::Format;
 use crate::config::Config;
 use crate::error::Error;
-use crate::request::Format;
 
 /// The headers of a 200 with an image of `content_type`. An SVG opened on
 /// its own is a document: `default-src 'none'` keeps it from loading or

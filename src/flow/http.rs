@@ -2,7 +2,7 @@
 //! `:path`, `If-None-Match` and `Accept` made text once from the host's
 //! header bytes, and the complete response the glue sends back.
 
-use crate::report::Report;
+use crate::flow::report::Report;
 use std::borrow::Cow;
 
 /// A header value from the host as text. HTTP lets bytes ≥ 0x80 through in

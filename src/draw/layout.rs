@@ -1,14 +1,14 @@
 //! Where the text goes on an avatar, shared by the PNG and the SVG: the body
 //! height it is drawn at, each glyph's place, and the offset that centres
-//! the ink in the image. No pixels here: [`crate::render`] rasterises a
-//! [`Layout`], [`crate::svg`] writes it as outlines.
+//! the ink in the image. No pixels here: [`crate::draw::render`] rasterises a
+//! [`Layout`], [`crate::draw::svg`] writes it as outlines.
 //!
 //! Units: pixels on an image of edge `size`, y down; glyph places are
 //! relative to the text's origin on the baseline.
 
-use crate::font_size::FontSize;
-use crate::fonts::Fonts;
-use crate::script;
+use crate::avatar::font_size::FontSize;
+use crate::fonts::script;
+use crate::fonts::table::Fonts;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Body height of the text (the cap height, for Latin), as a fraction of the

@@ -567,7 +567,7 @@ mod tests {
     use ttf_parser::Face;
 
     fn latin() -> Face<'static> {
-        Face::parse(include_bytes!("../fonts/NotoSans-Bold.subset.ttf"), 0).unwrap()
+        Face::parse(include_bytes!("../../fonts/NotoSans-Bold.subset.ttf"), 0).unwrap()
     }
 
     /// A small store: Latin capitals A-E and the digits (curves with

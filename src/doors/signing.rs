@@ -16,7 +16,7 @@
 //! The path form `/avatar/{size}/{sig}/{name}.png` is the query form spelled
 //! otherwise, so it has the same canonical form and the same `sig`. The
 //! ui-avatars door signs its own prefix, name (`John Doe` when absent) and
-//! parameters ([`crate::ui_avatars::UI_PARAMS`]) the same way.
+//! parameters ([`crate::doors::ui_avatars::UI_PARAMS`]) the same way.
 //!
 //! `sig` itself and unknown parameters are not signed (unknown ones never
 //! change the image). Decoded text cannot hold a control character (the
@@ -24,53 +24,17 @@
 //! containing `\n`. The signature is the first [`TAG_BYTES`] bytes of the MAC,
 //! URL-safe base64 without padding: 22 characters.
 
+use crate::config::SigningKey;
 use crate::error::Error;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use std::fmt;
 
 /// Bytes of the MAC kept in `sig`: 128 bits, as in RFC 2104's advice to keep
 /// at least half of the hash.
 pub const TAG_BYTES: usize = 16;
 /// Length of `sig`: base64 of [`TAG_BYTES`] without padding.
 pub const SIG_CHARS: usize = 22;
-/// Shortest key accepted: 32 bytes, the size of the MAC's own output; a
-/// shorter key is the weakest link, guessable offline from one signed URL.
-pub const MIN_KEY_BYTES: usize = 32;
-/// Fewest distinct bytes in a key: rejects keys like 32 spaces or one
-/// character repeated, which pass a length check and guard nothing.
-pub const MIN_DISTINCT_BYTES: usize = 8;
-/// Most keys at once: the current one and a few being rotated out, each
-/// costing one MAC per request that fails to verify.
-pub const MAX_KEYS: usize = 8;
-
-/// A secret key: the bytes of the configured string. Never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SigningKey(Vec<u8>);
-
-impl SigningKey {
-    /// `None` if the key is shorter than [`MIN_KEY_BYTES`] or has fewer
-    /// than [`MIN_DISTINCT_BYTES`] distinct bytes.
-    pub fn new(key: &str) -> Option<SigningKey> {
-        let mut seen = [false; 256];
-        for b in key.bytes() {
-            if let Some(s) = seen.get_mut(usize::from(b)) {
-                *s = true;
-            }
-        }
-        let distinct = seen.iter().filter(|&&s| s).count();
-        (key.len() >= MIN_KEY_BYTES && distinct >= MIN_DISTINCT_BYTES)
-            .then(|| SigningKey(key.as_bytes().to_vec()))
-    }
-}
-
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SigningKey(..)")
-    }
-}
-
 /// The canonical form (see the module documentation) of the decoded `name`
 /// under `path_prefix` with the signed parameters `given`, sorted by name.
 pub fn canonical(path_prefix: &str, name: &str, given: &[(&str, String)]) -> String {
@@ -97,7 +61,7 @@ pub fn verify(keys: &[SigningKey], message: &str, sig: Option<&str>) -> Result<(
     // Every key is tried even after a match would be found, so the time taken
     // does not tell which key (or whether a later one) matched.
     let matched = keys.iter().fold(false, |found, key| {
-        let ok = mac(key, message).is_some_and(|m| m.verify_truncated_left(&tag).is_ok());
+        let ok = mac(key.bytes(), message).is_some_and(|m| m.verify_truncated_left(&tag).is_ok());
         found | ok
     });
     if matched {
@@ -109,15 +73,15 @@ pub fn verify(keys: &[SigningKey], message: &str, sig: Option<&str>) -> Result<(
 
 /// The `sig` for `canonical` under `key`: what a backend computes.
 pub fn sign(key: &SigningKey, canonical: &str) -> String {
-    let Some(m) = mac(key, canonical) else {
+    let Some(m) = mac(key.bytes(), canonical) else {
         return String::new();
     };
     let tag = m.finalize().into_bytes();
     encode_base64url(tag.get(..TAG_BYTES).unwrap_or(&[]))
 }
 
-fn mac(key: &SigningKey, message: &str) -> Option<Hmac<Sha256>> {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).ok()?;
+fn mac(key: &[u8], message: &str) -> Option<Hmac<Sha256>> {
+    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?;
     m.update(message.as_bytes());
     Some(m)
 }
@@ -150,8 +114,7 @@ mod tests {
     #[test]
     fn hmac_sha256_matches_rfc_4231() {
         // RFC 4231 test case 2, truncated to 16 bytes.
-        let k = SigningKey(b"Jefe".to_vec());
-        let tag = mac(&k, "what do ya want for nothing?")
+        let tag = mac(b"Jefe", "what do ya want for nothing?")
             .unwrap()
             .finalize()
             .into_bytes();

@@ -1,17 +1,17 @@
 //! One resolved avatar to the bytes of its format: pixels through
 //! [`render`] and [`encode`] for PNG, outlines through [`svg`] for SVG.
 
-use crate::avatar::{Avatar, Resolved};
-use crate::bare;
-use crate::encode;
+use crate::avatar::format::Format;
+use crate::avatar::resolve::{Avatar, Resolved};
+use crate::draw::bare;
+use crate::draw::encode;
+use crate::draw::render;
+use crate::draw::svg;
 use crate::error::Error;
-use crate::fonts::Fonts;
-use crate::render;
-use crate::request::Format;
-use crate::svg;
+use crate::fonts::table::Fonts;
 
 /// The encoded image of `r`. Its text must already be checked against
-/// `fonts` (as [`crate::avatar::resolve`] does).
+/// `fonts` (as [`crate::avatar::resolve::resolve`] does).
 ///
 /// The bytes own no spare capacity: the encoder sizes its buffer for the
 /// worst case (16 KB for a typical 5 KB 512 px avatar), and a cached body
@@ -41,9 +41,9 @@ pub fn png(avatar: &Avatar, fonts: &Fonts) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::avatar::resolve;
+    use crate::avatar::resolve::resolve;
     use crate::config::Config;
-    use crate::request::parse;
+    use crate::doors::request::parse;
 
     #[test]
     fn bodies_keep_no_spare_capacity() {
@@ -54,7 +54,7 @@ mod tests {
             "/avatar/Ada.svg?size=512",
             "/avatar/",
         ] {
-            let resolved = resolve(&config, &parse(&config, path).unwrap(), fonts);
+            let resolved = resolve(&config.palette, &parse(&config, path).unwrap(), fonts);
             let body = draw(&resolved, fonts).unwrap();
             assert_eq!(body.capacity(), body.len(), "{path}");
         }

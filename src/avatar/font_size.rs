@@ -1,6 +1,6 @@
 //! An explicit text size: the em of the Latin font as a fraction of the
 //! image edge, as ui-avatars' `font-size` means it (0.5 on a 64 px image is a
-//! 32 px font). Without one, [`crate::layout`] sizes text by its own rule
+//! 32 px font). Without one, [`crate::draw::layout`] sizes text by its own rule
 //! (by number of characters), which is what every avatar drew before this
 //! existed, so the absence of a font size changes no byte and no ETag.
 //!

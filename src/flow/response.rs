@@ -1,31 +1,29 @@
 //! The request path, host-free: from method, `:path`, `If-None-Match` and
 //! `Accept` to the response the proxy sends (or "not ours"). The flow:
-//! door → method → cache by path → [`request::parse`] (or
-//! [`ui_avatars::parse`]) → [`signing::verify`] → [`avatar::resolve`] →
-//! [`etag`] (a 304 ends here) → cache by ETag → render budget → [`draw`] →
-//! cache → 200. Both doors meet at the parsed request: one renderer, one
-//! cache, one ETag (and one cache entry) per image.
+//! door ([`door_of`]) → method → cache by path → the door's parser →
+//! [`signing::verify`] → [`resolve::resolve`] → [`etag`] (a 304 ends here) →
+//! cache by ETag → render budget → [`draw`] → cache → 200. Every door meets
+//! the others at the parsed request: one renderer, one cache, one ETag (and
+//! one cache entry) per image.
 //!
 //! Time comes from the caller's clock (the host's, in the filter), in
 //! nanoseconds: it measures renders and refills the budget.
 
-use crate::avatar;
-use crate::budget::Budget;
-use crate::cache::{Cache, Entry};
+use crate::avatar::resolve;
 use crate::config::Config;
-use crate::draw::draw;
+use crate::doors::door::{Door, Phase};
+use crate::doors::{door_of, signing};
+use crate::draw::image::draw;
 use crate::error::Error;
-use crate::etag;
-use crate::fonts::Fonts;
-use crate::headers;
-use crate::http::{HttpRequest, Outcome, Response};
-use crate::report::{CacheLookup, Report, RequestOutcome};
-use crate::request::{self, Door};
-use crate::script::Script;
-use crate::signing;
-use crate::state::State;
-use crate::ui_avatars;
-use std::borrow::Cow;
+use crate::flow::budget::Budget;
+use crate::flow::cache::{Cache, Entry};
+use crate::flow::etag;
+use crate::flow::headers;
+use crate::flow::http::{HttpRequest, Outcome, Response};
+use crate::flow::report::{CacheLookup, Report, RequestOutcome};
+use crate::flow::state::State;
+use crate::fonts::script::Script;
+use crate::fonts::table::Fonts;
 use std::rc::Rc;
 
 /// A clock in nanoseconds, any epoch.
@@ -34,17 +32,21 @@ pub type Clock<'a> = &'a dyn Fn() -> u64;
 /// Handles one request. `state` holds the VM's cache and render budget
 /// between requests; `now` reads the clock.
 pub fn handle(config: &Config, state: &mut State, req: &HttpRequest, now: Clock) -> Outcome {
-    let Some(door) = Door::of(config, req.path) else {
+    let Some(door) = door_of(config, req.path).filter(|d| d.phase == Phase::Request) else {
         return Outcome::PassThrough;
     };
     let mut response = match respond(config, state, req, door, now) {
         Ok(r) => r,
         Err(e) => error_response(&e),
     };
-    // The ui-avatars door may answer one URL with PNG or SVG by `Accept`:
-    // shared caches must keep them apart (on the 304 too, RFC 9110 §15.4.5).
-    if door == Door::UiAvatars && matches!(response.status, 200 | 304) {
-        response.headers.push(("vary", "Accept".to_string()));
+    // A door whose answer depends on a header says so, on the 304 too
+    // (RFC 9110 §15.4.5), so shared caches keep its answers apart.
+    if let Some(vary) = door
+        .vary
+        .as_ref()
+        .filter(|_| matches!(response.status, 200 | 304))
+    {
+        response.headers.push(("vary", vary.header.to_string()));
     }
     Outcome::Respond(response)
 }
@@ -53,7 +55,7 @@ fn respond(
     config: &Config,
     state: &mut State,
     req: &HttpRequest,
-    door: Door,
+    door: &Door,
     now: Clock,
 ) -> Result<Response, Error> {
     let cache = &mut state.cache;
@@ -62,20 +64,21 @@ fn respond(
     }
     // A path answered before under this configuration (the cache lives no
     // longer than one) was valid, signed and rendered: answer it as it was.
-    let key = cache_key(door, req);
+    let key = door.cache_key(req.path, req.accept);
     if let Some(entry) = cache.get(&key) {
         return Ok(serve(config, &entry, req.if_none_match, CacheLookup::Hit));
     }
-    let parsed = match door {
-        Door::Avatar => request::parse(config, req.path)?,
-        Door::UiAvatars => ui_avatars::parse(config, req.path, req.accept)?,
-    };
+    let parsed = (door.parse)(config, req.path, req.accept)?;
     // Before the 304 and any rendering: an unsigned URL gets nothing, not even
     // confirmation that its ETag is current.
-    let message = signing::canonical(door.prefix(config), &parsed.name, &parsed.given);
+    let message = signing::canonical(
+        (door.prefix)(config).unwrap_or_default(),
+        &parsed.name,
+        &parsed.given,
+    );
     signing::verify(&config.signing_keys, &message, parsed.sig.as_deref())?;
     let fonts = Fonts::get().ok_or(Error::FontsUnavailable)?;
-    let resolved = avatar::resolve(config, &parsed, fonts);
+    let resolved = resolve::resolve(&config.palette, &parsed, fonts);
     let etag = etag::etag(&resolved);
     if req.if_none_match.is_some_and(|h| etag::matches(h, &etag)) {
         return Ok(not_modified(config, etag));
@@ -116,19 +119,6 @@ fn respond(
     let mut response = serve(config, &entry, None, CacheLookup::Miss);
     response.report.render_us = Some(render_us);
     Ok(response)
-}
-
-/// The path alias a request is cached under: its path, which decides the
-/// answer, except on the ui-avatars door, where `Accept` may choose the
-/// format too. A `\n` cannot occur in a path (nor in an ETag key), so the
-/// keys never meet.
-fn cache_key<'a>(door: Door, req: &HttpRequest<'a>) -> Cow<'a, str> {
-    match (door, req.accept) {
-        (Door::UiAvatars, Some(accept)) if ui_avatars::accepts_svg(accept) => {
-            Cow::Owned(format!("{}\naccept: svg", req.path))
-        }
-        _ => Cow::Borrowed(req.path),
-    }
 }
 
 /// The response for an encoded avatar: 304 if `if_none_match` matches its
@@ -189,7 +179,8 @@ fn error_response(e: &Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::HostRequest;
+    use crate::doors::request;
+    use crate::flow::http::HostRequest;
 
     fn get(path: &str) -> Response {
         req("GET", path, None)
@@ -603,7 +594,7 @@ mod tests {
         let sig = |key: &str, path: &str| {
             let parsed = request::parse(&config, path).unwrap();
             signing::sign(
-                &signing::SigningKey::new(key).unwrap(),
+                &crate::config::SigningKey::new(key).unwrap(),
                 &signing::canonical("/avatar/", &parsed.name, &parsed.given),
             )
         };
@@ -665,7 +656,8 @@ mod tests {
             a,
             canonical("/avatar/Ada+Lovelace?bg=%23ABC&size=%36%34&fg=")
         );
-        assert_eq!(canonical("/avatar/Ada%2Epng"), "/avatar/Ada.png");
+        assert_eq!(canonical("/avatar/Ada.png.png"), "/avatar/Ada.png");
+        assert_eq!(canonical("/avatar/Ada%2Epng"), "/avatar/Ada");
         assert_eq!(
             canonical("/avatar/?size=9&shape=square&seed=s&length=1&initials=X&fg=000&bg=fff"),
             "/avatar/\nbg=fff\nfg=000\ninitials=X\nlength=1\nseed=s\nshape=square\nsize=9"
@@ -867,8 +859,9 @@ mod tests {
     fn signatures_cover_the_path_form_and_the_ui_avatars_door() {
         let key = "0123456789abcdef0123456789abcdef-doors";
         let config = doors(&format!(r#","signing_keys":["{key}"]"#));
-        let sign =
-            |canonical: &str| signing::sign(&signing::SigningKey::new(key).unwrap(), canonical);
+        let sign = |canonical: &str| {
+            signing::sign(&crate::config::SigningKey::new(key).unwrap(), canonical)
+        };
         let send = |path: &str| send_to(&config, &mut State::new(&config), path, &[]);
         // One signature for one meaning: the path form signs like the query form.
         let sig = sign("/avatar/Ada Lovelace\nsize=64");

@@ -3,13 +3,13 @@
 //! colours, size, shape and format. Everything downstream (layout, pixels,
 //! SVG, ETag) is a function of a [`Resolved`] avatar alone.
 
-use crate::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
-use crate::config::Config;
-use crate::font_size::FontSize;
-use crate::fonts::Fonts;
-use crate::initials;
-use crate::request::{AvatarRequest, Format};
-use crate::shape::Shape;
+use crate::avatar::asked::AvatarRequest;
+use crate::avatar::colour::{self, Rgb, PLACEHOLDER_BG, PLACEHOLDER_FG};
+use crate::avatar::font_size::FontSize;
+use crate::avatar::format::Format;
+use crate::avatar::initials;
+use crate::avatar::shape::Shape;
+use crate::fonts::table::Fonts;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Most code points drawn of one character (grapheme cluster): a base and
@@ -70,7 +70,7 @@ pub struct Resolved {
     pub shape: Shape,
     pub format: Format,
     /// Text size as a fraction of the edge; `None` (every `/avatar/` URL
-    /// without `font-size`) draws exactly what monogram always drew.
+    /// without `font-size`): the layout's rule by number of characters.
     pub font_size: Option<FontSize>,
 }
 
@@ -94,7 +94,7 @@ impl Resolved {
 
 /// Decides text and colours. Text whose characters are not all in the
 /// embedded fonts becomes the placeholder rather than missing-glyph boxes.
-pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved {
+pub fn resolve(palette: &[Rgb], req: &AvatarRequest, fonts: &Fonts) -> Resolved {
     let text = bounded(&match &req.initials {
         Some(text) => text.clone(),
         None => {
@@ -107,7 +107,7 @@ pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved 
             Some(seed) => seed.clone(),
             None => initials::normalise(&req.name),
         };
-        (text, colour::pick(&config.palette, &key))
+        (text, colour::pick(palette, &key))
     } else {
         (String::new(), PLACEHOLDER_BG)
     };
@@ -132,12 +132,13 @@ pub fn resolve(config: &Config, req: &AvatarRequest, fonts: &Fonts) -> Resolved 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request;
+    use crate::config::Config;
+    use crate::doors::request;
 
     fn resolved(path: &str) -> Resolved {
         let c = Config::default();
         let parsed = request::parse(&c, path).unwrap();
-        resolve(&c, &parsed, Fonts::get().unwrap())
+        resolve(&c.palette, &parsed, Fonts::get().unwrap())
     }
 
     #[test]

@@ -18,14 +18,14 @@
 //! render, which a test checks against tiny-skia; side by side at 1× they
 //! cannot be told apart.
 
-use crate::avatar::{Avatar, Content, SILHOUETTE};
-use crate::colour::Rgb;
-use crate::font_size::FontSize;
-use crate::fonts::{Fonts, Glyph};
-use crate::glyph_cache;
-use crate::layout::{self, layout};
-use crate::shape::{Shape, ROUNDED_RADIUS};
-use std::rc::Rc;
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::resolve::{Avatar, Content, SILHOUETTE};
+use crate::avatar::shape::{Shape, ROUNDED_RADIUS};
+use crate::draw::layout::{self, layout};
+use crate::fonts::glyph_cache;
+use crate::fonts::table::{Fonts, Glyph};
+use std::sync::Arc;
 
 /// Edge alpha steps: index `k` in `0..=EDGE_LEVELS` is the background at alpha `k/EDGE_LEVELS`.
 const EDGE_LEVELS: u8 = 5;
@@ -103,7 +103,7 @@ pub fn render_on(avatar: &Avatar, fonts: &Fonts, bare: Option<&[u8]>) -> Image {
 }
 
 /// The shape alone, `size` pixels square: what every avatar of that size
-/// and shape has outside its text (`crate::bare` keeps it per VM).
+/// and shape has outside its text (`draw::bare` keeps it per VM).
 pub fn draw_bare(size: usize, shape: Shape) -> Vec<u8> {
     let mut indices = vec![0u8; size.saturating_mul(size)];
     draw_shape(&mut indices, size, shape);
@@ -224,7 +224,7 @@ pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
     plane
 }
 
-/// Rasterises `text`'s glyphs where [`layout`] puts them, centres them, and
+/// Rasterises `text`'s glyphs where [`layout()`] puts them, centres them, and
 /// merges each glyph pixel's coverage into `plane` with `combine(pixel,
 /// coverage)`. Returns the rows it may have changed, `top..bottom`.
 fn draw_text(
@@ -236,7 +236,7 @@ fn draw_text(
     combine: impl Fn(u8, u8) -> u8 + Copy,
 ) -> (usize, usize) {
     let layout = layout(text, size, font_size, fonts);
-    let glyphs: Vec<(i32, i32, Rc<Glyph>)> = layout
+    let glyphs: Vec<(i32, i32, Arc<Glyph>)> = layout
         .places
         .iter()
         .map(|p| {
@@ -380,8 +380,8 @@ fn draw_silhouette(indices: &mut [u8], size: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
-    use crate::shape::Shape;
+    use crate::avatar::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
+    use crate::avatar::shape::Shape;
 
     fn avatar(size: u32, shape: Shape, content: Content) -> Image {
         render(

@@ -1,5 +1,5 @@
 //! Writes an avatar as SVG: the same shape, colours and layout as the PNG
-//! ([`crate::render`]), with the glyphs as `<path>` outlines from the same
+//! ([`crate::draw::render`]), with the glyphs as `<path>` outlines from the same
 //! embedded fonts. The markup holds only fixed element and attribute names,
 //! numbers and validated hex colours: never the name or the initials, so
 //! there is nothing to escape and nothing to inject.
@@ -7,12 +7,12 @@
 //! Units: the viewBox is the image edge in pixels, y down, so the SVG draws
 //! exactly what the PNG of that size draws, and scales from there.
 
-use crate::avatar::{Avatar, Content, SILHOUETTE};
-use crate::colour::Rgb;
-use crate::font_size::FontSize;
-use crate::fonts::{Fonts, Outline, Segment};
-use crate::layout::{self, layout};
-use crate::shape::{Shape, ROUNDED_RADIUS};
+use crate::avatar::colour::Rgb;
+use crate::avatar::font_size::FontSize;
+use crate::avatar::resolve::{Avatar, Content, SILHOUETTE};
+use crate::avatar::shape::{Shape, ROUNDED_RADIUS};
+use crate::draw::layout::{self, layout};
+use crate::fonts::table::{Fonts, Outline, Segment};
 use std::fmt::Write;
 
 /// The SVG document for `avatar`; `None` if a character has no outline
@@ -84,7 +84,7 @@ fn fill(c: Rgb) -> String {
     format!("#{}", c.hex())
 }
 
-/// Lays out `text` by the PNG renderer's rules ([`layout`]: the same size,
+/// Lays out `text` by the PNG renderer's rules ([`layout()`]: the same size,
 /// places, direction and marks; centred on its ink horizontally, on the cap
 /// height vertically for capitals and digits, else on its ink box) and
 /// returns the path data of all its glyphs. Centring uses the outlines'
@@ -151,8 +151,8 @@ fn num(v: f32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
-    use crate::render;
+    use crate::avatar::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
+    use crate::draw::render;
 
     fn avatar(size: u32, shape: Shape, content: Content) -> Avatar {
         Avatar {

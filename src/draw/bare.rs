@@ -4,23 +4,22 @@
 //! Why: outside the rows its text covers, an avatar is exactly the bare
 //! shape of its size (the colours live in the palette, not the indices),
 //! and there are only so many sizes (16 by default). So a render
-//! ([`crate::draw`]) starts from a copy of the bare indices instead of
+//! ([`crate::draw::image`]) starts from a copy of the bare indices instead of
 //! drawing the shape's edge again ([`render::render_on`]), and the encoder
 //! packs only the text's rows and copies the bare shape's deflate tokens
-//! outside them ([`encode::png_over`], [`crate::deflate::zlib_over`]): the
+//! outside them ([`encode::png_over`], [`crate::draw::deflate::zlib_over`]): the
 //! bytes are the same as encoding the whole image.
 //!
 //! Bound: at most [`BUDGET_BYTES`] per VM (the sixteen default sizes of one
 //! shape take about 1.2 MiB); when an insert would pass it the store is
 //! emptied and refilled from the next renders, as the glyph cache is.
 
-use crate::deflate::Reference;
-use crate::encode;
-use crate::render;
-use crate::shape::Shape;
-use std::cell::RefCell;
+use crate::avatar::shape::Shape;
+use crate::draw::deflate::Reference;
+use crate::draw::encode;
+use crate::draw::render;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Bytes of bare shapes kept per VM.
 pub const BUDGET_BYTES: usize = 2 * 1024 * 1024;
@@ -54,20 +53,29 @@ impl Bare {
 
 #[derive(Default)]
 struct Store {
-    shapes: HashMap<(usize, Shape), Rc<Bare>>,
+    shapes: HashMap<(usize, Shape), Arc<Bare>>,
     bytes: usize,
 }
 
-thread_local! {
-    static STORE: RefCell<Store> = RefCell::new(Store::default());
+/// The VM's store: per-VM state that outlives a configuration is a
+/// `static`, as the fonts are.
+fn store() -> &'static Mutex<Store> {
+    static STORE: OnceLock<Mutex<Store>> = OnceLock::new();
+    STORE.get_or_init(Mutex::default)
 }
 
 /// The bare shape of `size` and `shape`, from the store or made now;
 /// `None` for a size too large to keep (over a quarter of the budget),
 /// which is drawn and encoded whole instead.
-pub fn get(size: usize, shape: Shape) -> Option<Rc<Bare>> {
+pub fn get(size: usize, shape: Shape) -> Option<Arc<Bare>> {
     let key = (size, shape);
-    let kept = STORE.with(|s| s.try_borrow().ok()?.shapes.get(&key).cloned());
+    // Never contended in a VM (one render at a time); natively, where test
+    // threads share the store, a shape found locked is made afresh and not
+    // kept: its bytes are the same either way.
+    let kept = store()
+        .try_lock()
+        .ok()
+        .and_then(|s| s.shapes.get(&key).cloned());
     if kept.is_some() {
         return kept;
     }
@@ -77,23 +85,19 @@ pub fn get(size: usize, shape: Shape) -> Option<Rc<Bare>> {
     let indices = render::draw_bare(size, shape);
     let scanlines = encode::scanlines(&indices, size);
     let reference = Reference::new(&scanlines, size.div_ceil(2).saturating_add(1));
-    let bare = Rc::new(Bare {
+    let bare = Arc::new(Bare {
         indices,
         scanlines,
         reference,
     });
-    STORE.with(|s| {
-        // Never contended (one render at a time per thread); if it were,
-        // this shape simply is not kept.
-        if let Ok(mut s) = s.try_borrow_mut() {
-            let cost = bare.bytes();
-            if s.bytes.saturating_add(cost) > BUDGET_BYTES {
-                s.shapes.clear();
-                s.bytes = 0;
-            }
-            s.bytes = s.bytes.saturating_add(cost);
-            s.shapes.insert(key, Rc::clone(&bare));
+    if let Ok(mut s) = store().try_lock() {
+        let cost = bare.bytes();
+        if s.bytes.saturating_add(cost) > BUDGET_BYTES {
+            s.shapes.clear();
+            s.bytes = 0;
         }
-    });
+        s.bytes = s.bytes.saturating_add(cost);
+        s.shapes.insert(key, Arc::clone(&bare));
+    }
     Some(bare)
 }

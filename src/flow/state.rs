@@ -3,9 +3,9 @@
 //! every configuration, so nothing made under an older configuration is
 //! ever served or charged under a newer one.
 
-use crate::budget::Budget;
-use crate::cache::Cache;
 use crate::config::Config;
+use crate::flow::budget::Budget;
+use crate::flow::cache::Cache;
 
 pub struct State {
     pub cache: Cache,

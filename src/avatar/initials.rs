@@ -27,7 +27,7 @@
 //! presentation forms, ligatures, mathematical letters) are folded to their
 //! ordinary letters first. The result is NFC.
 
-use crate::script::{self, Family, Rule};
+use crate::fonts::script::{self, Family, Rule};
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;

@@ -7,8 +7,8 @@
 //! baseline.
 //!
 //! No font is parsed whole: ttf-parser reads its tables in place
-//! (microseconds) and outlines one glyph on demand, which [`crate::raster`]
-//! fills into a coverage mask, and [`crate::glyph_cache`] keeps. fontdue,
+//! (microseconds) and outlines one glyph on demand, which
+//! ab_glyph_rasterizer fills into a coverage mask, and [`crate::fonts::glyph_cache`] keeps. fontdue,
 //! which outlines every glyph of a font when it loads, would cost ~100 MB
 //! and ~0.25 s per VM for the CJK font, and it cost 5.2 MB per VM for the
 //! Latin font's ~2,000 glyphs (measured, `examples/memory.rs`) for glyphs
@@ -23,8 +23,8 @@
 //! there by `examples/passive_fonts.rs`, which `make build` runs), which V8
 //! keeps once per process with the module's bytes: no VM copies a font into
 //! its linear memory until its first request that looks a character up in
-//! it, and then only that font (an active segment would copy all 5.6 MB
-//! into every VM at start: measured 5.4 MB of RSS per VM, docs/MEMORY.md).
+//! it, and then only that font (an active segment would copy all 7.8 MB
+//! of fonts into every VM at start; docs/MEMORY.md).
 //! Natively they are in the binary, and copied the same way, so
 //! `examples/memory.rs` measures what a VM keeps.
 //!
@@ -36,9 +36,8 @@
 //! Invariant: a font's bytes, once copied, are `'static` (kept for the life
 //! of the VM), so parsed faces borrow them.
 
-use crate::glyph_store::{self, Record, Source as _};
+use crate::fonts::glyph_store::{self, Record, Source as _};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
@@ -108,8 +107,8 @@ macro_rules! font {
         FontSpec {
             file: $file,
             #[cfg(not(target_arch = "wasm32"))]
-            data: include_bytes!(concat!("../fonts/", $file)),
-            len: include_bytes!(concat!("../fonts/", $file)).len(),
+            data: include_bytes!(concat!("../../fonts/", $file)),
+            len: include_bytes!(concat!("../../fonts/", $file)).len(),
             storage: Storage::File,
             body_units: $body,
             ranges: $ranges,
@@ -418,8 +417,11 @@ impl Metrics {
 /// past it the store is emptied and refilled.
 const METRICS_KEPT: usize = 4096;
 
-thread_local! {
-    static METRICS: RefCell<HashMap<char, Option<Metrics>>> = RefCell::new(HashMap::new());
+/// The VM's metrics by character: per-VM state is a `static`, as the
+/// fonts are ([`Fonts::get`]).
+fn metrics_store() -> &'static Mutex<HashMap<char, Option<Metrics>>> {
+    static METRICS: OnceLock<Mutex<HashMap<char, Option<Metrics>>>> = OnceLock::new();
+    METRICS.get_or_init(Mutex::default)
 }
 
 /// Where a glyph is drawn, in font units, y up: its turn (if upright), its
@@ -720,7 +722,7 @@ impl Fonts {
     }
 
     /// The body height, in pixels, of text whose Latin em is `em_px`: what
-    /// an explicit font size ([`crate::font_size`]) means, as the body height
+    /// an explicit font size ([`crate::avatar::font_size`]) means, as the body height
     /// every font is scaled by. Other scripts then look as big as Latin at
     /// that size, as they do everywhere.
     pub fn body_of_em(&self, em_px: f32) -> f32 {
@@ -763,7 +765,13 @@ impl Fonts {
     /// four times a render, and ttf-parser finds a glyph's box by walking its
     /// outline.
     fn metrics(&self, c: char) -> Option<Metrics> {
-        let kept = METRICS.with(|m| m.try_borrow().ok()?.get(&c).copied());
+        // Never contended in a VM (one render at a time); natively, where
+        // test threads share the store, metrics found locked are looked up
+        // afresh and not kept: they are the same either way.
+        let kept = metrics_store()
+            .try_lock()
+            .ok()
+            .and_then(|m| m.get(&c).copied());
         if let Some(found) = kept {
             return found;
         }
@@ -776,16 +784,12 @@ impl Fonts {
                 units_per_em: font.units_per_em,
             }
         });
-        METRICS.with(|m| {
-            // Never contended (one render at a time per thread); if it were,
-            // these metrics simply are not kept.
-            if let Ok(mut m) = m.try_borrow_mut() {
-                if m.len() >= METRICS_KEPT {
-                    m.clear();
-                }
-                m.insert(c, found);
+        if let Ok(mut m) = metrics_store().try_lock() {
+            if m.len() >= METRICS_KEPT {
+                m.clear();
             }
-        });
+            m.insert(c, found);
+        }
         found
     }
 
@@ -946,7 +950,7 @@ impl ttf_parser::OutlineBuilder for CanvasSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::glyph_store::{Command, Recorder};
+    use crate::fonts::glyph_store::{Command, Recorder};
 
     /// The font file of `spec`, parsed (for a stored font, the file its
     /// store was built from).

@@ -3,7 +3,7 @@
 //! needs the host to say what it did.
 
 use crate::error::Error;
-use crate::script::Script;
+use crate::fonts::script::Script;
 
 /// Declares [`RequestOutcome`] and its [`RequestOutcome::ALL`] and
 /// [`RequestOutcome::name`] from one list, so a new outcome cannot be left

@@ -1,0 +1,106 @@
+//! Rasterised glyphs kept between renders, one store per wasm VM (per
+//! process natively).
+//!
+//! Why: distinct names share letters. Every uncached Latin avatar at one size
+//! draws two of 26 capitals at one pixel size, so after a few renders the
+//! glyph step (the outline fill: about a fifth of a render) is a lookup. The
+//! pixels are exactly those [`Fonts::rasterize`] returns: rasterising is a
+//! pure function of character and size.
+//!
+//! Bound: at most [`BUDGET_BYTES`] of coverage per VM. When an insert would
+//! pass it the store is emptied and refilled from the next renders; simpler
+//! than an LRU, and a flood of distinct sizes or scripts cannot grow it.
+
+use crate::fonts::table::{Fonts, Glyph};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Coverage bytes kept per VM, plus [`GLYPH_OVERHEAD`] per glyph. 2 MiB
+/// holds every Latin capital at 16 sizes around 128 px, or at 512 px (about
+/// 31 KB a glyph there) with room for the other body heights that wide
+/// initials are shrunk to: at 512 KiB the capitals of 512 px avatars did not
+/// fit, and every render there rasterised its glyphs again.
+pub const BUDGET_BYTES: usize = 2 * 1024 * 1024;
+
+/// Book-keeping bytes charged per glyph on top of its coverage (map slot,
+/// `Arc`, `Glyph` fields).
+const GLYPH_OVERHEAD: usize = 96;
+
+/// (character, body height in pixels as `f32` bits): the exact inputs of
+/// [`Fonts::rasterize`].
+type Key = (char, u32);
+
+#[derive(Default)]
+struct Store {
+    glyphs: HashMap<Key, Arc<Glyph>>,
+    bytes: usize,
+}
+
+impl Store {
+    fn get(&self, key: Key) -> Option<Arc<Glyph>> {
+        self.glyphs.get(&key).cloned()
+    }
+
+    /// Keeps `glyph`, emptying the store first if it would pass the budget.
+    fn keep(&mut self, key: Key, glyph: &Arc<Glyph>) {
+        let cost = glyph.coverage.len().saturating_add(GLYPH_OVERHEAD);
+        if self.bytes.saturating_add(cost) > BUDGET_BYTES {
+            self.glyphs.clear();
+            self.bytes = 0;
+        }
+        if cost <= BUDGET_BYTES {
+            self.bytes = self.bytes.saturating_add(cost);
+            self.glyphs.insert(key, Arc::clone(glyph));
+        }
+    }
+}
+
+/// The VM's store: per-VM state that outlives a configuration is a
+/// `static`, as the fonts are ([`Fonts::get`]).
+fn store() -> &'static Mutex<Store> {
+    static STORE: OnceLock<Mutex<Store>> = OnceLock::new();
+    STORE.get_or_init(Mutex::default)
+}
+
+/// [`Fonts::rasterize`], from the store when this character was drawn at
+/// this size before.
+pub fn rasterize(fonts: &Fonts, c: char, body_px: f32) -> Arc<Glyph> {
+    let key = (c, body_px.to_bits());
+    // Never contended in a VM (one render at a time); natively, where test
+    // threads share the store, a glyph found locked is drawn afresh and
+    // not kept: the pixels are the same either way.
+    if let Some(glyph) = store().try_lock().ok().and_then(|s| s.get(key)) {
+        return glyph;
+    }
+    let glyph = Arc::new(fonts.rasterize(c, body_px));
+    if let Ok(mut s) = store().try_lock() {
+        s.keep(key, &glyph);
+    }
+    glyph
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_glyphs_are_the_rasterised_ones_and_the_store_stays_bounded() {
+        let fonts = Fonts::get().unwrap();
+        let mut store = Store::default();
+        let key = ('A', 46.0f32.to_bits());
+        let fresh = Arc::new(fonts.rasterize('A', 46.0));
+        store.keep(key, &fresh);
+        let again = store.get(key).unwrap();
+        assert!(Arc::ptr_eq(&fresh, &again), "the second lookup is a hit");
+        let through = rasterize(fonts, 'A', 46.0);
+        assert_eq!(through.coverage, fresh.coverage);
+        assert_eq!(through.advance.to_bits(), fresh.advance.to_bits());
+        // A flood of sizes: the store empties itself instead of growing.
+        for px in 20..400 {
+            let px = px as f32;
+            store.keep(('W', px.to_bits()), &Arc::new(fonts.rasterize('W', px)));
+            assert!(store.bytes <= BUDGET_BYTES);
+        }
+        assert!(!store.glyphs.is_empty());
+    }
+}
