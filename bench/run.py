@@ -510,6 +510,13 @@ def main():
                      f"{rows[NGINX_A_ROW]['rps']:,.0f} against {rows[A_ROW]['rps']:,.0f} requests/s, "
                      f"paired ratio {ratio:.2f} (rounds {low:.2f}–{high:.2f}); target ≥ 0.90"
                      f"{'' if ratio >= 0.9 else ' ✗'}.\n")
+        lines.append("Why this pairing: the Nginx section below measures Nginx after Envoy has stopped, "
+                     "a minute or more later, each host against its own floor. Its absolute "
+                     "requests/s and Envoy's come from different minutes of a shared machine whose "
+                     "speed drifts by up to 1.5× and whose neighbours' load comes and goes, so their "
+                     "quotient (0.64× in the results of 629c0dd: 4,215 against 6,620) measured the "
+                     "method as much as the hosts. Here both hosts run the whole time and each round "
+                     "takes Envoy's (a) and Nginx's (a) back to back.\n")
     if baseline:
         lines += baseline_section(baseline[0], rows, render_us, sizes, native_outs)
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "

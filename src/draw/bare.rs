@@ -101,3 +101,25 @@ pub fn get(size: usize, shape: Shape) -> Option<Arc<Bare>> {
     }
     Some(bare)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_shapes_are_the_drawn_shape_and_the_store_stays_bounded() {
+        let bare = get(64, Shape::Rounded).unwrap();
+        assert_eq!(bare.indices, render::draw_bare(64, Shape::Rounded));
+        assert_eq!(bare.scanlines, encode::scanlines(&bare.indices, 64));
+        // Sizes past a quarter of the budget are not kept (drawn whole).
+        assert!(get(1024, Shape::Circle).is_none());
+        // Every size up to 512 in all three shapes: far more than the
+        // budget, so the store empties itself instead of growing.
+        for size in (16..=512).step_by(16) {
+            for shape in [Shape::Circle, Shape::Rounded, Shape::Square] {
+                assert!(get(size, shape).is_some());
+                assert!(store().lock().unwrap().bytes <= BUDGET_BYTES);
+            }
+        }
+    }
+}
