@@ -32,7 +32,7 @@ mod fonts;
 // The request path: configuration, per-VM state, one exchange in and out.
 pub use config::{Config, SigningKey, MIN_SIZE};
 pub use flow::budget::Budget;
-pub use flow::cache::{Cache, Entry, ENTRY_OVERHEAD};
+pub use flow::cache::{Cache, Entry, ALIAS_SHARE, ENTRY_OVERHEAD};
 pub use flow::etag::RENDER_VERSION;
 pub use flow::http::{text_from_host, HostRequest, HttpRequest, Outcome, Response};
 pub use flow::report::RequestOutcome;
