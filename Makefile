@@ -60,6 +60,7 @@ help:
 	@echo "make lint         cargo fmt --check, clippy (native, wasm32-wasip1, the bench ceiling, the wasm-size probe and fuzz/), cargo doc, the docs' links"
 	@echo "make golden       accept the current renders as the golden images and record their bytes"
 	@echo "make bench        native render cost, hand-written pieces against crates, wrk through Envoy; writes bench/results.md"
+	@echo "                  (BASELINE=<commit>: that commit's build measured beside this one, in the same run)"
 	@echo "make fuzz         cargo-fuzz the request path for SECONDS (default 60), growing fuzz/corpus"
 	@echo "make soak         load Envoy for SECONDS (default 60): errors by class, Envoy RSS over time"
 	@echo "make fonts        re-make the embedded font subsets from Debian's font packages"
@@ -247,6 +248,9 @@ golden:
 	MONOGRAM_BLESS=1 cargo test --locked --release --test golden --test render_bytes
 
 # ---- benchmark (bounded: about a minute; BENCH_SECONDS per scenario) --------
+# BASELINE=<commit>: that commit's module and native bench, built once into
+# target/baseline/<commit>/ (bench/baseline.py), measured in the same run.
+BASELINE ?=
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
 	cargo build --locked --release --example bench_render --example bench_worst --example bench_crates
@@ -254,7 +258,7 @@ bench: setup build
 	# Its fonts go into a passive segment, as the filter's do (make build).
 	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/bench_crates.wasm
 	CARGO_TARGET_DIR=target/ceiling cargo build --locked --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
-	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_NGINX=$(NGINX) $(PYTHON) bench/run.py
+	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_NGINX=$(NGINX) MONOGRAM_BASELINE=$(BASELINE) $(PYTHON) bench/run.py
 
 # ---- hardening ----------------------------------------------------------------
 SECONDS ?= 60

@@ -6,12 +6,15 @@
 //! on one core: on a shared machine noise only ever adds time, and a median
 //! moved by ±40% between runs here while the fastest batch held steady. Names vary so no step sees the same input twice in a row.
 //! "glyphs" rasterises the outlines (no cache); "draw" is the rest of a render
-//! (layout, shape, compositing) with glyphs from the per-VM glyph cache, as in
-//! a running proxy; the two totals bracket a render with and without that cache.
+//! (layout, shape, compositing) with glyphs from the per-VM glyph cache and
+//! over the bare shape of the size (src/draw/bare.rs), as in a running proxy;
+//! "encode" packs and compresses it over that shape's encoding, as the
+//! filter does; the two totals bracket a render with and without the glyph
+//! cache.
 //! The encoder against the crates it replaces: examples/bench_crates.rs.
 use monogram::{
-    encode_png, font_px, handle_once, pick, render, text_colour_for, Avatar, Config, Content,
-    Fonts, HttpRequest, Outcome, Shape, DEFAULT_PALETTE,
+    bare_shape, encode_png_over, font_px, handle_once, pick, render_on, text_colour_for, Avatar,
+    Bare, Config, Content, Fonts, HttpRequest, Outcome, Shape, DEFAULT_PALETTE,
 };
 use std::hint::black_box;
 use std::time::Instant;
@@ -100,19 +103,20 @@ fn main() {
             batch,
         );
         // Layout, shape and text with the glyphs from the per-VM glyph cache,
-        // as every render after a VM's first few (the first pass fills it).
-        let draw = fastest_us(|i| drop(black_box(render(&avatar(i, size), fonts))), batch);
-        let images: Vec<_> = (0..NAMES.len())
-            .map(|i| render(&avatar(i, size), fonts))
-            .collect();
-        let encode = fastest_us(
-            |i| drop(black_box(encode_png(&images[i % images.len()]))),
+        // over the bare shape of this size, as every render after a VM's
+        // first few (the first pass fills both).
+        let bare = bare_shape(size as usize, Shape::Circle);
+        let indices = bare.as_deref().map(|b| b.indices.as_slice());
+        let draw = fastest_us(
+            |i| drop(black_box(render_on(&avatar(i, size), fonts, indices))),
             batch,
         );
-        let bytes: usize = images
-            .iter()
-            .map(|im| encode_png(im).map_or(0, |b| b.len()))
-            .sum();
+        let images: Vec<_> = (0..NAMES.len())
+            .map(|i| render_on(&avatar(i, size), fonts, indices))
+            .collect();
+        let png = |im| encode_png_over(im, bare.as_deref().map(Bare::encoding));
+        let encode = fastest_us(|i| drop(black_box(png(&images[i % images.len()]))), batch);
+        let bytes: usize = images.iter().map(|im| png(im).map_or(0, |b| b.len())).sum();
         println!(
             "| {size} | {glyphs:.1} | {draw:.1} | {encode:.1} | {:.1} | {:.1} | {} |",
             draw + encode,

@@ -31,7 +31,7 @@ mod fonts;
 
 // The request path: configuration, per-VM state, one exchange in and out.
 pub use config::{Config, SigningKey, MIN_SIZE};
-pub use flow::cache::{Cache, Entry, ENTRY_OVERHEAD};
+pub use flow::cache::{Cache, Entry, ALIAS_SHARE, ENTRY_OVERHEAD};
 pub use flow::etag::RENDER_VERSION;
 pub use flow::http::{text_from_host, HostRequest, HttpRequest, Outcome, Response};
 pub use flow::report::{CacheLookup, Photo, RequestOutcome};
@@ -45,9 +45,11 @@ pub use avatar::resolve::{bounded, resolve, Avatar, Content, MAX_CLUSTERS, MAX_C
 pub use avatar::shape::{Shape, ROUNDED_RADIUS};
 pub use doors::request::{parse, MAX_NAME_BYTES, MAX_QUERY_BYTES};
 pub use doors::signing::{canonical, sign};
-pub use draw::encode::png as encode_png;
+pub use draw::bare::{get as bare_shape, Bare};
+pub use draw::encode::{png as encode_png, png_over as encode_png_over, BareEncoding};
+pub use draw::image::png as draw_png;
 pub use draw::layout::{font_px, layout};
-pub use draw::render::{render, text_coverage};
+pub use draw::render::{render, render_on, text_coverage};
 pub use fonts::script::is_letter;
 #[cfg(not(target_arch = "wasm32"))]
 pub use fonts::table::segment;

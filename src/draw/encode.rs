@@ -5,8 +5,8 @@
 //!
 //! Output is deterministic: the same image gives the same bytes everywhere.
 
-use crate::draw::deflate;
-use crate::draw::render::Image;
+use crate::draw::deflate::{self, Reference};
+use crate::draw::render::{Image, Over};
 
 /// The PNG file signature.
 const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -22,12 +22,48 @@ const CONTAINER_BYTES: usize = 8 + 5 * 12 + 13 + 48 + 16;
 /// are the same (signature, IHDR, PLTE, tRNS, IDAT, IEND), without its
 /// per-call set-up and copies.
 pub fn png(image: &Image) -> Option<Vec<u8>> {
+    png_over(image, None)
+}
+
+/// The encoding of an image's bare shape ([`Image::over`]): its scanlines
+/// ([`scanlines`]) and their deflate parse.
+pub struct BareEncoding<'a> {
+    pub scanlines: &'a [u8],
+    pub reference: &'a Reference,
+}
+
+/// [`png`] for an image drawn over the bare shape `bare` encodes: the same
+/// bytes, with only the rows drawing changed packed and parsed. Without
+/// `bare`, or when the image does not say what it was drawn over, the
+/// image is encoded whole.
+pub fn png_over(image: &Image, bare: Option<BareEncoding>) -> Option<Vec<u8>> {
     if image.size == 0 || image.size > i32::MAX as u32 {
         return None;
     }
     let size = usize::try_from(image.size).ok()?;
-    let scanlines = scanlines(&image.indices, size);
     let stride = size.div_ceil(2).saturating_add(1);
+    let over = image.over.zip(bare).filter(|(_, bare)| {
+        image.indices.len() == size.saturating_mul(size)
+            && bare.scanlines.len() == stride.saturating_mul(size)
+    });
+    let (scanlines, changed) = match &over {
+        Some((Over { rows, .. }, bare)) => {
+            let mut lines = bare.scanlines.to_vec();
+            let (top, bottom) = (rows.0.min(size), rows.1.min(size));
+            let band = top.saturating_mul(stride)..bottom.saturating_mul(stride);
+            if let (Some(lines), Some(indices)) = (
+                lines.get_mut(band.clone()),
+                image
+                    .indices
+                    .get(top.saturating_mul(size)..bottom.saturating_mul(size)),
+            ) {
+                pack(lines, indices, size);
+            }
+            let changed = differing(&lines, bare.scanlines, band);
+            (lines, changed)
+        }
+        None => (scanlines(&image.indices, size), (0, 0)),
+    };
     let mut out = Vec::with_capacity(
         (scanlines.len() / 8).saturating_add(CONTAINER_BYTES.saturating_add(128)),
     );
@@ -57,8 +93,9 @@ pub fn png(image: &Image) -> Option<Vec<u8>> {
             out.extend(image.palette.iter().take(used).map(|p| p[3]));
         })?;
     }
-    chunk(&mut out, *b"IDAT", |out| {
-        deflate::zlib_into(out, &scanlines, stride);
+    chunk(&mut out, *b"IDAT", |out| match &over {
+        Some((_, bare)) => deflate::zlib_over(out, &scanlines, bare.reference, changed),
+        None => deflate::zlib_into(out, &scanlines, stride),
     })?;
     chunk(&mut out, *b"IEND", |_| {})?;
     Some(out)
@@ -83,15 +120,40 @@ fn chunk(out: &mut Vec<u8>, kind: [u8; 4], write: impl FnOnce(&mut Vec<u8>)) -> 
     Some(())
 }
 
+/// The first and one past the last offset within `band` where `a` and `b`
+/// differ; an empty range when they do not.
+fn differing(a: &[u8], b: &[u8], band: std::ops::Range<usize>) -> (usize, usize) {
+    let (Some(a), Some(b)) = (a.get(band.clone()), b.get(band.clone())) else {
+        return (0, 0);
+    };
+    let Some(first) = a.iter().zip(b).position(|(x, y)| x != y) else {
+        return (0, 0);
+    };
+    let last = a.iter().zip(b).rposition(|(x, y)| x != y).unwrap_or(first);
+    (
+        band.start.saturating_add(first),
+        band.start.saturating_add(last).saturating_add(1),
+    )
+}
+
 /// PNG scanlines: each row is filter type 0 (None) then the packed row, two
 /// 4-bit indices a byte, high nibble first, an odd last pixel padded. No
 /// filter is needed: the deflate matcher finds the row above by itself.
-fn scanlines(indices: &[u8], size: usize) -> Vec<u8> {
+pub fn scanlines(indices: &[u8], size: usize) -> Vec<u8> {
     let size = size.max(1);
     let stride = size.div_ceil(2).saturating_add(1);
     let rows = indices.len().checked_div(size).unwrap_or(0);
     // Zeroed, so every row's filter byte (and the odd pixel's pad) is already 0.
     let mut out = vec![0u8; stride.saturating_mul(rows)];
+    pack(&mut out, indices, size);
+    out
+}
+
+/// Packs rows of `size` indices into `out`'s scanlines, whose filter bytes
+/// (and odd pixels' pads) must already be 0.
+fn pack(out: &mut [u8], indices: &[u8], size: usize) {
+    let size = size.max(1);
+    let stride = size.div_ceil(2).saturating_add(1);
     for (line, row) in out.chunks_exact_mut(stride).zip(indices.chunks_exact(size)) {
         let Some((_filter, packed)) = line.split_first_mut() else {
             continue;
@@ -117,7 +179,6 @@ fn scanlines(indices: &[u8], size: usize) -> Vec<u8> {
             *last = high << 4;
         }
     }
-    out
 }
 
 /// Packs eight 4-bit indices into four bytes, high nibble first, with a few
@@ -175,6 +236,47 @@ mod tests {
     }
 
     #[test]
+    fn images_drawn_over_a_bare_shape_encode_as_whole_images() {
+        // The encoder reuses the bare shape's encoding outside the text's
+        // rows: the bytes must be those of encoding the image whole.
+        let fonts = Fonts::get().unwrap();
+        for size in [16, 17, 40, 64, 127, 128, 256, 512] {
+            for shape in [Shape::Circle, Shape::Rounded, Shape::Square] {
+                for content in [
+                    Content::Text("QJ"),
+                    Content::Text("W"),
+                    Content::Text("\u{1EC6}\u{301}g"),
+                    Content::Text("\u{738B}\u{5C0F}"),
+                    Content::Text(""),
+                    Content::Placeholder,
+                ] {
+                    let img = render(
+                        &Avatar {
+                            size,
+                            shape,
+                            bg: Rgb(0x2E, 0x7D, 0x32),
+                            fg: WHITE,
+                            content,
+                            font_size: None,
+                        },
+                        fonts,
+                    );
+                    assert!(img.over.is_some(), "{size} {shape:?}");
+                    let bare = crate::draw::bare::get(size as usize, shape).unwrap();
+                    let over = png_over(
+                        &img,
+                        Some(BareEncoding {
+                            scanlines: &bare.scanlines,
+                            reference: &bare.reference,
+                        }),
+                    );
+                    assert_eq!(over, png(&img), "{size} {shape:?} {content:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn round_trips_tiny_odd_and_largest_images() {
         // Synthetic images (no rendering) at sizes the renderer allows and
         // beyond: a disc of index 5 on 0, with noise on its edge.
@@ -204,6 +306,7 @@ mod tests {
                 size,
                 palette,
                 indices,
+                over: None,
             };
             let bytes = png(&img).unwrap();
             let (w, h, rgba) = decode(&bytes);

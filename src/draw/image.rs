@@ -2,7 +2,8 @@
 //! [`render`] and [`encode`] for PNG, outlines through [`svg`] for SVG.
 
 use crate::avatar::format::Format;
-use crate::avatar::resolve::Resolved;
+use crate::avatar::resolve::{Avatar, Resolved};
+use crate::draw::bare;
 use crate::draw::encode;
 use crate::draw::render;
 use crate::draw::svg;
@@ -19,13 +20,22 @@ use crate::fonts::table::Fonts;
 pub fn draw(r: &Resolved, fonts: &Fonts) -> Result<Vec<u8>, Error> {
     let avatar = r.avatar();
     let mut body = match r.format {
-        Format::Png => encode::png(&render::render(&avatar, fonts)).ok_or(Error::EncodeFailed),
+        Format::Png => png(&avatar, fonts).ok_or(Error::EncodeFailed),
         Format::Svg => svg::svg(&avatar, fonts)
             .map(String::into_bytes)
             .ok_or(Error::OutlineMissing),
     }?;
     body.shrink_to_fit();
     Ok(body)
+}
+
+/// `avatar` as a PNG, drawn and encoded over the bare shape of its size
+/// ([`bare`]), the way every request is.
+pub fn png(avatar: &Avatar, fonts: &Fonts) -> Option<Vec<u8>> {
+    let size = avatar.size.max(1) as usize;
+    let bare = bare::get(size, avatar.shape);
+    let image = render::render_on(avatar, fonts, bare.as_deref().map(|b| b.indices.as_slice()));
+    encode::png_over(&image, bare.as_deref().map(bare::Bare::encoding))
 }
 
 #[cfg(test)]

@@ -15,9 +15,12 @@ use crate::fonts::table::{Fonts, Glyph};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Coverage bytes kept per VM, plus [`GLYPH_OVERHEAD`] per glyph. 512 KiB
-/// holds every Latin capital at 16 sizes around 128 px.
-pub const BUDGET_BYTES: usize = 512 * 1024;
+/// Coverage bytes kept per VM, plus [`GLYPH_OVERHEAD`] per glyph. 2 MiB
+/// holds every Latin capital at 16 sizes around 128 px, or at 512 px (about
+/// 31 KB a glyph there) with room for the other body heights that wide
+/// initials are shrunk to: at 512 KiB the capitals of 512 px avatars did not
+/// fit, and every render there rasterised its glyphs again.
+pub const BUDGET_BYTES: usize = 2 * 1024 * 1024;
 
 /// Book-keeping bytes charged per glyph on top of its coverage (map slot,
 /// `Arc`, `Glyph` fields).

@@ -38,6 +38,7 @@
 
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
 use monogram_glyph_store::{self as glyph_store, Record, Source as _};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
 
@@ -397,6 +398,34 @@ fn units(r: Rect) -> (f32, f32, f32, f32) {
     )
 }
 
+/// A glyph's advance and ink box as drawn ([`Placement`]), in font units,
+/// with what scales them to pixels ([`Loaded::em_px`]).
+#[derive(Clone, Copy)]
+struct Metrics {
+    advance: f32,
+    ink: Option<(f32, f32, f32, f32)>,
+    body_units: f32,
+    units_per_em: f32,
+}
+
+impl Metrics {
+    /// [`Loaded::em_px`] of the glyph's font, with the same arithmetic.
+    fn em_px(&self, body_px: f32) -> f32 {
+        body_px / (self.body_units / self.units_per_em)
+    }
+}
+
+/// Characters whose [`Metrics`] are kept per thread (about 40 bytes each);
+/// past it the store is emptied and refilled.
+const METRICS_KEPT: usize = 4096;
+
+/// The VM's metrics by character: per-VM state is a `static`, as the
+/// fonts are ([`Fonts::get`]).
+fn metrics_store() -> &'static Mutex<HashMap<char, Option<Metrics>>> {
+    static METRICS: OnceLock<Mutex<HashMap<char, Option<Metrics>>>> = OnceLock::new();
+    METRICS.get_or_init(Mutex::default)
+}
+
 /// Where a glyph is drawn, in font units, y up: its turn (if upright), its
 /// ink box and its advance, all as drawn.
 struct Placement {
@@ -718,20 +747,53 @@ impl Fonts {
 
     /// Advance width of `c` at body height `body_px`, in pixels, without rasterising.
     pub fn advance(&self, c: char, body_px: f32) -> f32 {
-        let Some((font, id)) = self.find(c) else {
+        let Some(m) = self.metrics(c) else {
             return 0.0;
         };
-        font.placement(&id).advance * font.em_px(body_px) / font.units_per_em
+        m.advance * m.em_px(body_px) / m.units_per_em
     }
 
     /// `c`'s ink box `(left, top, right, bottom)` at body height `body_px`,
     /// in pixels from the pen on the baseline, y down: its bounding box,
     /// without rasterising. `None` for a character without ink (or glyph).
     pub fn ink_box(&self, c: char, body_px: f32) -> Option<(f32, f32, f32, f32)> {
-        let (font, id) = self.find(c)?;
-        let (x_min, y_min, x_max, y_max) = font.placement(&id).ink?;
-        let scale = font.em_px(body_px) / font.units_per_em;
+        let m = self.metrics(c)?;
+        let (x_min, y_min, x_max, y_max) = m.ink?;
+        let scale = m.em_px(body_px) / m.units_per_em;
         Some((x_min * scale, -y_max * scale, x_max * scale, -y_min * scale))
+    }
+
+    /// `c`'s advance and ink box in font units, and its font's scale, from
+    /// this thread's store when asked before: layout asks for each letter
+    /// four times a render, and ttf-parser finds a glyph's box by walking its
+    /// outline.
+    fn metrics(&self, c: char) -> Option<Metrics> {
+        // Never contended in a VM (one render at a time); natively, where
+        // test threads share the store, metrics found locked are looked up
+        // afresh and not kept: they are the same either way.
+        let kept = metrics_store()
+            .try_lock()
+            .ok()
+            .and_then(|m| m.get(&c).copied());
+        if let Some(found) = kept {
+            return found;
+        }
+        let found = self.find(c).map(|(font, id)| {
+            let place = font.placement(&id);
+            Metrics {
+                advance: place.advance,
+                ink: place.ink,
+                body_units: font.spec.body_units,
+                units_per_em: font.units_per_em,
+            }
+        });
+        if let Ok(mut m) = metrics_store().try_lock() {
+            if m.len() >= METRICS_KEPT {
+                m.clear();
+            }
+            m.insert(c, found);
+        }
+        found
     }
 
     /// The outline of `c` at body height `body_px`; `None` for a character
@@ -850,9 +912,14 @@ impl CanvasSink {
     /// The coverage bytes, `width * height`: 0 = none, 255 = full.
     fn coverage(mut self) -> Vec<u8> {
         self.close_contour();
-        let mut out = Vec::new();
-        self.canvas
-            .for_each_pixel(|_, c| out.push((c.min(1.0) * 255.0 + 0.5) as u8));
+        let (width, height) = self.canvas.dimensions();
+        let mut out = Vec::with_capacity(width.saturating_mul(height));
+        // `c.min(1.0)` spelt as a comparison (the same value, NaN included):
+        // in wasm `f32::min` is a call to `fminf`, and this runs per pixel.
+        self.canvas.for_each_pixel(|_, c| {
+            let c = if c < 1.0 { c } else { 1.0 };
+            out.push((c * 255.0 + 0.5) as u8)
+        });
         out
     }
 }
