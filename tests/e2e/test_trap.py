@@ -48,7 +48,8 @@ def config(port, admin, scoped, backoff):
     """envoy.yaml with the trapping module, and the variant's scoping and
     reload backoff (`None`: whatever envoy.yaml says)."""
     doc = yaml.safe_load(render_config(port, admin))
-    hcm = doc["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    main = next(l for l in doc["static_resources"]["listeners"] if l["name"] == "main")
+    hcm = main["filter_chains"][0]["filters"][0]["typed_config"]
     monogram = hcm["http_filters"][0]
     assert monogram["name"] == "monogram"
     wasm = monogram["typed_config"]["config"]
