@@ -274,15 +274,21 @@ impl MonogramFilter {
 }
 
 impl MonogramFilter {
-    /// Sends `response` as the answer, and counts and logs it.
-    fn send(&mut self, host: Host, method: &[u8], response: &Response) {
+    /// Counts and logs `response`, the answer about to be sent, and gives
+    /// its headers as the host calls take them.
+    fn answered<'r>(&mut self, host: Host, response: &'r Response) -> Vec<(&'r str, &'r str)> {
         self.record(&response.report);
         self.log(host, response.status, &response.report);
-        let headers: Vec<(&str, &str)> = response
+        response
             .headers
             .iter()
             .map(|(n, v)| (*n, v.as_str()))
-            .collect();
+            .collect()
+    }
+
+    /// Sends `response` as the answer, and counts and logs it.
+    fn send(&mut self, host: Host, method: &[u8], response: &Response) {
+        let headers = self.answered(host, response);
         if host == Host::Nginx && !response.body.is_empty() {
             self.trim = Some(Trim {
                 len: response.body.len(),
@@ -347,13 +353,7 @@ impl MonogramFilter {
                 // chain) never ends. The answer goes into the upstream's
                 // response instead: status and headers now, the body in
                 // [`Self::on_http_response_body`].
-                self.record(&response.report);
-                self.log(host, response.status, &response.report);
-                let headers: Vec<(&str, &str)> = response
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (*n, v.as_str()))
-                    .collect();
+                let headers = self.answered(host, &response);
                 self.set_http_response_headers(headers);
                 let status = response.status.to_string();
                 let _ = hostcalls::set_map_value(
