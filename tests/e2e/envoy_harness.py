@@ -4,7 +4,9 @@ The config is the repository's envoy.yaml with only the ports, the wasm path
 and the demo page path rewritten, so tests exercise the file users copy.
 Envoy runs in its own session (setsid) and is always stopped by PID.
 """
+import fcntl
 import os
+import random
 import re
 import signal
 import socket
@@ -17,10 +19,43 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Ports are handed out below the kernel's ephemeral range (32768 and up on
+# Linux), so no client connection can take one between the pick and the bind.
+PORTS = range(20000, 32000)
+PORT_LOCKS = Path(tempfile.gettempdir()) / "monogram-ports"
+# A port stays locked until its server has surely bound it; the oldest locks
+# are let go once this many are held.
+HELD_LOCKS = 256
+_held = []
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 that is free now and that no other test process
+    picks before its server binds it.
+
+    The Envoy range runs side by side (`make e2e`), and Envoy listens with
+    SO_REUSEPORT: two Envoys given one port would both bind it and split its
+    traffic, so a test would read another Envoy's answers. A pick is therefore
+    locked (flock on a file named after the port, released when this process
+    ends or after HELD_LOCKS later picks), and checked free by a bind without
+    SO_REUSEPORT, which fails against any server already listening."""
+    PORT_LOCKS.mkdir(exist_ok=True)
+    rng = random.SystemRandom()
+    for _ in range(1000):
+        port = rng.choice(PORTS)
+        lock = open(PORT_LOCKS / str(port), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            lock.close()
+            continue
+        _held.append(lock)
+        if len(_held) > HELD_LOCKS:
+            _held.pop(0).close()
+        return port
+    raise RuntimeError(f"no free port in {PORTS} after 1000 tries")
 
 
 def render_config(listen_port, admin_port, source=ROOT / "envoy.yaml", extra_json=None):
