@@ -23,10 +23,12 @@ pub enum Error {
     /// Dot segments (`.`, `..`, also written `%2E`) take the path out of
     /// the avatar prefix once removed as RFC 3986 removes them.
     LeavesPrefix,
-    /// The raw query is longer than the limit, in bytes.
-    QueryTooLong { max: usize },
-    /// More `&`-separated parameters than the limit.
-    TooManyParameters { max: usize },
+    /// The raw query a door reads (`part`: all of it, or on the photo door
+    /// monogram's own parameters) is longer than the limit, in bytes.
+    QueryTooLong { max: usize, part: &'static str },
+    /// More `&`-separated parameters than the limit in the query a door
+    /// reads (`part`, as for [`Error::QueryTooLong`]).
+    TooManyParameters { max: usize, part: &'static str },
     /// The same known parameter appears twice; which one wins would be a guess.
     DuplicateParameter { name: String },
     /// A known parameter with a value we cannot use.
@@ -95,9 +97,9 @@ impl fmt::Display for Error {
                 f,
                 "dot segments ('.' and '..') take the path out of the avatar prefix"
             ),
-            Error::QueryTooLong { max } => write!(f, "the query is longer than {max} bytes"),
-            Error::TooManyParameters { max } => {
-                write!(f, "the query has more than {max} parameters")
+            Error::QueryTooLong { max, part } => write!(f, "the {part} is longer than {max} bytes"),
+            Error::TooManyParameters { max, part } => {
+                write!(f, "the {part} has more than {max} parameters")
             }
             Error::DuplicateParameter { name } => {
                 write!(f, "parameter '{name}' is given more than once")

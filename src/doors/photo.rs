@@ -11,15 +11,24 @@
 //! The parameters are those of `/avatar/` ([`request::PARAMS`]) and `name`.
 //! `name` is what the avatar door reads from its path: `.png` or `.svg` at
 //! its end picks the format. Without `name`, the fallback is the
-//! placeholder. Every limit of the avatar door applies to the query, and a
-//! malformed one is a 400 before the origin is asked: whether a URL is
-//! valid never depends on the origin's state.
+//! placeholder. The query is shared: monogram's parameters are the door's,
+//! every other pair is the origin's. The avatar door's limits and checks
+//! apply to monogram's part only, and a malformed one is a 400 before the
+//! origin is asked: whether a URL is valid never depends on the origin's
+//! state. The origin's part is never decoded, bounded or reordered: an S3
+//! pre-signed URL with a session token carries 7 parameters and 1-2 kB of
+//! its own, and it reaches the bucket as signed. Only the host's own limit
+//! on a request's headers bounds it (in Envoy 60 KiB, in Nginx 8 KB for
+//! the request line), as it bounds any request that passes through.
 //!
 //! Signed, a URL's canonical form is its path (as [`request::normalise`]
 //! reads it, without the query) and then `key=value` for each signed
-//! parameter present, `name` included, in alphabetical order. An unsigned
-//! or wrongly signed URL still reaches the origin, and its answer passes
-//! unchanged: the signature only unlocks the fallback.
+//! parameter present, `name` included, in alphabetical order. The origin's
+//! parameters are not signed: they do not change the fallback, and they
+//! change with every pre-signed URL (its date and expiry), while one `sig`
+//! serves a person's photo URL for as long as its name and size hold. An
+//! unsigned or wrongly signed URL still reaches the origin, and its answer
+//! passes unchanged: the signature only unlocks the fallback.
 
 use crate::avatar::asked::AvatarRequest;
 use crate::avatar::format::Format;
@@ -71,8 +80,10 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
     if !request::normalise(raw).starts_with(prefix) {
         return Err(Error::LeavesPrefix);
     }
-    let name = request::values(&NAME, query)?;
-    let values = request::values(PARAMS, query)?;
+    let own = own_query(query);
+    request::within_bounds(&own, OWN_PART)?;
+    let name = request::values(&NAME, &own)?;
+    let values = request::values(PARAMS, &own)?;
     let mut r = AvatarRequest::new(config, String::new(), Format::Png);
     request::apply(&NAME, name, &mut r, config)?;
     request::apply(PARAMS, values, &mut r, config)?;
@@ -89,23 +100,39 @@ fn ours(key: &str) -> bool {
         .any(|p| p.name == key)
 }
 
-/// `:path` as the origin should get it: the path as sent, and of the query
-/// only the pairs that are not monogram's, in their order and spelling.
-/// `None` when there is nothing to remove.
+/// Is this `&`-separated piece of a raw query one of monogram's parameters?
+/// Its key is decoded as the door's parser decodes keys (`%6Eame` is
+/// `name`); a key that does not decode is no parameter of ours.
+fn is_ours(pair: &str) -> bool {
+    let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+    !key.is_empty() && request::decode(key, "query").is_ok_and(|k| ours(&k))
+}
+
+/// How the errors of the door's bounds name the part of the query they are on.
+const OWN_PART: &str = "query's monogram part";
+
+/// monogram's pairs of a raw query, in their order, joined by `&`: the
+/// query the door parses and bounds.
+fn own_query(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|p| is_ours(p))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `:path` as the origin should get it: the path as sent, and the query
+/// without monogram's pairs; everything else (the origin's pairs, and any
+/// empty piece between them) byte for byte and in order, since a signed
+/// query (S3's) may be checked as it was written. `None` when there is
+/// nothing to remove; no `?` when nothing but empty pieces is left.
 pub fn upstream_path(path: &str) -> Option<String> {
     let (head, query) = path.split_once('?')?;
-    let is_ours = |pair: &str| {
-        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-        request::decode(key, "query").is_ok_and(|k| ours(&k))
-    };
     if !query.split('&').any(is_ours) {
         return None;
     }
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|p| !p.is_empty() && !is_ours(p))
-        .collect();
-    Some(if kept.is_empty() {
+    let kept: Vec<&str> = query.split('&').filter(|p| !is_ours(p)).collect();
+    Some(if kept.iter().all(|p| p.is_empty()) {
         head.to_string()
     } else {
         format!("{head}?{}", kept.join("&"))
@@ -138,6 +165,7 @@ pub enum OriginClass {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doors::request::{MAX_PARAMETERS, MAX_QUERY_BYTES};
 
     fn config(extra: &str) -> Config {
         Config::from_json(format!(r#"{{"photo_prefix":"/photos/"{extra}}}"#).as_bytes()).unwrap()
@@ -163,6 +191,10 @@ mod tests {
             ),
             ("/photos/a.jpg?&name=&&", Some("/photos/a.jpg")),
             ("/photos/a.jpg?%zz=1&name=A", Some("/photos/a.jpg?%zz=1")),
+            // Only monogram's pairs go: empty pieces between the origin's
+            // stay, as a query signed as written needs them.
+            ("/photos/a.jpg?a=1&&b&name=A&c=%zz&", Some("/photos/a.jpg?a=1&&b&c=%zz&")),
+            ("/photos/a.jpg?name=A&=x&size=1", Some("/photos/a.jpg?=x")),
         ] {
             assert_eq!(upstream_path(path).as_deref(), upstream, "{path}");
         }
@@ -211,7 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn the_signature_covers_the_photo_path_and_every_parameter() {
+    fn the_signature_covers_the_photo_path_and_monograms_parameters() {
         let c = config("");
         let canonical = |path: &str| (DOOR.canonical)(&c, path, &parse(&c, path).unwrap());
         let a = canonical("/photos/u/42.jpg?size=64&name=Ada+L&v=1&sig=x");
@@ -221,6 +253,86 @@ mod tests {
             canonical("/photos/u/%34%32.jpg?name=Ada%20L&size=%36%34")
         );
         assert_eq!(canonical("/photos/x.png"), "/photos/x.png");
+        // The origin's parameters are not signed: they do not change the
+        // fallback, and a pre-signed URL's change with every signing.
+        for origin in [presigned(), "s=80&d=404".to_string(), "v=2&&x".to_string()] {
+            let path = format!("/photos/u/42.jpg?{origin}&name=Ada+L&size=64&sig=x");
+            assert_eq!(canonical(&path), a, "{origin}");
+        }
+    }
+
+    /// The query of an S3 pre-signed GET made with temporary (STS)
+    /// credentials, as botocore writes it: 7 parameters, the session token
+    /// 1.4 kB once percent-encoded.
+    fn presigned() -> String {
+        let token: String = (0..880)
+            .map(|i| match i % 7 {
+                0 => "%2F".to_string(),
+                1 => "%2B".to_string(),
+                _ => char::from(b'A' + (i % 26) as u8).to_string(),
+            })
+            .collect();
+        format!(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=ASIAEXAMPLEEXAMPLE12%2F20261207%2Fus-east-1%2Fs3%2Faws4_request\
+             &X-Amz-Date=20261207T212700Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host\
+             &X-Amz-Security-Token={token}%3D%3D\
+             &X-Amz-Signature={}",
+            "0123456789abcdef".repeat(4)
+        )
+    }
+
+    #[test]
+    fn the_bounds_are_on_monograms_parameters_only() {
+        let c = config("");
+        let signed = presigned();
+        // Over the avatar door's bound on its own.
+        assert!(signed.len() > MAX_QUERY_BYTES, "{}", signed.len());
+        let origin = format!("/photos/u/42.jpg?{signed}");
+        for path in [
+            format!("{origin}&name=Ada+Lovelace&size=64"),
+            format!("/photos/u/42.jpg?name=Ada+Lovelace&{signed}&size=64"),
+            format!("/photos/u/42.jpg?size=64&name=Ada+Lovelace&{signed}"),
+        ] {
+            let r = parse(&c, &path).unwrap();
+            assert_eq!((r.name.as_str(), r.size), ("Ada Lovelace", 64), "{path}");
+            assert_eq!(upstream_path(&path).as_deref(), Some(origin.as_str()));
+        }
+        // The origin's part is not bounded by the door: many parameters,
+        // tens of kilobytes, keys and values that are no URL of ours.
+        let many: String = (0..200).map(|i| format!("k{i}=%zz%&")).collect();
+        let huge = format!("/photos/a.jpg?{many}t={}&name=Ada", "x".repeat(50_000));
+        assert_eq!(parse(&c, &huge).unwrap().name, "Ada");
+        let kept = upstream_path(&huge).unwrap();
+        assert_eq!(kept, huge.strip_suffix("&name=Ada").unwrap());
+
+        // Monogram's own part is, as on the avatar door.
+        let own = |extra: &str| parse(&c, &format!("{origin}&name=Ada{extra}"));
+        let seed = |n: usize| format!("&seed={}", "s".repeat(n));
+        // `name=Ada&seed=…` at exactly the bound, then one byte past it.
+        let at = MAX_QUERY_BYTES - "name=Ada&seed=".len();
+        assert!(own(&seed(at)).is_ok());
+        assert_eq!(
+            own(&seed(at + 1)),
+            Err(Error::QueryTooLong {
+                max: MAX_QUERY_BYTES,
+                part: OWN_PART
+            })
+        );
+        let repeats = "&size=1".repeat(MAX_PARAMETERS);
+        let e = own(&repeats).unwrap_err();
+        assert_eq!(
+            e,
+            Error::TooManyParameters {
+                max: MAX_PARAMETERS,
+                part: OWN_PART
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "the query's monogram part has more than 16 parameters"
+        );
+        assert_eq!(e.status(), 400);
     }
 
     #[test]

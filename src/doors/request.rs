@@ -347,22 +347,37 @@ fn segments(rest: &str) -> Result<(Option<&str>, Option<&str>, &str), Error> {
     }
 }
 
+/// Checks the query a door reads (`part`, named as the error names it: the
+/// whole query, or the photo door's own part of it) against
+/// [`MAX_QUERY_BYTES`] and [`MAX_PARAMETERS`], before any of it is decoded.
+pub fn within_bounds(raw: &str, part: &'static str) -> Result<(), Error> {
+    if raw.len() > MAX_QUERY_BYTES {
+        return Err(Error::QueryTooLong {
+            max: MAX_QUERY_BYTES,
+            part,
+        });
+    }
+    if raw
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .nth(MAX_PARAMETERS)
+        .is_some()
+    {
+        return Err(Error::TooManyParameters {
+            max: MAX_PARAMETERS,
+            part,
+        });
+    }
+    Ok(())
+}
+
 /// Every non-empty `&`-separated pair of a raw query as (decoded key, raw
 /// value), within the query's bounds. Pairs whose key does not decode are
 /// left out: no parameter has such a name.
 pub fn pairs(raw: &str) -> Result<Vec<(String, &str)>, Error> {
-    if raw.len() > MAX_QUERY_BYTES {
-        return Err(Error::QueryTooLong {
-            max: MAX_QUERY_BYTES,
-        });
-    }
+    within_bounds(raw, "query")?;
     let mut out = Vec::new();
-    for (count, pair) in raw.split('&').filter(|p| !p.is_empty()).enumerate() {
-        if count >= MAX_PARAMETERS {
-            return Err(Error::TooManyParameters {
-                max: MAX_PARAMETERS,
-            });
-        }
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if let Ok(key) = decode(key, "query") {
             out.push((key, value));
@@ -775,7 +790,8 @@ mod tests {
         assert_eq!(
             p(&q_past),
             Err(Error::QueryTooLong {
-                max: MAX_QUERY_BYTES
+                max: MAX_QUERY_BYTES,
+                part: "query"
             })
         );
 
@@ -789,7 +805,8 @@ mod tests {
         assert_eq!(
             p(&format!("/avatar/x?{}", params(MAX_PARAMETERS + 1))),
             Err(Error::TooManyParameters {
-                max: MAX_PARAMETERS
+                max: MAX_PARAMETERS,
+                part: "query"
             })
         );
     }

@@ -492,7 +492,8 @@ mod tests {
         assert_eq!(
             e(&many),
             Error::TooManyParameters {
-                max: request::MAX_PARAMETERS
+                max: request::MAX_PARAMETERS,
+                part: "query"
             }
         );
         assert!(parse(

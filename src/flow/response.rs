@@ -1094,6 +1094,20 @@ mod tests {
             upstream_path(&config, &req("GET", "/avatar/Ada?name=x")),
             None
         );
+        // The origin's part of the query is the origin's: past the avatar
+        // door's bounds, it passes on, and reaches the origin whole.
+        let long = format!(
+            "/photos/a.jpg?X-Amz-Security-Token={}&name=Ada",
+            "t".repeat(4096)
+        );
+        assert_eq!(
+            handle(&config, &mut s, &req("GET", &long), &|| 0),
+            Outcome::PassThrough
+        );
+        assert_eq!(
+            upstream_path(&config, &req("GET", &long)).as_deref(),
+            long.strip_suffix("&name=Ada")
+        );
         assert!(waits_for_response(&config, &req("HEAD", "/photos/a.jpg")));
         assert!(!waits_for_response(&config, &req("POST", "/photos/a.jpg")));
     }
@@ -1110,6 +1124,14 @@ mod tests {
         let signed = format!("/photos/u/42.jpg?name=Ada&size=64&sig={sig}");
         assert!(
             matches!(answer(&config, &mut s, "GET", &signed, None, 404), OnResponse::Replace(r) if r.status == 200)
+        );
+        // The origin's parameters are not signed: a pre-signed URL's own
+        // query, added or changed, keeps the fallback.
+        let presigned = format!(
+            "/photos/u/42.jpg?X-Amz-Date=20261207T212700Z&name=Ada&size=64&sig={sig}&X-Amz-Signature=ab"
+        );
+        assert!(
+            matches!(answer(&config, &mut s, "GET", &presigned, None, 403), OnResponse::Replace(r) if r.status == 200)
         );
         for unsigned in [
             "/photos/u/42.jpg?name=Ada&size=64".to_string(),
