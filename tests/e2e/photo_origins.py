@@ -4,18 +4,26 @@
 
 MODE `error` answers 500 to everything; `hang` accepts and reads the request
 and never answers (the route's timeout ends it); `gravatar` answers as
-Gravatar does with `d=404`: 404 for an unknown hash, the photo for KNOWN_HASH.
+Gravatar does with `d=404`: 404 for an unknown hash, the photo for KNOWN_HASH;
+`presigned` is a private S3 bucket reached by pre-signed URLs: it answers
+only a query that is exactly the one in the file LOG.query (the pre-signed
+query the test made; else 400, which no host falls back on), with the photo
+for PRESIGNED_KEY and S3's 403 AccessDenied for any other key (S3's answer
+for a missing key when listing is not allowed).
 Each request's method and target are appended to LOG, one line each, so a
 test can see what the origin was asked. Started with setsid, stopped by PID.
 """
 import hashlib
 import sys
 import threading
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # The one address this Gravatar stand-in knows, by its hash as Gravatar keys it.
 KNOWN_HASH = hashlib.md5(b"photo@example.com").hexdigest()
 PHOTO = b"\xff\xd8\xff\xe0 a gravatar photo \xff\xd9"
+# The one object of the `presigned` bucket, by its path.
+PRESIGNED_KEY = "/photos/ada.jpg"
 
 
 def handler(mode, log):
@@ -34,8 +42,21 @@ def handler(mode, log):
                 self.send(500, "text/plain", b"origin exploded\n")
             elif mode == "gravatar" and self.path.split("?")[0] == f"/avatar/{KNOWN_HASH}":
                 self.send(200, "image/jpeg", PHOTO, {"cache-control": "max-age=300", "etag": '"g1"'})
+            elif mode == "presigned":
+                self.presigned()
             else:
                 self.send(404, "text/html; charset=utf-8", b"404 Not Found")
+
+        def presigned(self):
+            path, _, query = self.path.partition("?")
+            expected = Path(log + ".query")
+            if not expected.exists() or query != expected.read_text():
+                self.send(400, "text/plain", b"not the pre-signed query\n")
+            elif path == PRESIGNED_KEY:
+                self.send(200, "image/jpeg", PHOTO, {"cache-control": "private, max-age=60"})
+            else:
+                self.send(403, "application/xml", b"<Error><Code>AccessDenied</Code></Error>",
+                          {"x-amz-request-id": "0"})
 
         def send(self, status, content_type, body, headers=None):
             self.send_response(status)

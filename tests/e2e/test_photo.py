@@ -22,7 +22,7 @@ import yaml
 from conftest import HOSTS, readme_snippet, request, skip_without_nginx
 from envoy_harness import Envoy, ROOT, free_port, render_config, stop_session
 from nginx_harness import Nginx, render_config as nginx_config
-from photo_origins import KNOWN_HASH, PHOTO
+from photo_origins import KNOWN_HASH, PHOTO, PRESIGNED_KEY
 
 PUBLIC = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"  # a "JPEG" of 2 KB
 PRIVATE = b"\xff\xd8\xff\xe0 private \xff\xd9"
@@ -276,6 +276,105 @@ def test_a_signed_photo_route_draws_only_for_a_valid_sig(kind, origins):
         assert r.status == 404 and b"NoSuchKey" in r.body
         # A photo needs no signature.
         assert request(h, "/photos/ada.jpg?name=Ada").body == PUBLIC
+    finally:
+        h.stop()
+
+
+# --- Pre-signed URLs with a session token: the origin's query is the origin's --------
+
+
+@pytest.fixture(scope="module")
+def bucket():
+    o = local_origin("presigned")
+    try:
+        yield o
+    finally:
+        o.stop()
+
+
+def presigned(port, path, seed=21):
+    """The target of an S3 pre-signed GET of `path` (/BUCKET/KEY) made by
+    botocore with temporary (STS) credentials, the session token made from
+    `seed`: 7 parameters of the origin's, X-Amz-Security-Token about 1.2 kB
+    of them."""
+    boto3 = pytest.importorskip("boto3")
+    from botocore.config import Config
+    import base64
+    import random
+    token = base64.b64encode(random.Random(seed).randbytes(900)).decode()
+    client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                          aws_access_key_id="ASIAEXAMPLEEXAMPLE12", aws_secret_access_key="secret",
+                          aws_session_token=token,
+                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    bucket, key = path.lstrip("/").split("/", 1)
+    url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                        ExpiresIn=3600)
+    target = url.split(f":{port}", 1)[1]
+    query = target.split("?", 1)[1]
+    assert len(query) > 1024 and query.count("&") == 6 and "X-Amz-Security-Token=" in query, query
+    return target
+
+
+def ask(host, bucket, target, ours):
+    """GET `target` (pre-signed) with monogram's `ours` (a list of pairs)
+    spread through its query: first, after the origin's third pair, last.
+    The bucket answers only the exact pre-signed query."""
+    path, query = target.split("?", 1)
+    Path(bucket.log + ".query").write_text(query)
+    theirs = query.split("&")
+    mixed = ours[:1] + theirs[:3] + ours[1:2] + theirs[3:] + ours[2:]
+    return request(host, path + "?" + "&".join(mixed))
+
+
+@pytest.mark.parametrize("host_kind", HOSTS)
+def test_a_presigned_url_with_a_session_token_reaches_the_origin_intact(host_kind, bucket):
+    h = start(host_kind, bucket.port)
+    try:
+        ours = ["name=Ada+Lovelace", "size=64", "shape=square"]
+        photo = presigned(bucket.port, PRESIGNED_KEY)
+        r = ask(h, bucket, photo, ours)
+        assert (r.status, r.body) == (200, PHOTO)
+        assert r.header("cache-control") == "private, max-age=60"
+        missing = presigned(bucket.port, "/photos/nobody.jpg")
+        r = ask(h, bucket, missing, ours)
+        assert_fallback(h, r, avatar(h, "Ada%20Lovelace?size=64&shape=square"))
+        assert b"AccessDenied" not in r.body
+        seen = bucket.seen()
+        assert seen[-2:] == [f"GET {photo}", f"GET {missing}"], seen[-2:]
+        # monogram's own part is bounded as the avatar door's query is.
+        r = ask(h, bucket, missing, ["name=Ada"] + ["size=64"] * 16)
+        assert r.status == 400
+        assert r.body.rstrip(b"\n") == b"the query's monogram part has more than 16 parameters"
+        assert len(bucket.seen()) == len(seen)
+    finally:
+        h.stop()
+
+
+def test_a_signed_fallback_signs_monograms_parameters_not_the_origins(bucket):
+    """With signing on, the README's signing function signs a pre-signed
+    photo URL: its path and monogram's parameters, not the origin's."""
+    key = "0123456789abcdef0123456789abcdef-photos"
+    namespace = {}
+    exec(readme_snippet("sign-python"), namespace)  # noqa: S102 - our own docs
+    h = start("envoy", bucket.port, json.dumps({"photo_prefix": "/photos/", "signing_keys": [key]}))
+    try:
+        missing = presigned(bucket.port, "/photos/nobody.jpg")
+        signed = namespace["avatar_url"](key, "Ada Lovelace", photo=missing, size="64")
+        assert signed.startswith(missing + "&")
+        Path(bucket.log + ".query").write_text(missing.split("?", 1)[1])
+        r = request(h, signed)
+        assert_fallback(h, r, request(h, namespace["avatar_url"](key, "Ada Lovelace", size="64")))
+        assert bucket.seen()[-1] == f"GET {missing}"
+        # The same signature over another pre-signed query of that photo
+        # (other credentials): still the fallback.
+        other = presigned(bucket.port, "/photos/nobody.jpg", seed=22)
+        assert other != missing
+        resigned = other + signed[len(missing):]
+        Path(bucket.log + ".query").write_text(other.split("?", 1)[1])
+        assert request(h, resigned).body == r.body
+        # A name the signature does not cover: S3's own 403 comes through.
+        r = request(h, resigned.replace("name=Ada%20Lovelace", "name=Eve"))
+        assert r.status == 403 and b"AccessDenied" in r.body
     finally:
         h.stop()
 
