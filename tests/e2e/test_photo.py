@@ -433,17 +433,50 @@ def gravatar_envoy(origin_port):
     return text
 
 
-def test_the_gravatar_recipe_falls_back_to_initials(gravatar):
-    h = Envoy(config_text=gravatar_envoy(gravatar.port))
+def gravatar_nginx(origin_port):
+    """deploy/nginx/nginx.conf with docs/NGINX.md's Gravatar upstream, map
+    and location pasted in, pointed at the local stand-in over plain HTTP
+    (the tested build has no TLS: the `proxy_ssl_*` lines go)."""
+    http = readme_snippet("nginx-gravatar-http")
+    location = readme_snippet("nginx-gravatar-location")
+    http, n = re.subn(r"server www\.gravatar\.com:443;", f"server 127.0.0.1:{origin_port};", http)
+    assert n == 1
+    location, n = re.subn(r"proxy_pass https://", "proxy_pass http://", location)
+    assert n == 1
+    location, n = re.subn(r"(?m)^\s*proxy_ssl_\w+ .*\n", "", location)
+    assert n == 4
+    # The filter configuration is the Envoy recipe's.
+    m = re.search(r"proxy_wasm monogram '(.*)';", location)
+    assert json.loads(m.group(1)) == json.loads(readme_snippet("gravatar-config"))
+
+    def text(port):
+        t = nginx_config(port)
+        t, n = re.subn(r"(?m)^http \{\n", lambda m: m.group(0) + http, t)
+        assert n == 1
+        t, n = re.subn(r"(?m)^(\s*)location = /healthz \{",
+                       lambda m: location + m.group(0), t)
+        assert n == 1
+        return t
+    return text
+
+
+@pytest.mark.parametrize("host_kind", HOSTS)
+def test_the_gravatar_recipe_falls_back_to_initials(host_kind, gravatar):
+    if host_kind == "nginx":
+        skip_without_nginx()
+        h = Nginx(config_text=gravatar_nginx(gravatar.port))
+    else:
+        h = Envoy(config_text=gravatar_envoy(gravatar.port))
     try:
         known = request(h, f"/gravatar/{KNOWN_HASH}?d=404&s=64&name=Photo+Person&size=64")
         assert (known.status, known.body) == (200, PHOTO)
         assert known.header("cache-control") == "max-age=300"
         unknown = request(h, "/gravatar/00000000000000000000000000000000?d=404&s=64&name=Ada+Lovelace&size=64")
         assert_fallback(h, unknown, avatar(h, "Ada%20Lovelace?size=64"))
-        seen = gravatar.seen()
-        assert f"GET /avatar/{KNOWN_HASH}?d=404&s=64" in seen, seen
-        assert "GET /avatar/00000000000000000000000000000000?d=404&s=64" in seen, seen
+        assert b"404 Not Found" not in unknown.body
+        seen = gravatar.seen()[-2:]
+        assert seen == [f"GET /avatar/{KNOWN_HASH}?d=404&s=64",
+                        "GET /avatar/00000000000000000000000000000000?d=404&s=64"], seen
     finally:
         h.stop()
 
