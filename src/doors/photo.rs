@@ -15,9 +15,10 @@
 //! every other pair is the origin's. The avatar door's limits and checks
 //! apply to monogram's part only, and a malformed one is a 400 before the
 //! origin is asked: whether a URL is valid never depends on the origin's
-//! state. The origin's part is never decoded, bounded or reordered: an S3
-//! pre-signed URL with a session token carries 7 parameters and 1-2 kB of
-//! its own, and it reaches the bucket as signed. Only the host's own limit
+//! state. The origin's part is never checked, bounded or reordered (its
+//! keys are decoded only to tell them from monogram's): an S3 pre-signed
+//! URL with a session token carries 7 parameters and 1-2 kB of its own,
+//! and it reaches the bucket as signed. Only the host's own limit
 //! on a request's headers bounds it (in Envoy 60 KiB, in Nginx 8 KB for
 //! the request line), as it bounds any request that passes through.
 //!
@@ -105,7 +106,7 @@ fn ours(key: &str) -> bool {
 /// `name`); a key that does not decode is no parameter of ours.
 fn is_ours(pair: &str) -> bool {
     let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-    !key.is_empty() && request::decode(key, "query").is_ok_and(|k| ours(&k))
+    request::decode(key, "query").is_ok_and(|k| ours(&k))
 }
 
 /// How the errors of the door's bounds name the part of the query they are on.
