@@ -11,6 +11,10 @@ WASM    := target/wasm32-wasip1/release/monogram.wasm
 # `cargo test --release` builds the crate with panic=unwind and the release
 # examples with panic=abort, and in one directory each build would undo the other.
 TOOLS   := target/tools
+# The tools are for the tests and the build, never shipped: without LTO and
+# with parallel codegen they build in a fraction of the time, and they give
+# the same bytes (integer and IEEE arithmetic do not depend on LTO).
+TOOLS_CARGO := CARGO_TARGET_DIR=$(TOOLS) CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo
 RENDER  := $(TOOLS)/release/examples/render
 CHECK_CONFIG := $(TOOLS)/release/examples/check_config
 # Test-only module that traps on one path (feature trap-for-tests): its own
@@ -114,17 +118,17 @@ deploy-tools:
 # without this step.
 build: wasm-target
 	cargo build --locked --release --target wasm32-wasip1 $(CARGO_FLAGS)
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example passive_fonts $(CARGO_FLAGS) -- $(WASM)
+	$(TOOLS_CARGO) run --locked --release --example passive_fonts $(CARGO_FLAGS) -- $(WASM)
 
 # Without LTO and with parallel codegen: it only has to trap, and it builds
 # in a fraction of the release module's time.
 trap-build: wasm-target
 	CARGO_TARGET_DIR=target/trap CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	  cargo build --locked --release --target wasm32-wasip1 --features trap-for-tests
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example passive_fonts $(CARGO_FLAGS) -- $(TRAP_WASM)
+	$(TOOLS_CARGO) run --locked --release --example passive_fonts $(CARGO_FLAGS) -- $(TRAP_WASM)
 
 $(RENDER) $(CHECK_CONFIG) &: FORCE
-	CARGO_TARGET_DIR=$(TOOLS) cargo build --locked --release --example render --example check_config $(CARGO_FLAGS)
+	$(TOOLS_CARGO) build --locked --release --example render --example check_config $(CARGO_FLAGS)
 FORCE:
 
 # ---- run ------------------------------------------------------------------
@@ -160,6 +164,10 @@ MODULE_SUM := target/module.sha256
 $(MODULE_SUM): $(WASM)
 	@sha256sum $(WASM) | cmp -s - $@ || sha256sum $(WASM) > $@
 
+TRAP_SUM := target/trap-module.sha256
+$(TRAP_SUM): $(TRAP_WASM)
+	@sha256sum $(TRAP_WASM) | cmp -s - $@ || sha256sum $(TRAP_WASM) > $@
+
 $(DIST)/SHA256SUMS: $(MODULE_SUM) deploy/istio/oci_image.py Cargo.toml
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	cp $(WASM) $(DIST)/monogram-$(VERSION).wasm
@@ -193,8 +201,8 @@ unit:
 
 E2E_ENV := MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) \
   MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) MONOGRAM_NGINX=$(NGINX)
-# The core tests on each older Envoy of the range, each a pytest run of its
-# own, side by side; then the tests on a Docker engine and registry (pytest
+# The whole suite on the newest Envoy and on Nginx; the core tests on each
+# older Envoy of the range, each a pytest run of its own, side by side; then the tests on a Docker engine and registry (pytest
 # marker `docker`), whose README commands run `make dist` and `make oci`,
 # and so `make build`, which replaces the module a running Envoy may be
 # reading. Each run is started again only when one of its inputs is newer
@@ -204,19 +212,24 @@ E2E_INPUTS := $(VENV)/.installed $(MODULE_SUM) $(RENDER) $(wildcard tests/e2e/*.
   README.md $(wildcard docs/*.md) Cargo.toml Makefile
 CORE_TESTS := tests/e2e/test_http.py tests/e2e/test_signing.py tests/e2e/test_metrics.py
 RANGE_STAMPS := $(ENVOY_RANGE:%=target/e2e/envoy-%.passed)
+# The whole suite on the newest Envoy and on Nginx: also the trap module, the
+# config checker, Nginx itself, the deployment files and the browser test.
+MAIN_STAMP := target/e2e/main.passed
+MAIN_INPUTS := $(E2E_INPUTS) $(TRAP_SUM) $(CHECK_CONFIG) $(wildcard $(NGINX)) $(BROWSER_DEPS) requirements.txt \
+  $(shell git ls-files deploy demo tests/browser tests/scripts.txt 2>/dev/null)
 DOCKER_STAMP := target/e2e/docker.passed
 
 e2e: setup build trap-build $(RENDER) $(CHECK_CONFIG) browser-setup envoy-range deploy-tools dist
 	$(ENVOY) --mode validate -c envoy.yaml --log-level warn
 	$(ENVOY) --mode validate -c deploy/envoy-dynamic/envoy.yaml --log-level warn
-	$(E2E_ENV) $(VENV)/bin/pytest -q -m "not docker" tests/e2e
+	@$(MAKE) --no-print-directory $(MAIN_STAMP)
 	@$(MAKE) --no-print-directory -O -j$(words $(RANGE_STAMPS)) e2e-range
 	@$(MAKE) --no-print-directory e2e-range-docker
 
 e2e-range: $(RANGE_STAMPS)
 	@:
 
-e2e-range-docker: $(RANGE_STAMPS) $(DOCKER_STAMP)
+e2e-range-docker: $(MAIN_STAMP) $(RANGE_STAMPS) $(DOCKER_STAMP)
 	@for s in $^; do [ -f $$s ] && echo "$$s: passed at $$(date -r $$s '+%F %T') on the current inputs" \
 	  || echo "$$s: not written (a test skipped: see its run above)"; done
 
@@ -224,6 +237,10 @@ target/e2e/envoy-%.passed: $(E2E_INPUTS) venvs/envoy-%/.installed
 	@mkdir -p $(@D) && rm -f $@
 	$(E2E_ENV) MONOGRAM_ENVOY_RANGE=venvs/envoy-$*/bin/envoy MONOGRAM_STAMP=$@ \
 	  $(VENV)/bin/pytest -q -p no:cacheprovider -k envoy-$* $(CORE_TESTS)
+
+$(MAIN_STAMP): $(MAIN_INPUTS)
+	@mkdir -p $(@D) && rm -f $@
+	$(E2E_ENV) MONOGRAM_STAMP=$@ $(VENV)/bin/pytest -q -p no:cacheprovider -m "not docker" tests/e2e
 
 $(DOCKER_STAMP): $(E2E_INPUTS) $(DIST)/SHA256SUMS docker-compose.yaml .dockerignore $(wildcard deploy/*/*)
 	@mkdir -p $(@D) && rm -f $@
@@ -237,7 +254,7 @@ test:
 	@git status --porcelain | diff -u target/.status-before - || { echo "make test changed the tree (above)"; exit 1; }
 
 measure: setup build
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example memory $(CARGO_FLAGS)
+	$(TOOLS_CARGO) run --locked --release --example memory $(CARGO_FLAGS)
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) $(PYTHON) tests/e2e/measure.py --write bench/results.md
 
 TRAP_SECONDS ?= 5
@@ -256,7 +273,7 @@ bench: setup build
 	cargo build --locked --release --example bench_render --example bench_worst --example bench_crates
 	cargo build --locked --release --target wasm32-wasip1 --example bench_crates
 	# Its fonts go into a passive segment, as the filter's do (make build).
-	CARGO_TARGET_DIR=$(TOOLS) cargo run --locked --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/bench_crates.wasm
+	$(TOOLS_CARGO) run --locked --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/bench_crates.wasm
 	CARGO_TARGET_DIR=target/ceiling cargo build --locked --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_NGINX=$(NGINX) MONOGRAM_BASELINE=$(BASELINE) $(PYTHON) bench/run.py
 
