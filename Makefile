@@ -215,6 +215,10 @@ RANGE_STAMPS := $(ENVOY_RANGE:%=target/e2e/envoy-%.passed)
 # The whole suite on the newest Envoy and on Nginx: also the trap module, the
 # config checker, Nginx itself, the deployment files and the browser test.
 MAIN_STAMP := target/e2e/main.passed
+# Its files run side by side in this many pytest-xdist workers (each file in
+# one worker, so its module fixtures start once): most of its time is spent
+# waiting on servers that start, reload or flush, not computing.
+E2E_WORKERS ?= 3
 MAIN_INPUTS := $(E2E_INPUTS) $(TRAP_SUM) $(CHECK_CONFIG) $(wildcard $(NGINX)) $(BROWSER_DEPS) requirements.txt \
   $(shell git ls-files deploy demo tests/browser tests/scripts.txt 2>/dev/null)
 DOCKER_STAMP := target/e2e/docker.passed
@@ -240,7 +244,8 @@ target/e2e/envoy-%.passed: $(E2E_INPUTS) venvs/envoy-%/.installed
 
 $(MAIN_STAMP): $(MAIN_INPUTS)
 	@mkdir -p $(@D) && rm -f $@
-	$(E2E_ENV) MONOGRAM_STAMP=$@ $(VENV)/bin/pytest -q -p no:cacheprovider -m "not docker" tests/e2e
+	$(E2E_ENV) MONOGRAM_STAMP=$@ $(VENV)/bin/pytest -q -p no:cacheprovider -m "not docker" \
+	  -n $(E2E_WORKERS) --dist loadfile tests/e2e
 
 $(DOCKER_STAMP): $(E2E_INPUTS) $(DIST)/SHA256SUMS docker-compose.yaml .dockerignore $(wildcard deploy/*/*)
 	@mkdir -p $(@D) && rm -f $@

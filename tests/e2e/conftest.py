@@ -129,6 +129,8 @@ def outcome_counts(terminalreporter, word):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if hasattr(terminalreporter.config, "workerinput"):
+        return  # a pytest-xdist worker: the controller reports, and stamps, for all
     # One line each: whether the Nginx half ran (and how it went), or why it
     # did not; each older Envoy of the range; the Docker engine and images.
     nginx_ran = any("nginx" in r.nodeid for outcome in ("passed", "failed", "error", "skipped")
