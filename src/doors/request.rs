@@ -190,9 +190,8 @@ impl Key {
                     let text: String = v.trim().nfc().collect();
                     let count = initials::grapheme_count(&text);
                     if count == 0 || count > usize::from(initials::MAX_INITIALS) {
-                        return Err(Error::BadParameter {
-                            name: "initials",
-                            expected: "1 to 3 characters",
+                        return Err(Error::BadInitials {
+                            max: initials::MAX_INITIALS,
                         });
                     }
                     r.initials = Some(text);
@@ -206,9 +205,8 @@ impl Key {
                     // Exactly the digits 1 to the limit: no sign, no leading zero.
                     r.length = (1..=initials::MAX_INITIALS)
                         .find(|n| n.to_string() == v)
-                        .ok_or(Error::BadParameter {
-                            name: "length",
-                            expected: "1, 2 or 3",
+                        .ok_or(Error::BadLength {
+                            max: initials::MAX_INITIALS,
                         })?;
                     Ok(())
                 },
@@ -763,16 +761,14 @@ mod tests {
             ),
             (
                 "/avatar/x?initials=ABCD",
-                BadParameter {
-                    name: "initials",
-                    expected: "1 to 3 characters",
+                BadInitials {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
                 "/avatar/x?initials=+",
-                BadParameter {
-                    name: "initials",
-                    expected: "1 to 3 characters",
+                BadInitials {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
@@ -798,16 +794,14 @@ mod tests {
             ),
             (
                 "/avatar/x?length=0",
-                BadParameter {
-                    name: "length",
-                    expected: "1, 2 or 3",
+                BadLength {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
                 "/avatar/x?length=4",
-                BadParameter {
-                    name: "length",
-                    expected: "1, 2 or 3",
+                BadLength {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
