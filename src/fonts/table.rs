@@ -38,7 +38,7 @@
 
 use crate::fonts::script::{Family, Script};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
-use monogram_glyph_store::{self as glyph_store, Record, Source as _};
+use monogram_glyph_store::{self as glyph_store, Command, Record, Recorder, Source as _};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
@@ -554,24 +554,13 @@ impl Glyph {
     }
 }
 
-/// One step of a glyph outline, in pixels, y down, relative to the pen on
-/// the baseline (the coordinates of [`Glyph`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Segment {
-    MoveTo(f32, f32),
-    LineTo(f32, f32),
-    /// Control point, end point.
-    QuadTo(f32, f32, f32, f32),
-    /// Two control points, end point.
-    CubicTo(f32, f32, f32, f32, f32, f32),
-    Close,
-}
-
 /// A glyph as vector outlines, for output that scales (SVG).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
-    pub segments: Vec<Segment>,
-    /// Ink box `(left, top, right, bottom)`, in the segments' coordinates.
+    /// The glyph's outline in pixels, y down, relative to the pen on the
+    /// baseline (the coordinates of [`Glyph`]).
+    pub commands: Vec<Command>,
+    /// Ink box `(left, top, right, bottom)`, in the commands' coordinates.
     pub bounds: (f32, f32, f32, f32),
     /// How far the pen moves after this glyph, in pixels.
     pub advance: f32,
@@ -647,11 +636,12 @@ struct Placement {
     advance: f32,
 }
 
-/// Collects ttf-parser's outline callbacks (font units, y up) as segments.
+/// Records ttf-parser's outline callbacks (font units, y up) in pixels, y
+/// down, turned if the glyph stands upright.
 struct Collect {
     scale: f32,
     turn: Option<Turn>,
-    segments: Vec<Segment>,
+    recorder: Recorder,
 }
 
 impl Collect {
@@ -664,22 +654,22 @@ impl Collect {
 impl ttf_parser::OutlineBuilder for Collect {
     fn move_to(&mut self, x: f32, y: f32) {
         let (x, y) = self.at(x, y);
-        self.segments.push(Segment::MoveTo(x, y));
+        self.recorder.move_to(x, y);
     }
     fn line_to(&mut self, x: f32, y: f32) {
         let (x, y) = self.at(x, y);
-        self.segments.push(Segment::LineTo(x, y));
+        self.recorder.line_to(x, y);
     }
     fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
         let ((x1, y1), (x, y)) = (self.at(x1, y1), self.at(x, y));
-        self.segments.push(Segment::QuadTo(x1, y1, x, y));
+        self.recorder.quad_to(x1, y1, x, y);
     }
     fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
         let ((x1, y1), (x2, y2), (x, y)) = (self.at(x1, y1), self.at(x2, y2), self.at(x, y));
-        self.segments.push(Segment::CubicTo(x1, y1, x2, y2, x, y));
+        self.recorder.curve_to(x1, y1, x2, y2, x, y);
     }
     fn close(&mut self) {
-        self.segments.push(Segment::Close);
+        self.recorder.close();
     }
 }
 
@@ -1010,7 +1000,7 @@ impl Fonts {
     }
 
     /// The outline of `c` at body height `body_px`; `None` for a character
-    /// without a glyph. A glyph without ink (a space) has no segments and
+    /// without a glyph. A glyph without ink (a space) has no commands and
     /// empty bounds.
     pub fn outline(&self, c: char, body_px: f32) -> Option<Outline> {
         let (font, id) = self.find(c)?;
@@ -1019,7 +1009,7 @@ impl Fonts {
         let mut collect = Collect {
             scale,
             turn: place.turn,
-            segments: Vec::new(),
+            recorder: Recorder::default(),
         };
         let bounds = match font.outline_glyph(&id, &mut collect) {
             Some(b) => {
@@ -1030,7 +1020,7 @@ impl Fonts {
         };
         let advance = place.advance * scale;
         Some(Outline {
-            segments: collect.segments,
+            commands: collect.recorder.commands,
             bounds,
             advance,
         })
@@ -1166,7 +1156,6 @@ impl ttf_parser::OutlineBuilder for CanvasSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use monogram_glyph_store::{Command, Recorder};
 
     /// The font file of `spec`, parsed (for a stored font, the file its
     /// store was built from).
@@ -1467,8 +1456,8 @@ mod tests {
         for c in ['H', '王', 'ש', 'ᠠ', 'ᠨ'] {
             let o = f.outline(c, 100.0).unwrap();
             let g = f.rasterize(c, 100.0);
-            assert!(matches!(o.segments.first(), Some(Segment::MoveTo(..))));
-            assert_eq!(o.segments.last(), Some(&Segment::Close));
+            assert!(matches!(o.commands.first(), Some(Command::Move(..))));
+            assert_eq!(o.commands.last(), Some(&Command::Close));
             let (left, top, right, bottom) = o.bounds;
             assert!((left - g.left as f32).abs() <= 1.0, "{left} vs {}", g.left);
             assert!((top - g.top as f32).abs() <= 1.0, "{top} vs {}", g.top);
@@ -1478,7 +1467,7 @@ mod tests {
             assert_eq!(f.ink_box(c, 100.0), Some(o.bounds));
         }
         assert!(f.outline('😀', 100.0).is_none());
-        assert!(f.outline(' ', 100.0).unwrap().segments.is_empty());
+        assert!(f.outline(' ', 100.0).unwrap().commands.is_empty());
     }
 
     #[test]
