@@ -20,8 +20,8 @@
 //! text) before it is timed.
 use alternatives::{Indexed, Step};
 use monogram::{
-    encode_png, font_px, pick, render, sign, text_colour_for, Avatar, Cache, Content, Entry, Fonts,
-    RequestOutcome, Segment, Shape, SigningKey, DEFAULT_PALETTE,
+    encode_png, font_px, pick, render, sign, text_colour_for, Avatar, Cache, Command, Content,
+    Entry, Fonts, RequestOutcome, Shape, SigningKey, DEFAULT_PALETTE,
 };
 use monogram_counting_alloc::{current, Counting};
 use serde_json::{json, Value};
@@ -209,16 +209,16 @@ fn place(fonts: &Fonts, c: char, body: f32) -> Option<Placed> {
     let o = fonts.outline(c, body)?;
     let (left, top) = (o.bounds.0.floor(), o.bounds.1.floor());
     let steps = o
-        .segments
+        .commands
         .iter()
         .map(|s| match *s {
-            Segment::MoveTo(x, y) => Step::Move(x - left, y - top),
-            Segment::LineTo(x, y) => Step::Line(x - left, y - top),
-            Segment::QuadTo(x1, y1, x, y) => Step::Quad(x1 - left, y1 - top, x - left, y - top),
-            Segment::CubicTo(x1, y1, x2, y2, x, y) => {
+            Command::Move(x, y) => Step::Move(x - left, y - top),
+            Command::Line(x, y) => Step::Line(x - left, y - top),
+            Command::Quad(x1, y1, x, y) => Step::Quad(x1 - left, y1 - top, x - left, y - top),
+            Command::Cubic(x1, y1, x2, y2, x, y) => {
                 Step::Cubic(x1 - left, y1 - top, x2 - left, y2 - top, x - left, y - top)
             }
-            Segment::Close => Step::Close,
+            Command::Close => Step::Close,
         })
         .collect();
     Some(Placed {

@@ -6,6 +6,7 @@
 use crate::avatar::colour::{Rgb, DEFAULT_PALETTE};
 use crate::avatar::initials::MAX_INITIALS;
 use crate::avatar::shape::Shape;
+use crate::error::one_to;
 use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -298,7 +299,7 @@ impl Raw {
                 "max_age" => raw.max_age = read(key, value, "a whole number of seconds")?,
                 "palette" => raw.palette = read(key, value, "a list of hex colour strings")?,
                 "shape" => raw.shape = read(key, value, "a string")?,
-                "length" => raw.length = read(key, value, "1, 2 or 3")?,
+                "length" => raw.length = read(key, value, &one_to(MAX_INITIALS))?,
                 "cache_bytes" => raw.cache_bytes = read(key, value, "a whole number of bytes")?,
                 "metrics" => raw.metrics = read(key, value, "true or false")?,
                 "signing_keys" => raw.signing_keys = read(key, value, "a list of strings")?,
@@ -428,7 +429,7 @@ impl Config {
         };
         let length = raw.length.unwrap_or(defaults.length);
         if !(1..=MAX_INITIALS).contains(&length) {
-            return Err(bad("length", "must be 1, 2 or 3"));
+            return Err(bad("length", &format!("must be {}", one_to(MAX_INITIALS))));
         }
         let cache_bytes = raw.cache_bytes.unwrap_or(defaults.cache_bytes);
         if cache_bytes > MAX_CACHE_BYTES {

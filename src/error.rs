@@ -31,6 +31,10 @@ pub enum Error {
     TooManyParameters { max: usize, part: &'static str },
     /// The same known parameter appears twice; which one wins would be a guess.
     DuplicateParameter { name: String },
+    /// `initials` with no character or more than `max` (grapheme clusters).
+    BadInitials { max: u8 },
+    /// `length` other than a whole number from 1 to `max`.
+    BadLength { max: u8 },
     /// A known parameter with a value we cannot use.
     BadParameter {
         name: &'static str,
@@ -70,6 +74,8 @@ impl Error {
             | Error::QueryTooLong { .. }
             | Error::TooManyParameters { .. }
             | Error::DuplicateParameter { .. }
+            | Error::BadInitials { .. }
+            | Error::BadLength { .. }
             | Error::BadParameter { .. } => 400,
         }
     }
@@ -104,6 +110,12 @@ impl fmt::Display for Error {
             Error::DuplicateParameter { name } => {
                 write!(f, "parameter '{name}' is given more than once")
             }
+            Error::BadInitials { max } => {
+                write!(f, "parameter 'initials' must be 1 to {max} characters")
+            }
+            Error::BadLength { max } => {
+                write!(f, "parameter 'length' must be {}", one_to(*max))
+            }
             Error::BadParameter { name, expected } => {
                 write!(f, "parameter '{name}' must be {expected}")
             }
@@ -131,9 +143,36 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The whole numbers from 1 to `max` in words, as the messages about a
+/// number of initials say them: `1`, `1 or 2`, `1, 2 or 3`.
+pub fn one_to(max: u8) -> String {
+    let mut text = String::from("1");
+    for n in 2..=max {
+        text.push_str(if n == max { " or " } else { ", " });
+        text.push_str(&n.to_string());
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_of_initials_in_words() {
+        assert_eq!(one_to(1), "1");
+        assert_eq!(one_to(2), "1 or 2");
+        assert_eq!(one_to(3), "1, 2 or 3");
+        assert_eq!(one_to(4), "1, 2, 3 or 4");
+        assert_eq!(
+            Error::BadLength { max: 3 }.to_string(),
+            "parameter 'length' must be 1, 2 or 3"
+        );
+        assert_eq!(
+            Error::BadInitials { max: 3 }.to_string(),
+            "parameter 'initials' must be 1 to 3 characters"
+        );
+    }
 
     #[test]
     fn server_faults_are_told_apart() {

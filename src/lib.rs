@@ -53,4 +53,5 @@ pub use draw::render::{render, render_on, text_coverage};
 pub use fonts::script::is_letter;
 #[cfg(not(target_arch = "wasm32"))]
 pub use fonts::table::segment;
-pub use fonts::table::{Fonts, Segment, SEGMENT_IMPORT};
+pub use fonts::table::{Fonts, SEGMENT_IMPORT};
+pub use monogram_glyph_store::Command;

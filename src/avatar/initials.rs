@@ -100,7 +100,7 @@ pub fn initials(
 }
 
 /// The number of user-perceived characters (extended grapheme clusters) in
-/// `text`: what "1 to 3 characters" of an `initials` override counts.
+/// `text`: what the limit of an `initials` override ([`MAX_INITIALS`]) counts.
 pub fn grapheme_count(text: &str) -> usize {
     text.graphemes(true).count()
 }

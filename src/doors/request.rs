@@ -79,12 +79,34 @@ impl AvatarRequest {
 /// One query parameter a door reads: a row of [`PARAMS`] or of the
 /// ui-avatars door's table. Its value reaches `apply` decoded and non-empty
 /// (an empty value, `?size=`, means absent, as HTML forms send it).
+#[derive(Clone, Copy)]
 pub struct Param {
     pub name: &'static str,
     /// Covered by a URL signature: every parameter that can change the image.
     pub signed: bool,
     pub apply: fn(&mut AvatarRequest, String, &Config) -> Result<(), Error>,
 }
+
+/// A door's table of parameters, `[Param; N]`, from its key enum: one row
+/// per key of `$key::ALL`, in that order, each `$key::row`, so a key
+/// addresses its row by place ([`slot_of`]) and no length is counted by hand.
+macro_rules! rows {
+    ($key:ty) => {{
+        // Evaluated at compile time: an index out of bounds fails the build.
+        #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+        const ROWS: [$crate::doors::request::Param; <$key>::ALL.len()] = {
+            let mut rows = [$crate::doors::request::SIG; <$key>::ALL.len()];
+            let mut i = 0;
+            while i < rows.len() {
+                rows[i] = <$key>::ALL[i].row();
+                i += 1;
+            }
+            rows
+        };
+        ROWS
+    }};
+}
+pub(crate) use rows;
 
 /// The URL's signature (see [`crate::doors::signing`]), on every door: not itself signed.
 pub const SIG: Param = Param {
@@ -96,119 +118,157 @@ pub const SIG: Param = Param {
     },
 };
 
-/// Every parameter we read, sorted by name (the order of the signed
-/// canonical form). Adding a parameter is a row here and a field in
-/// [`AvatarRequest`]; anything not in this table is ignored.
-pub const PARAMS: &[Param] = &[
-    Param {
-        name: "bg",
-        signed: true,
-        apply: |r, v, _| {
-            r.bg = Some(colour(&v, "bg")?);
-            Ok(())
-        },
-    },
-    Param {
-        name: "fg",
-        signed: true,
-        apply: |r, v, _| {
-            r.fg = Some(colour(&v, "fg")?);
-            Ok(())
-        },
-    },
-    Param {
-        name: "font-size",
-        signed: true,
-        apply: |r, v, _| {
-            r.font_size = Some(FontSize::parse(&v).ok_or(Error::BadParameter {
+/// A parameter of monogram's door: its row of [`PARAMS`], by place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Bg,
+    Fg,
+    FontSize,
+    Initials,
+    Length,
+    Seed,
+    Shape,
+    Sig,
+    Size,
+    Uppercase,
+}
+
+impl Key {
+    /// Every key, in the order of the rows of [`PARAMS`]: sorted by name (the
+    /// order of the signed canonical form).
+    pub const ALL: &[Key] = &[
+        Key::Bg,
+        Key::Fg,
+        Key::FontSize,
+        Key::Initials,
+        Key::Length,
+        Key::Seed,
+        Key::Shape,
+        Key::Sig,
+        Key::Size,
+        Key::Uppercase,
+    ];
+
+    /// This parameter's name, how it is read and whether it is signed.
+    /// Adding a parameter is a variant here, its row, and a field in
+    /// [`AvatarRequest`].
+    pub const fn row(self) -> Param {
+        match self {
+            Key::Bg => Param {
+                name: "bg",
+                signed: true,
+                apply: |r, v, _| {
+                    r.bg = Some(colour(&v, "bg")?);
+                    Ok(())
+                },
+            },
+            Key::Fg => Param {
+                name: "fg",
+                signed: true,
+                apply: |r, v, _| {
+                    r.fg = Some(colour(&v, "fg")?);
+                    Ok(())
+                },
+            },
+            Key::FontSize => Param {
                 name: "font-size",
-                expected: "a decimal number, the fraction of the edge (0.1 to 1)",
-            })?);
-            Ok(())
-        },
-    },
-    Param {
-        name: "initials",
-        signed: true,
-        apply: |r, v, _| {
-            // Counted in grapheme clusters after NFC: `E` + combining acute,
-            // a flag or a family emoji is one character to a reader.
-            let text: String = v.trim().nfc().collect();
-            let count = initials::grapheme_count(&text);
-            if count == 0 || count > usize::from(initials::MAX_INITIALS) {
-                return Err(Error::BadParameter {
-                    name: "initials",
-                    expected: "1 to 3 characters",
-                });
-            }
-            r.initials = Some(text);
-            Ok(())
-        },
-    },
-    Param {
-        name: "length",
-        signed: true,
-        apply: |r, v, _| {
-            // Exactly the digits 1 to the limit: no sign, no leading zero.
-            r.length = (1..=initials::MAX_INITIALS)
-                .find(|n| n.to_string() == v)
-                .ok_or(Error::BadParameter {
-                    name: "length",
-                    expected: "1, 2 or 3",
-                })?;
-            Ok(())
-        },
-    },
-    Param {
-        name: "seed",
-        signed: true,
-        apply: |r, v, _| {
-            r.seed = Some(v);
-            Ok(())
-        },
-    },
-    Param {
-        name: "shape",
-        signed: true,
-        apply: |r, v, _| {
-            r.shape = Shape::parse(&v).ok_or(Error::BadParameter {
+                signed: true,
+                apply: |r, v, _| {
+                    r.font_size = Some(FontSize::parse(&v).ok_or(Error::BadParameter {
+                        name: "font-size",
+                        expected: "a decimal number, the fraction of the edge (0.1 to 1)",
+                    })?);
+                    Ok(())
+                },
+            },
+            Key::Initials => Param {
+                name: "initials",
+                signed: true,
+                apply: |r, v, _| {
+                    // Counted in grapheme clusters after NFC: `E` + combining acute,
+                    // a flag or a family emoji is one character to a reader.
+                    let text: String = v.trim().nfc().collect();
+                    let count = initials::grapheme_count(&text);
+                    if count == 0 || count > usize::from(initials::MAX_INITIALS) {
+                        return Err(Error::BadInitials {
+                            max: initials::MAX_INITIALS,
+                        });
+                    }
+                    r.initials = Some(text);
+                    Ok(())
+                },
+            },
+            Key::Length => Param {
+                name: "length",
+                signed: true,
+                apply: |r, v, _| {
+                    // Exactly the digits 1 to the limit: no sign, no leading zero.
+                    r.length = (1..=initials::MAX_INITIALS)
+                        .find(|n| n.to_string() == v)
+                        .ok_or(Error::BadLength {
+                            max: initials::MAX_INITIALS,
+                        })?;
+                    Ok(())
+                },
+            },
+            Key::Seed => Param {
+                name: "seed",
+                signed: true,
+                apply: |r, v, _| {
+                    r.seed = Some(v);
+                    Ok(())
+                },
+            },
+            Key::Shape => Param {
                 name: "shape",
-                expected: "circle, rounded or square",
-            })?;
-            Ok(())
-        },
-    },
-    SIG,
-    Param {
-        name: "size",
-        signed: true,
-        apply: |r, v, config| {
-            let size = parse_clamped(&v, MIN_SIZE, config.max_size).ok_or(Error::BadParameter {
+                signed: true,
+                apply: |r, v, _| {
+                    r.shape = Shape::parse(&v).ok_or(Error::BadParameter {
+                        name: "shape",
+                        expected: "circle, rounded or square",
+                    })?;
+                    Ok(())
+                },
+            },
+            Key::Sig => SIG,
+            Key::Size => Param {
                 name: "size",
-                expected: "an integer number of pixels",
-            })?;
-            r.size = config.snap(size);
-            Ok(())
-        },
-    },
-    Param {
-        name: "uppercase",
-        signed: true,
-        apply: |r, v, _| {
-            r.uppercase = match v.as_str() {
-                "true" => true,
-                "false" => false,
-                _ => {
-                    return Err(Error::BadParameter {
-                        name: "uppercase",
-                        expected: "true or false",
-                    })
-                }
-            };
-            Ok(())
-        },
-    },
-];
+                signed: true,
+                apply: |r, v, config| {
+                    let size = parse_clamped(&v, MIN_SIZE, config.max_size).ok_or(
+                        Error::BadParameter {
+                            name: "size",
+                            expected: "an integer number of pixels",
+                        },
+                    )?;
+                    r.size = config.snap(size);
+                    Ok(())
+                },
+            },
+            Key::Uppercase => Param {
+                name: "uppercase",
+                signed: true,
+                apply: |r, v, _| {
+                    r.uppercase = match v.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => {
+                            return Err(Error::BadParameter {
+                                name: "uppercase",
+                                expected: "true or false",
+                            })
+                        }
+                    };
+                    Ok(())
+                },
+            },
+        }
+    }
+}
+
+/// Every parameter we read, one row per [`Key`] in [`Key::ALL`]'s order;
+/// anything not in this table is ignored.
+pub const PARAMS: &[Param] = &rows!(Key);
 
 fn colour(value: &str, name: &'static str) -> Result<Rgb, Error> {
     Rgb::parse_hex(value).ok_or(Error::BadParameter {
@@ -241,13 +301,13 @@ pub fn parse(config: &Config, path: &str) -> Result<AvatarRequest, Error> {
     }
     let mut values = values(PARAMS, query)?;
     // The path form's segments are values of the rows they stand for.
-    for (key, raw) in [("size", size), ("sig", sig)] {
-        let (Some(raw), Some((param, slot))) = (raw, slot(PARAMS, &mut values, key)) else {
+    for (key, raw) in [(Key::Size, size), (Key::Sig, sig)] {
+        let (Some(raw), Some(slot)) = (raw, slot_of(Key::ALL, &mut values, key)) else {
             continue;
         };
         if slot.is_some() {
             return Err(Error::DuplicateParameter {
-                name: param.name.to_string(),
+                name: key.row().name.to_string(),
             });
         }
         *slot = Some(decode(raw, "path")?);
@@ -408,7 +468,7 @@ pub fn values(table: &[Param], query: &str) -> Result<Vec<Option<String>>, Error
 }
 
 /// The row of `table` named `key`, and its value.
-pub fn slot<'t, 'v>(
+fn slot<'t, 'v>(
     table: &'t [Param],
     values: &'v mut [Option<String>],
     key: &str,
@@ -417,6 +477,17 @@ pub fn slot<'t, 'v>(
         .iter()
         .zip(values.iter_mut())
         .find(|(p, _)| p.name == key)
+}
+
+/// The value of the row of `key` (one of `all`, the keys of the table
+/// `values` was read with, in its order).
+pub fn slot_of<'v, K: PartialEq>(
+    all: &[K],
+    values: &'v mut [Option<String>],
+    key: K,
+) -> Option<&'v mut Option<String>> {
+    let at = all.iter().position(|k| *k == key)?;
+    values.get_mut(at)
 }
 
 /// Applies each non-empty value to `request` by its row, in table order,
@@ -705,16 +776,14 @@ mod tests {
             ),
             (
                 "/avatar/x?initials=ABCD",
-                BadParameter {
-                    name: "initials",
-                    expected: "1 to 3 characters",
+                BadInitials {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
                 "/avatar/x?initials=+",
-                BadParameter {
-                    name: "initials",
-                    expected: "1 to 3 characters",
+                BadInitials {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
@@ -740,16 +809,14 @@ mod tests {
             ),
             (
                 "/avatar/x?length=0",
-                BadParameter {
-                    name: "length",
-                    expected: "1, 2 or 3",
+                BadLength {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
                 "/avatar/x?length=4",
-                BadParameter {
-                    name: "length",
-                    expected: "1, 2 or 3",
+                BadLength {
+                    max: initials::MAX_INITIALS,
                 },
             ),
             (
@@ -820,6 +887,10 @@ mod tests {
         assert_eq!(names, sorted);
         for p in PARAMS {
             assert_eq!(p.signed, p.name != "sig", "{}", p.name);
+        }
+        for (i, key) in Key::ALL.iter().enumerate() {
+            assert_eq!(PARAMS[i].name, key.row().name);
+            assert_eq!(*key as usize, i, "{key:?}: Key::ALL in declaration order");
         }
     }
 

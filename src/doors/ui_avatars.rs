@@ -72,131 +72,170 @@ pub const DEFAULT_COLOR: Rgb = Rgb(0x22, 0x22, 0x22);
 const UNREADABLE_FONT_SIZE: f64 = 0.5;
 
 /// The parameters in the order ui-avatars reads them from path segments.
-const SEGMENTS: &[&str] = &[
-    "name",
-    "size",
-    "background",
-    "color",
-    "length",
-    "font-size",
-    "rounded",
-    "uppercase",
-    "bold",
-    "format",
+const SEGMENTS: &[UiKey] = &[
+    UiKey::Name,
+    UiKey::Size,
+    UiKey::Background,
+    UiKey::Color,
+    UiKey::Length,
+    UiKey::FontSize,
+    UiKey::Rounded,
+    UiKey::Uppercase,
+    UiKey::Bold,
+    UiKey::Format,
 ];
 
-/// Every parameter of the door, sorted by name (the order of the signed
-/// canonical form). `name` is the first line of that form, not a
-/// `key=value` line, and `format` picks an encoding, not the image, so
-/// neither is signed, as on monogram's own door.
-pub const UI_PARAMS: &[Param] = &[
-    Param {
-        name: "background",
-        signed: true,
-        apply: |r, v, _| {
-            if v == "random" {
-                // The palette colour of the name (or the placeholder's grey
-                // for a name without initials), with its contrasting text
-                // colour unless `color` says otherwise.
-                r.bg = None;
-                r.fg = None;
-            } else if let Some(c) = Rgb::parse_hex(&v) {
-                r.bg = Some(c);
-            }
-            Ok(())
-        },
-    },
-    Param {
-        name: "bold",
-        signed: true,
-        // Every embedded font is bold: `bold=false` draws bold too.
-        apply: |_, _, _| Ok(()),
-    },
-    Param {
-        name: "color",
-        signed: true,
-        apply: |r, v, _| {
-            if let Some(c) = Rgb::parse_hex(&v) {
-                r.fg = Some(c);
-            }
-            Ok(())
-        },
-    },
-    Param {
-        name: "font-size",
-        signed: true,
-        apply: |r, v, _| {
-            let f = php_number(&v);
-            let f = if f > 0.0 { f } else { UNREADABLE_FONT_SIZE };
-            r.font_size = Some(FontSize::clamped(f));
-            Ok(())
-        },
-    },
-    Param {
-        name: "format",
-        signed: false,
-        apply: |r, v, _| {
-            match v.as_str() {
-                "png" => r.format = Format::Png,
-                "svg" => r.format = Format::Svg,
-                _ => {}
-            }
-            Ok(())
-        },
-    },
-    Param {
-        name: "length",
-        signed: true,
-        apply: |r, v, _| {
-            r.length = php_integer(&v).clamp(1, i64::from(MAX_INITIALS)) as u8;
-            Ok(())
-        },
-    },
-    Param {
-        name: "name",
-        signed: false,
-        apply: |r, v, _| {
-            if v.len() > MAX_NAME_BYTES {
-                return Err(Error::NameTooLong {
-                    max: MAX_NAME_BYTES,
-                });
-            }
-            r.name = v;
-            Ok(())
-        },
-    },
-    Param {
-        name: "rounded",
-        signed: true,
-        apply: |r, v, _| {
-            r.shape = if php_bool(&v) {
-                Shape::Circle
-            } else {
-                Shape::Square
-            };
-            Ok(())
-        },
-    },
-    request::SIG,
-    Param {
-        name: "size",
-        signed: true,
-        apply: |r, v, config| {
-            let max = i64::from(MAX_SIZE.min(config.max_size));
-            let size = php_integer(&v).clamp(i64::from(MIN_SIZE), max);
-            r.size = config.snap(u32::try_from(size).unwrap_or(MIN_SIZE));
-            Ok(())
-        },
-    },
-    Param {
-        name: "uppercase",
-        signed: true,
-        apply: |r, v, _| {
-            r.uppercase = php_bool(&v);
-            Ok(())
-        },
-    },
-];
+/// A parameter of the door: its row of [`UI_PARAMS`], by place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UiKey {
+    Background,
+    Bold,
+    Color,
+    FontSize,
+    Format,
+    Length,
+    Name,
+    Rounded,
+    Sig,
+    Size,
+    Uppercase,
+}
+
+impl UiKey {
+    /// Every key, in the order of the rows of [`UI_PARAMS`]: sorted by
+    /// name (the order of the signed canonical form).
+    pub const ALL: &[UiKey] = &[
+        UiKey::Background,
+        UiKey::Bold,
+        UiKey::Color,
+        UiKey::FontSize,
+        UiKey::Format,
+        UiKey::Length,
+        UiKey::Name,
+        UiKey::Rounded,
+        UiKey::Sig,
+        UiKey::Size,
+        UiKey::Uppercase,
+    ];
+
+    /// This parameter's name, how it is read and whether it is signed.
+    /// `name` is the first line of the signed canonical form, not a
+    /// `key=value` line, and `format` picks an encoding, not the image, so
+    /// neither is signed, as on monogram's own door.
+    pub const fn row(self) -> Param {
+        match self {
+            UiKey::Background => Param {
+                name: "background",
+                signed: true,
+                apply: |r, v, _| {
+                    if v == "random" {
+                        // The palette colour of the name (or the placeholder's grey
+                        // for a name without initials), with its contrasting text
+                        // colour unless `color` says otherwise.
+                        r.bg = None;
+                        r.fg = None;
+                    } else if let Some(c) = Rgb::parse_hex(&v) {
+                        r.bg = Some(c);
+                    }
+                    Ok(())
+                },
+            },
+            UiKey::Bold => Param {
+                name: "bold",
+                signed: true,
+                // Every embedded font is bold: `bold=false` draws bold too.
+                apply: |_, _, _| Ok(()),
+            },
+            UiKey::Color => Param {
+                name: "color",
+                signed: true,
+                apply: |r, v, _| {
+                    if let Some(c) = Rgb::parse_hex(&v) {
+                        r.fg = Some(c);
+                    }
+                    Ok(())
+                },
+            },
+            UiKey::FontSize => Param {
+                name: "font-size",
+                signed: true,
+                apply: |r, v, _| {
+                    let f = php_number(&v);
+                    let f = if f > 0.0 { f } else { UNREADABLE_FONT_SIZE };
+                    r.font_size = Some(FontSize::clamped(f));
+                    Ok(())
+                },
+            },
+            UiKey::Format => Param {
+                name: "format",
+                signed: false,
+                apply: |r, v, _| {
+                    match v.as_str() {
+                        "png" => r.format = Format::Png,
+                        "svg" => r.format = Format::Svg,
+                        _ => {}
+                    }
+                    Ok(())
+                },
+            },
+            UiKey::Length => Param {
+                name: "length",
+                signed: true,
+                apply: |r, v, _| {
+                    r.length = php_integer(&v).clamp(1, i64::from(MAX_INITIALS)) as u8;
+                    Ok(())
+                },
+            },
+            UiKey::Name => Param {
+                name: "name",
+                signed: false,
+                apply: |r, v, _| {
+                    if v.len() > MAX_NAME_BYTES {
+                        return Err(Error::NameTooLong {
+                            max: MAX_NAME_BYTES,
+                        });
+                    }
+                    r.name = v;
+                    Ok(())
+                },
+            },
+            UiKey::Rounded => Param {
+                name: "rounded",
+                signed: true,
+                apply: |r, v, _| {
+                    r.shape = if php_bool(&v) {
+                        Shape::Circle
+                    } else {
+                        Shape::Square
+                    };
+                    Ok(())
+                },
+            },
+            UiKey::Sig => request::SIG,
+            UiKey::Size => Param {
+                name: "size",
+                signed: true,
+                apply: |r, v, config| {
+                    let max = i64::from(MAX_SIZE.min(config.max_size));
+                    let size = php_integer(&v).clamp(i64::from(MIN_SIZE), max);
+                    r.size = config.snap(u32::try_from(size).unwrap_or(MIN_SIZE));
+                    Ok(())
+                },
+            },
+            UiKey::Uppercase => Param {
+                name: "uppercase",
+                signed: true,
+                apply: |r, v, _| {
+                    r.uppercase = php_bool(&v);
+                    Ok(())
+                },
+            },
+        }
+    }
+}
+
+/// Every parameter of the door, one row per [`UiKey`] in [`UiKey::ALL`]'s order.
+pub const UI_PARAMS: &[Param] = &request::rows!(UiKey);
 
 /// Parses `:path` under `ui_avatars_prefix` (the caller has checked it).
 /// `accept` is the request's `Accept` header: with `image/svg+xml` in it,
@@ -205,16 +244,16 @@ pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<Avatar
     let prefix = config.ui_avatars_prefix.as_deref().unwrap_or_default();
     let (path, query) = request::split(path);
     let mut values = request::values(UI_PARAMS, query)?;
-    let in_query = UI_PARAMS
+    let in_query = UiKey::ALL
         .iter()
         .zip(&values)
-        .any(|(p, v)| p.name != "sig" && v.is_some());
+        .any(|(&k, v)| k != UiKey::Sig && v.is_some());
     if !in_query {
         let rest = path.get(prefix.len()..).unwrap_or("");
         // An empty segment is an absent parameter (`/api/` is John Doe).
         let segments = rest.split('/').map(|s| (!s.is_empty()).then_some(s));
-        for (key, raw) in SEGMENTS.iter().zip(segments) {
-            let (Some(raw), Some((_, slot))) = (raw, request::slot(UI_PARAMS, &mut values, key))
+        for (&key, raw) in SEGMENTS.iter().zip(segments) {
+            let (Some(raw), Some(slot)) = (raw, request::slot_of(UiKey::ALL, &mut values, key))
             else {
                 continue;
             };
@@ -224,7 +263,7 @@ pub fn parse(config: &Config, path: &str, accept: Option<&str>) -> Result<Avatar
     // An absent name is John Doe; a name given empty is no name (the
     // placeholder), where ui-avatars draws no letters.
     let name_given =
-        request::slot(UI_PARAMS, &mut values, "name").is_some_and(|(_, v)| v.is_some());
+        request::slot_of(UiKey::ALL, &mut values, UiKey::Name).is_some_and(|v| v.is_some());
     let name = if name_given { "" } else { DEFAULT_NAME };
     let format = if accept.is_some_and(accepts_svg) {
         Format::Svg
@@ -511,8 +550,12 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(names, sorted);
-        for s in SEGMENTS {
-            assert!(names.contains(s), "{s}");
+        for (i, key) in UiKey::ALL.iter().enumerate() {
+            assert_eq!(UI_PARAMS[i].name, key.row().name);
+            assert_eq!(*key as usize, i, "{key:?}: UiKey::ALL in declaration order");
+        }
+        for (i, key) in SEGMENTS.iter().enumerate() {
+            assert!(!SEGMENTS[..i].contains(key), "{key:?} twice");
         }
         for p in UI_PARAMS {
             assert_eq!(

@@ -12,7 +12,8 @@ use crate::avatar::font_size::FontSize;
 use crate::avatar::resolve::{Avatar, Content, SILHOUETTE};
 use crate::avatar::shape::{Shape, ROUNDED_RADIUS};
 use crate::draw::layout::{self, layout};
-use crate::fonts::table::{Fonts, Outline, Segment};
+use crate::fonts::table::{Fonts, Outline};
+use monogram_glyph_store::Command;
 use std::fmt::Write;
 
 /// The SVG document for `avatar`; `None` if a character has no outline
@@ -101,7 +102,7 @@ fn text_path(
     for p in &layout.places {
         placed.push((p.x, p.y, fonts.outline(p.c, layout.body)?));
     }
-    let inked = placed.iter().filter(|(_, _, o)| !o.segments.is_empty());
+    let inked = placed.iter().filter(|(_, _, o)| !o.commands.is_empty());
     let Some(ink) = layout::union(inked.map(|(x, y, o)| {
         let (l, t, r, b) = o.bounds;
         (x + l, y + t, x + r, y + b)
@@ -111,23 +112,23 @@ fn text_path(
     let (origin_x, baseline) = layout::origin(size, &layout, ink, |v| v);
     let mut d = String::with_capacity(1024);
     for (x, y, o) in &placed {
-        path_data(&mut d, &o.segments, origin_x + x, baseline + y);
+        path_data(&mut d, &o.commands, origin_x + x, baseline + y);
     }
     Some(d)
 }
 
-/// Appends `segments`, moved by (`dx`, `dy`), as absolute path commands.
-fn path_data(d: &mut String, segments: &[Segment], dx: f32, dy: f32) {
+/// Appends `commands`, moved by (`dx`, `dy`), as absolute path commands.
+fn path_data(d: &mut String, commands: &[Command], dx: f32, dy: f32) {
     let p = |x: f32, y: f32| format!("{} {}", num(x + dx), num(y + dy));
-    for seg in segments {
-        let _ = match *seg {
-            Segment::MoveTo(x, y) => write!(d, "M{}", p(x, y)),
-            Segment::LineTo(x, y) => write!(d, "L{}", p(x, y)),
-            Segment::QuadTo(x1, y1, x, y) => write!(d, "Q{} {}", p(x1, y1), p(x, y)),
-            Segment::CubicTo(x1, y1, x2, y2, x, y) => {
+    for command in commands {
+        let _ = match *command {
+            Command::Move(x, y) => write!(d, "M{}", p(x, y)),
+            Command::Line(x, y) => write!(d, "L{}", p(x, y)),
+            Command::Quad(x1, y1, x, y) => write!(d, "Q{} {}", p(x1, y1), p(x, y)),
+            Command::Cubic(x1, y1, x2, y2, x, y) => {
                 write!(d, "C{} {} {}", p(x1, y1), p(x2, y2), p(x, y))
             }
-            Segment::Close => write!(d, "Z"),
+            Command::Close => write!(d, "Z"),
         };
     }
 }

@@ -196,7 +196,7 @@ mod tests {
         for &o in RequestOutcome::ALL {
             assert!(all[outcome_index(o)].name.ends_with(o.name()));
         }
-        for s in Script::ALL {
+        for &s in Script::ALL {
             assert!(all[script_index(s).unwrap()].name.ends_with(s.name()));
         }
         // Every script a character can have is listed.

@@ -7,6 +7,10 @@
 //!   an initial keeps only its base letter.
 //!
 //! And which characters count as letters ([`is_letter`]).
+//!
+//! The blocks are rows of the font table ([`crate::fonts::table`]), beside
+//! the font that draws them: `Script::of` and `Family::of` are defined
+//! there, from it.
 
 /// A writing system, as a metric label. Deliberately few values: every
 /// variant is a time series in the proxy's stats.
@@ -26,7 +30,7 @@ pub enum Script {
 
 impl Script {
     /// Every variant, in a fixed order (metrics are defined from this list).
-    pub const ALL: [Script; 9] = [
+    pub const ALL: &[Script] = &[
         Script::Latin,
         Script::Greek,
         Script::Cyrillic,
@@ -56,32 +60,6 @@ impl Script {
     /// The script of `text`'s first character; `None` for empty text.
     pub fn of_text(text: &str) -> Option<Script> {
         text.chars().next().map(Script::of)
-    }
-
-    /// The script of one character, by Unicode block. Blocks, not the
-    /// Script property: exact enough for a metric, and a few range checks
-    /// instead of a table.
-    pub fn of(c: char) -> Script {
-        match u32::from(c) {
-            0x41..=0x5A | 0x61..=0x7A => Script::Latin,
-            // Latin-1 letters, Latin Extended-A/B, IPA; the two signs inside are not letters.
-            0xC0..=0x24F if c != '×' && c != '÷' => Script::Latin,
-            // Latin Extended Additional (Vietnamese), Latin Extended-C/D/E, fullwidth Latin.
-            0x1E00..=0x1EFF | 0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xAB30..=0xAB6F => Script::Latin,
-            0xFF21..=0xFF3A | 0xFF41..=0xFF5A => Script::Latin,
-            0x370..=0x3FF | 0x1F00..=0x1FFF => Script::Greek,
-            0x400..=0x52F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Script::Cyrillic,
-            0x591..=0x5FF | 0xFB1D..=0xFB4F => Script::Hebrew,
-            0x600..=0x6FF | 0x750..=0x77F | 0x8A0..=0x8FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
-                Script::Arabic
-            }
-            0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7FF => Script::Hangul,
-            0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => Script::Kana,
-            // CJK Unified Ideographs, Extension A, compatibility ideographs, and the
-            // supplementary-plane extensions.
-            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F => Script::Han,
-            _ => Script::Other,
-        }
     }
 }
 
@@ -121,62 +99,6 @@ pub enum Rule {
 }
 
 impl Family {
-    pub fn of(c: char) -> Family {
-        let u = u32::from(c);
-        match u {
-            0x0041..=0x024F
-            | 0x0250..=0x02AF
-            | 0x1D00..=0x1DBF
-            | 0x1E00..=0x1EFF
-            | 0x2C60..=0x2C7F
-            | 0xA720..=0xA7FF
-            | 0xAB30..=0xAB6F
-            | 0xFB00..=0xFB06
-            | 0xFF21..=0xFF5A => Family::Latin,
-            0x0370..=0x03FF | 0x1F00..=0x1FFF => Family::Greek,
-            0x0400..=0x052F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => {
-                Family::Cyrillic
-            }
-            0x0530..=0x058F | 0xFB13..=0xFB17 => Family::Armenian,
-            0x10A0..=0x10FF | 0x1C90..=0x1CBF | 0x2D00..=0x2D2F => Family::Georgian,
-            0x0590..=0x08FF
-            | 0xFB1D..=0xFDFF
-            | 0xFE70..=0xFEFF
-            | 0x10800..=0x10FFF
-            | 0x1E800..=0x1EFFF => Family::RightToLeft,
-            0x0F00..=0x0FFF => Family::Tibetan,
-            0x1800..=0x18AF | 0x11660..=0x1167F => Family::Mongolian,
-            0x0900..=0x0DFF
-            | 0x0E00..=0x0EFF
-            | 0x1000..=0x109F
-            | 0x1780..=0x17FF
-            | 0x1900..=0x19DF
-            | 0x1A20..=0x1AAF
-            | 0x1B00..=0x1B7F
-            | 0xA800..=0xA82F
-            | 0xA840..=0xA87F
-            | 0xA980..=0xA9FF
-            | 0xAA00..=0xAADF
-            | 0xABC0..=0xABFF
-            | 0x11000..=0x111FF => Family::Brahmic,
-            0x1100..=0x11FF
-            | 0x2E80..=0x2FDF
-            | 0x3005..=0x3007
-            | 0x3021..=0x3029
-            | 0x3040..=0x30FF
-            | 0x3100..=0x31FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xA960..=0xA97F
-            | 0xAC00..=0xD7FF
-            | 0xF900..=0xFAFF
-            | 0xFF66..=0xFFDC
-            | 0x1B000..=0x1B16F
-            | 0x20000..=0x3134F => Family::Cjk,
-            _ => Family::Other,
-        }
-    }
-
     pub fn rule(self) -> Rule {
         match self {
             Family::Cjk => Rule::FirstCharacter,

@@ -36,8 +36,9 @@
 //! Invariant: a font's bytes, once copied, are `'static` (kept for the life
 //! of the VM), so parsed faces borrow them.
 
+use crate::fonts::script::{Family, Script};
 use ab_glyph_rasterizer::{point, Point, Rasterizer};
-use monogram_glyph_store::{self as glyph_store, Record, Source as _};
+use monogram_glyph_store::{self as glyph_store, Command, Record, Recorder, Source as _};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use ttf_parser::{Face, GlyphId, OutlineBuilder, Rect};
@@ -68,7 +69,32 @@ pub enum Storage {
     Glyphs,
 }
 
-/// One embedded font and how its letters are sized.
+/// A run of code points (`first..=last`) and the writing system they are
+/// in: its metric label and its family for the initials rules and layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    pub first: u32,
+    pub last: u32,
+    pub script: Script,
+    pub family: Family,
+}
+
+const fn block(first: u32, last: u32, script: Script, family: Family) -> Block {
+    Block {
+        first,
+        last,
+        script,
+        family,
+    }
+}
+
+impl Block {
+    fn contains(&self, u: u32) -> bool {
+        self.first <= u && u <= self.last
+    }
+}
+
+/// One embedded font, how its letters are sized, and the blocks it draws.
 #[derive(Debug)]
 pub struct FontSpec {
     /// The file under fonts/, as the tests name it.
@@ -85,27 +111,26 @@ pub struct FontSpec {
     /// adjusted by eye on the contact sheet where a script's letters look
     /// bigger or smaller than their height says.
     body_units: f32,
-    /// The code-point ranges (inclusive) the font was subset to: the only
-    /// characters it can have, so a lookup asks no other font's cmap (each
-    /// ask is ~0.1 µs, and a CJK character would ask 30 fonts).
-    ranges: &'static [(u32, u32)],
+    /// The code points the font was subset to (the only characters it can
+    /// have, so a lookup asks no other font's cmap: each ask is ~0.1 µs, and
+    /// a CJK character would ask 30 fonts), in blocks that also say each
+    /// one's script and family ([`Script::of`], [`Family::of`]).
+    blocks: &'static [Block],
     pub orientation: Orientation,
 }
 
 impl FontSpec {
     fn may_have(&self, c: char) -> bool {
         let u = u32::from(c);
-        self.ranges
-            .iter()
-            .any(|&(first, last)| first <= u && u <= last)
+        self.blocks.iter().any(|b| b.contains(u))
     }
 }
 
 macro_rules! font {
-    ($file:literal, $body:expr, $ranges:expr) => {
-        font!($file, $body, $ranges, Orientation::Horizontal)
+    ($file:literal, $body:expr, $blocks:expr) => {
+        font!($file, $body, $blocks, Orientation::Horizontal)
     };
-    ($file:literal, $body:expr, $ranges:expr, $orientation:expr) => {
+    ($file:literal, $body:expr, $blocks:expr, $orientation:expr) => {
         FontSpec {
             file: $file,
             #[cfg(not(target_arch = "wasm32"))]
@@ -113,11 +138,11 @@ macro_rules! font {
             len: include_bytes!(concat!("../../fonts/", $file)).len(),
             storage: Storage::File,
             body_units: $body,
-            ranges: $ranges,
+            blocks: $blocks,
             orientation: $orientation,
         }
     };
-    (glyphs $file:literal, $body:expr, $ranges:expr) => {
+    (glyphs $file:literal, $body:expr, $blocks:expr) => {
         FontSpec {
             file: $file,
             #[cfg(not(target_arch = "wasm32"))]
@@ -125,14 +150,17 @@ macro_rules! font {
             len: include_bytes!(concat!(env!("OUT_DIR"), "/", $file, ".glyphs")).len(),
             storage: Storage::Glyphs,
             body_units: $body,
-            ranges: $ranges,
+            blocks: $blocks,
             orientation: Orientation::Horizontal,
         }
     };
 }
 
-/// The embedded fonts, in lookup order: the first with a glyph draws it.
-/// All are Noto (OFL-1.1), Sans Bold where there is one, subset by
+/// The embedded fonts, in lookup order (the first with a glyph draws it),
+/// each with the blocks of code points it draws: with [`UNDRAWN`], the one
+/// table of which script and family a character is in and which font draws
+/// it. A new script is a row here (its blocks moved from [`UNDRAWN`]) and its
+/// font file. All are Noto (OFL-1.1), Sans Bold where there is one, subset by
 /// `fonts/subset.sh` (which says where and why another weight or style).
 pub static FONTS: &[FontSpec] = &[
     // Latin with Vietnamese, Greek, Cyrillic, combining marks: cap height 714.
@@ -140,156 +168,231 @@ pub static FONTS: &[FontSpec] = &[
         "NotoSans-Bold.subset.ttf",
         714.0,
         &[
-            (0x0020, 0x007E),
-            (0x00A0, 0x052F),
-            (0x1E00, 0x1FFF),
-            (0x2010, 0x2027),
-            (0x2C60, 0x2C7F),
-            (0xA720, 0xA7FF)
+            block(0x0020, 0x0040, Script::Other, Family::Other),
+            block(0x0041, 0x005A, Script::Latin, Family::Latin),
+            block(0x005B, 0x0060, Script::Other, Family::Latin),
+            block(0x0061, 0x007A, Script::Latin, Family::Latin),
+            block(0x007B, 0x007E, Script::Other, Family::Latin),
+            block(0x00A0, 0x00BF, Script::Other, Family::Latin),
+            block(0x00C0, 0x00D6, Script::Latin, Family::Latin),
+            block(0x00D7, 0x00D7, Script::Other, Family::Latin),
+            block(0x00D8, 0x00F6, Script::Latin, Family::Latin),
+            block(0x00F7, 0x00F7, Script::Other, Family::Latin),
+            block(0x00F8, 0x024F, Script::Latin, Family::Latin),
+            block(0x0250, 0x02AF, Script::Other, Family::Latin),
+            block(0x02B0, 0x036F, Script::Other, Family::Other),
+            block(0x0370, 0x03FF, Script::Greek, Family::Greek),
+            block(0x0400, 0x052F, Script::Cyrillic, Family::Cyrillic),
+            block(0x1E00, 0x1EFF, Script::Latin, Family::Latin),
+            block(0x1F00, 0x1FFF, Script::Greek, Family::Greek),
+            block(0x2010, 0x2027, Script::Other, Family::Other),
+            block(0x2C60, 0x2C7F, Script::Latin, Family::Latin),
+            block(0xA720, 0xA7FF, Script::Latin, Family::Latin),
         ]
     ),
     // Capitals: cap height 714.
     font!(
         "NotoSansArmenian-Bold.subset.ttf",
         714.0,
-        &[(0x0531, 0x058F)]
+        &[block(0x0531, 0x058F, Script::Other, Family::Armenian),]
     ),
     // Mtavruli capitals: cap height 714.
     font!(
         "NotoSansGeorgian-Bold.subset.ttf",
         714.0,
-        &[(0x10A0, 0x10FF), (0x1C90, 0x1CBF), (0x2D00, 0x2D2F)]
+        &[
+            block(0x10A0, 0x10FF, Script::Other, Family::Georgian),
+            block(0x1C90, 0x1CBF, Script::Other, Family::Georgian),
+            block(0x2D00, 0x2D2F, Script::Other, Family::Georgian),
+        ]
     ),
     // ה: 603.
-    font!("NotoSansHebrew-Bold.subset.ttf", 603.0, &[(0x0590, 0x05FF)]),
+    font!(
+        "NotoSansHebrew-Bold.subset.ttf",
+        603.0,
+        &[
+            block(0x0590, 0x0590, Script::Other, Family::RightToLeft),
+            block(0x0591, 0x05FF, Script::Hebrew, Family::RightToLeft),
+        ]
+    ),
     // Isolated forms reach from -394 (ع's tail) to 732 (ا): the em of the
     // Latin font, which Noto designs Arabic to sit beside.
     font!(
         "NotoSansArabic-Bold.subset.ttf",
         714.0,
-        &[(0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF)]
+        &[
+            block(0x0600, 0x06FF, Script::Arabic, Family::RightToLeft),
+            block(0x0750, 0x077F, Script::Arabic, Family::RightToLeft),
+            block(0x08A0, 0x08FF, Script::Arabic, Family::RightToLeft),
+        ]
     ),
     // क from its headline to the baseline: 622.
     font!(
         "NotoSansDevanagari-Bold.subset.ttf",
         622.0,
-        &[(0x0900, 0x097F)]
+        &[block(0x0900, 0x097F, Script::Other, Family::Brahmic),]
     ),
     // ক: 622.
     font!(
         "NotoSansBengali-Bold.subset.ttf",
         622.0,
-        &[(0x0980, 0x09FF)]
+        &[block(0x0980, 0x09FF, Script::Other, Family::Brahmic),]
     ),
     // க: 574.
-    font!("NotoSansTamil-Bold.subset.ttf", 574.0, &[(0x0B80, 0x0BFF)]),
+    font!(
+        "NotoSansTamil-Bold.subset.ttf",
+        574.0,
+        &[block(0x0B80, 0x0BFF, Script::Other, Family::Brahmic),]
+    ),
     // ก: 561.
-    font!("NotoSansThai-Bold.subset.ttf", 561.0, &[(0x0E00, 0x0E7F)]),
+    font!(
+        "NotoSansThai-Bold.subset.ttf",
+        561.0,
+        &[block(0x0E00, 0x0E7F, Script::Other, Family::Brahmic),]
+    ),
     // Every font below draws only letters (see fonts/subset.sh).
     // પ from its top to the baseline (Gujarati has no headline): 603.
     font!(
         "NotoSansGujarati-Bold.subset.ttf",
         603.0,
-        &[(0x0A80, 0x0AFF)]
+        &[block(0x0A80, 0x0AFF, Script::Other, Family::Brahmic),]
     ),
     // ਕ from its headline to the baseline: 622.
     font!(
         "NotoSansGurmukhi-Bold.subset.ttf",
         622.0,
-        &[(0x0A00, 0x0A7F)]
+        &[block(0x0A00, 0x0A7F, Script::Other, Family::Brahmic),]
     ),
     // କ: 666.
-    font!("NotoSansOriya-Bold.subset.ttf", 666.0, &[(0x0B00, 0x0B7F)]),
+    font!(
+        "NotoSansOriya-Bold.subset.ttf",
+        666.0,
+        &[block(0x0B00, 0x0B7F, Script::Other, Family::Brahmic),]
+    ),
     // క reaches 726 with its tick (talakattu), 600 without.
-    font!("NotoSansTelugu-Bold.subset.ttf", 660.0, &[(0x0C00, 0x0C7F)]),
+    font!(
+        "NotoSansTelugu-Bold.subset.ttf",
+        660.0,
+        &[block(0x0C00, 0x0C7F, Script::Other, Family::Brahmic),]
+    ),
     // ಕ reaches 788 with its head stroke, 620 without.
     font!(
         "NotoSansKannada-Bold.subset.ttf",
         700.0,
-        &[(0x0C80, 0x0CFF)]
+        &[block(0x0C80, 0x0CFF, Script::Other, Family::Brahmic),]
     ),
     // മ: 574.
     font!(
         "NotoSansMalayalam-Bold.subset.ttf",
         574.0,
-        &[(0x0D00, 0x0D7F)]
+        &[block(0x0D00, 0x0D7F, Script::Other, Family::Brahmic),]
     ),
     // ක from the baseline (its bowl dips 11 below): 612.
     font!(
         "NotoSansSinhala-Bold.subset.ttf",
         612.0,
-        &[(0x0D80, 0x0DFF)]
+        &[block(0x0D80, 0x0DFF, Script::Other, Family::Brahmic),]
     ),
     // ກ: 569.
-    font!("NotoSansLao-Bold.subset.ttf", 561.0, &[(0x0E80, 0x0EFF)]),
+    font!(
+        "NotoSansLao-Bold.subset.ttf",
+        561.0,
+        &[block(0x0E80, 0x0EFF, Script::Other, Family::Brahmic),]
+    ),
     // པ from its headline to the baseline: 605; many letters hang far below
     // it (ཀ, ག to -486), so a little smaller, by eye.
     font!(
         "NotoSerifTibetan-Bold.subset.ttf",
         650.0,
-        &[(0x0F00, 0x0FFF)]
+        &[block(0x0F00, 0x0FFF, Script::Other, Family::Tibetan),]
     ),
     // မ: 566.
     font!(
         "NotoSansMyanmar-Bold.subset.ttf",
         566.0,
-        &[(0x1000, 0x109F), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F)]
+        &[
+            block(0x1000, 0x109F, Script::Other, Family::Brahmic),
+            block(0xA9E0, 0xA9FF, Script::Other, Family::Brahmic),
+            block(0xAA60, 0xAA7F, Script::Other, Family::Brahmic),
+        ]
     ),
     // ក: 586.
-    font!("NotoSansKhmer-Bold.subset.ttf", 586.0, &[(0x1780, 0x17FF)]),
+    font!(
+        "NotoSansKhmer-Bold.subset.ttf",
+        586.0,
+        &[block(0x1780, 0x17FF, Script::Other, Family::Brahmic),]
+    ),
     // Syllables at the cap height: አ 714.
     font!(
         "NotoSansEthiopic-Bold.subset.ttf",
         714.0,
-        &[(0x1200, 0x139F), (0x2D80, 0x2DDF), (0xAB00, 0xAB2F)]
+        &[
+            block(0x1200, 0x139F, Script::Other, Family::Other),
+            block(0x2D80, 0x2DDF, Script::Other, Family::Other),
+            block(0xAB00, 0xAB2F, Script::Other, Family::Other),
+        ]
     ),
     // Letters sit low and wide (ܒ 510) but the Black weight is heavy: ܐ's 683,
     // which looks as big as a Latin capital.
     font!(
         "NotoSansSyriac-Black.subset.ttf",
         683.0,
-        &[(0x0700, 0x074F)]
+        &[block(0x0700, 0x074F, Script::Other, Family::RightToLeft),]
     ),
     // Letters at about the x-height: މ 425.
-    font!("NotoSansThaana-Bold.subset.ttf", 430.0, &[(0x0780, 0x07BF)]),
+    font!(
+        "NotoSansThaana-Bold.subset.ttf",
+        430.0,
+        &[block(0x0780, 0x07BF, Script::Other, Family::RightToLeft),]
+    ),
     // ߞ: 714.
-    font!("NotoSansNKo-Regular.subset.ttf", 714.0, &[(0x07C0, 0x07FF)]),
+    font!(
+        "NotoSansNKo-Regular.subset.ttf",
+        714.0,
+        &[block(0x07C0, 0x07FF, Script::Other, Family::RightToLeft),]
+    ),
     // Capitals: cap height 714.
     font!(
         "NotoSansAdlam-Bold.subset.ttf",
         714.0,
-        &[(0x1E900, 0x1E95F)]
+        &[block(0x1E900, 0x1E95F, Script::Other, Family::RightToLeft),]
     ),
     // ⵣ: 714.
     font!(
         "NotoSansTifinagh-Regular.subset.ttf",
         714.0,
-        &[(0x2D30, 0x2D7F)]
+        &[block(0x2D30, 0x2D7F, Script::Other, Family::Other),]
     ),
     // Capitals: cap height 714.
     font!(
         "NotoSansCherokee-Bold.subset.ttf",
         714.0,
-        &[(0x13A0, 0x13FF), (0xAB70, 0xABBF)]
+        &[
+            block(0x13A0, 0x13FF, Script::Other, Family::Other),
+            block(0xAB70, 0xABBF, Script::Other, Family::Other),
+        ]
     ),
     // ᒪ: 714.
     font!(
         "NotoSansCanadianAboriginal-Bold.subset.ttf",
         714.0,
-        &[(0x1400, 0x167F), (0x18B0, 0x18FF)]
+        &[
+            block(0x1400, 0x167F, Script::Other, Family::Other),
+            block(0x18B0, 0x18FF, Script::Other, Family::Other),
+        ]
     ),
     // ᱢ: 714.
     font!(
         "NotoSansOlChiki-Bold.subset.ttf",
         714.0,
-        &[(0x1C50, 0x1C7F)]
+        &[block(0x1C50, 0x1C7F, Script::Other, Family::Other),]
     ),
     // Upright, a letter is as tall as it is long: ᠨ 512, ᠪ 590, ᠴ 677, ᠬ 773,
     // ᠠ 909; the median of the consonants that begin names, 640.
     font!(
         "NotoSansMongolian-Regular.subset.ttf",
         640.0,
-        &[(0x1800, 0x18AF)],
+        &[block(0x1800, 0x18AF, Script::Other, Family::Mongolian),],
         Orientation::Upright
     ),
     // 国 has 898 units of ink; ideographs and Hangul fill their square, so at
@@ -299,17 +402,127 @@ pub static FONTS: &[FontSpec] = &[
         glyphs "NotoSansCJKsc-Bold.subset.otf",
         780.0,
         &[
-            (0x3041, 0x30FF),
-            (0x3131, 0x318E),
-            (0x31F0, 0x31FF),
-            (0x3400, 0x4DBF),
-            (0x4E00, 0x9FFF),
-            (0xAC00, 0xD7A3),
-            (0xF900, 0xFAFF),
-            (0x20000, 0x2A6DF)
+            block(0x3041, 0x30FF, Script::Kana, Family::Cjk),
+            block(0x3131, 0x318E, Script::Hangul, Family::Cjk),
+            block(0x31F0, 0x31FF, Script::Kana, Family::Cjk),
+            block(0x3400, 0x4DBF, Script::Han, Family::Cjk),
+            block(0x4E00, 0x9FFF, Script::Han, Family::Cjk),
+            block(0xAC00, 0xD7A3, Script::Hangul, Family::Cjk),
+            block(0xF900, 0xFAFF, Script::Han, Family::Cjk),
+            block(0x20000, 0x2A6DF, Script::Han, Family::Cjk),
         ]
     ),
 ];
+
+/// The blocks no embedded font draws: a script and family without a font.
+/// Code points in no block, here or in [`FONTS`], are [`Script::Other`] and
+/// [`Family::Other`].
+pub static UNDRAWN: &[Block] = &[
+    // C1 controls (beside Latin-1).
+    block(0x007F, 0x009F, Script::Other, Family::Latin),
+    block(0x0530, 0x0530, Script::Other, Family::Armenian),
+    // Samaritan, Mandaic, Syriac Supplement, Arabic Extended-B.
+    block(0x0800, 0x089F, Script::Other, Family::RightToLeft),
+    // Hangul Jamo.
+    block(0x1100, 0x11FF, Script::Hangul, Family::Cjk),
+    // Limbu, Tai Le, New Tai Lue.
+    block(0x1900, 0x19DF, Script::Other, Family::Brahmic),
+    // Tai Tham.
+    block(0x1A20, 0x1AAF, Script::Other, Family::Brahmic),
+    // Balinese.
+    block(0x1B00, 0x1B7F, Script::Other, Family::Brahmic),
+    block(0x1C80, 0x1C8F, Script::Cyrillic, Family::Cyrillic),
+    // phonetic extensions.
+    block(0x1D00, 0x1DBF, Script::Other, Family::Latin),
+    block(0x2DE0, 0x2DFF, Script::Cyrillic, Family::Cyrillic),
+    // CJK and Kangxi radicals.
+    block(0x2E80, 0x2FDF, Script::Other, Family::Cjk),
+    // 々 〆 〇.
+    block(0x3005, 0x3007, Script::Other, Family::Cjk),
+    // Hangzhou numerals.
+    block(0x3021, 0x3029, Script::Other, Family::Cjk),
+    block(0x3040, 0x3040, Script::Kana, Family::Cjk),
+    // Bopomofo.
+    block(0x3100, 0x312F, Script::Other, Family::Cjk),
+    block(0x3130, 0x3130, Script::Hangul, Family::Cjk),
+    block(0x318F, 0x318F, Script::Hangul, Family::Cjk),
+    block(0x3190, 0x31EF, Script::Other, Family::Cjk),
+    // Cyrillic Extended-B.
+    block(0xA640, 0xA69F, Script::Cyrillic, Family::Cyrillic),
+    // Syloti Nagri.
+    block(0xA800, 0xA82F, Script::Other, Family::Brahmic),
+    // Phags-pa.
+    block(0xA840, 0xA87F, Script::Other, Family::Brahmic),
+    // Hangul Jamo Extended-A.
+    block(0xA960, 0xA97F, Script::Hangul, Family::Cjk),
+    // Javanese.
+    block(0xA980, 0xA9DF, Script::Other, Family::Brahmic),
+    // Cham.
+    block(0xAA00, 0xAA5F, Script::Other, Family::Brahmic),
+    // Tai Viet.
+    block(0xAA80, 0xAADF, Script::Other, Family::Brahmic),
+    // Latin Extended-E.
+    block(0xAB30, 0xAB6F, Script::Latin, Family::Latin),
+    // Meetei Mayek.
+    block(0xABC0, 0xABFF, Script::Other, Family::Brahmic),
+    // Hangul Jamo Extended-B.
+    block(0xD7A4, 0xD7FF, Script::Hangul, Family::Cjk),
+    // Latin ligatures.
+    block(0xFB00, 0xFB06, Script::Other, Family::Latin),
+    // Armenian ligatures.
+    block(0xFB13, 0xFB17, Script::Other, Family::Armenian),
+    // Hebrew presentation forms.
+    block(0xFB1D, 0xFB4F, Script::Hebrew, Family::RightToLeft),
+    // Arabic presentation forms.
+    block(0xFB50, 0xFDFF, Script::Arabic, Family::RightToLeft),
+    block(0xFE70, 0xFEFF, Script::Arabic, Family::RightToLeft),
+    // fullwidth Latin.
+    block(0xFF21, 0xFF3A, Script::Latin, Family::Latin),
+    block(0xFF3B, 0xFF40, Script::Other, Family::Latin),
+    block(0xFF41, 0xFF5A, Script::Latin, Family::Latin),
+    // halfwidth katakana.
+    block(0xFF66, 0xFF9F, Script::Kana, Family::Cjk),
+    // halfwidth Hangul.
+    block(0xFFA0, 0xFFDC, Script::Other, Family::Cjk),
+    // right-to-left scripts of the supplementary plane.
+    block(0x10800, 0x10FFF, Script::Other, Family::RightToLeft),
+    // Brahmi, Kaithi, Chakma and others.
+    block(0x11000, 0x111FF, Script::Other, Family::Brahmic),
+    // Mongolian Supplement.
+    block(0x11660, 0x1167F, Script::Other, Family::Mongolian),
+    // kana supplement and extended.
+    block(0x1B000, 0x1B16F, Script::Other, Family::Cjk),
+    // Mende Kikakui.
+    block(0x1E800, 0x1E8FF, Script::Other, Family::RightToLeft),
+    block(0x1E960, 0x1EFFF, Script::Other, Family::RightToLeft),
+    // Han extensions C to G.
+    block(0x2A6E0, 0x3134F, Script::Han, Family::Cjk),
+];
+
+/// Every block, of [`FONTS`] and [`UNDRAWN`]: no two share a code point.
+fn blocks() -> impl Iterator<Item = &'static Block> {
+    FONTS.iter().flat_map(|f| f.blocks).chain(UNDRAWN)
+}
+
+fn block_of(c: char) -> Option<&'static Block> {
+    let u = u32::from(c);
+    blocks().find(|b| b.contains(u))
+}
+
+impl Script {
+    /// The script of one character, by its block in the table above:
+    /// blocks, not Unicode's Script property, exact enough for a metric.
+    pub fn of(c: char) -> Script {
+        block_of(c).map_or(Script::Other, |b| b.script)
+    }
+}
+
+impl Family {
+    /// The family of one character, by its block in the table above.
+    pub fn of(c: char) -> Family {
+        block_of(c).map_or(Family::Other, |b| b.family)
+    }
+}
 
 /// One rasterised glyph, positioned relative to the pen on the baseline.
 #[derive(Debug, Clone)]
@@ -341,24 +554,13 @@ impl Glyph {
     }
 }
 
-/// One step of a glyph outline, in pixels, y down, relative to the pen on
-/// the baseline (the coordinates of [`Glyph`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Segment {
-    MoveTo(f32, f32),
-    LineTo(f32, f32),
-    /// Control point, end point.
-    QuadTo(f32, f32, f32, f32),
-    /// Two control points, end point.
-    CubicTo(f32, f32, f32, f32, f32, f32),
-    Close,
-}
-
 /// A glyph as vector outlines, for output that scales (SVG).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
-    pub segments: Vec<Segment>,
-    /// Ink box `(left, top, right, bottom)`, in the segments' coordinates.
+    /// The glyph's outline in pixels, y down, relative to the pen on the
+    /// baseline (the coordinates of [`Glyph`]).
+    pub commands: Vec<Command>,
+    /// Ink box `(left, top, right, bottom)`, in the commands' coordinates.
     pub bounds: (f32, f32, f32, f32),
     /// How far the pen moves after this glyph, in pixels.
     pub advance: f32,
@@ -434,11 +636,12 @@ struct Placement {
     advance: f32,
 }
 
-/// Collects ttf-parser's outline callbacks (font units, y up) as segments.
+/// Records ttf-parser's outline callbacks (font units, y up) in pixels, y
+/// down, turned if the glyph stands upright.
 struct Collect {
     scale: f32,
     turn: Option<Turn>,
-    segments: Vec<Segment>,
+    recorder: Recorder,
 }
 
 impl Collect {
@@ -451,22 +654,22 @@ impl Collect {
 impl ttf_parser::OutlineBuilder for Collect {
     fn move_to(&mut self, x: f32, y: f32) {
         let (x, y) = self.at(x, y);
-        self.segments.push(Segment::MoveTo(x, y));
+        self.recorder.move_to(x, y);
     }
     fn line_to(&mut self, x: f32, y: f32) {
         let (x, y) = self.at(x, y);
-        self.segments.push(Segment::LineTo(x, y));
+        self.recorder.line_to(x, y);
     }
     fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
         let ((x1, y1), (x, y)) = (self.at(x1, y1), self.at(x, y));
-        self.segments.push(Segment::QuadTo(x1, y1, x, y));
+        self.recorder.quad_to(x1, y1, x, y);
     }
     fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
         let ((x1, y1), (x2, y2), (x, y)) = (self.at(x1, y1), self.at(x2, y2), self.at(x, y));
-        self.segments.push(Segment::CubicTo(x1, y1, x2, y2, x, y));
+        self.recorder.curve_to(x1, y1, x2, y2, x, y);
     }
     fn close(&mut self) {
-        self.segments.push(Segment::Close);
+        self.recorder.close();
     }
 }
 
@@ -797,7 +1000,7 @@ impl Fonts {
     }
 
     /// The outline of `c` at body height `body_px`; `None` for a character
-    /// without a glyph. A glyph without ink (a space) has no segments and
+    /// without a glyph. A glyph without ink (a space) has no commands and
     /// empty bounds.
     pub fn outline(&self, c: char, body_px: f32) -> Option<Outline> {
         let (font, id) = self.find(c)?;
@@ -806,7 +1009,7 @@ impl Fonts {
         let mut collect = Collect {
             scale,
             turn: place.turn,
-            segments: Vec::new(),
+            recorder: Recorder::default(),
         };
         let bounds = match font.outline_glyph(&id, &mut collect) {
             Some(b) => {
@@ -817,7 +1020,7 @@ impl Fonts {
         };
         let advance = place.advance * scale;
         Some(Outline {
-            segments: collect.segments,
+            commands: collect.recorder.commands,
             bounds,
             advance,
         })
@@ -953,7 +1156,6 @@ impl ttf_parser::OutlineBuilder for CanvasSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use monogram_glyph_store::{Command, Recorder};
 
     /// The font file of `spec`, parsed (for a stored font, the file its
     /// store was built from).
@@ -1020,8 +1222,8 @@ mod tests {
             };
             assert_eq!(store.units_per_em, file.units_per_em());
             let mut mapped = 0;
-            for &(first, last) in slot.spec.ranges {
-                for u in first..=last {
+            for b in slot.spec.blocks {
+                for u in b.first..=b.last {
                     let c = char::from_u32(u).unwrap();
                     let id = file.glyph_index(c).filter(|id| id.0 != 0);
                     let record = store.lookup(u);
@@ -1142,6 +1344,55 @@ mod tests {
         }
     }
 
+    /// Each block's first and last code point are in its script and
+    /// family, and drawn by its font (or by none, for [`UNDRAWN`]); no two
+    /// blocks overlap, so the table has one answer for each code point.
+    #[test]
+    fn the_derived_lookups_agree_with_the_table() {
+        let f = Fonts::get().unwrap();
+        let mut all: Vec<(&Block, Option<&str>)> = FONTS
+            .iter()
+            .flat_map(|spec| spec.blocks.iter().map(|b| (b, Some(spec.file))))
+            .chain(UNDRAWN.iter().map(|b| (b, None)))
+            .collect();
+        for &(b, file) in &all {
+            assert!(b.first <= b.last, "{b:?}");
+            for u in [b.first, b.last] {
+                let c = char::from_u32(u).unwrap();
+                assert_eq!(Script::of(c), b.script, "U+{u:04X}");
+                assert_eq!(Family::of(c), b.family, "U+{u:04X}");
+                let may = FONTS.iter().find(|spec| spec.may_have(c));
+                assert_eq!(may.map(|spec| spec.file), file, "U+{u:04X}");
+                if let Some(font) = f.font_of(c) {
+                    assert_eq!(Some(font), file, "U+{u:04X}");
+                }
+            }
+        }
+        all.sort_by_key(|(b, _)| b.first);
+        for pair in all.windows(2) {
+            assert!(pair[0].0.last < pair[1].0.first, "{pair:?}");
+        }
+        assert_eq!(Script::of('\u{1F600}'), Script::Other);
+        assert_eq!(Family::of('\u{1F600}'), Family::Other);
+    }
+
+    /// build.rs makes a glyph store of exactly the fonts stored so.
+    #[test]
+    fn build_rs_stores_the_stored_fonts() {
+        let build = include_str!("../../build.rs");
+        let line = build
+            .lines()
+            .find(|l| l.starts_with("const STORED: &[&str] = &["))
+            .unwrap();
+        let listed: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+        let stored: Vec<&str> = FONTS
+            .iter()
+            .filter(|spec| spec.storage == Storage::Glyphs)
+            .map(|spec| spec.file)
+            .collect();
+        assert_eq!(listed, stored);
+    }
+
     #[test]
     fn latin_body_is_the_cap_height() {
         let f = Fonts::get().unwrap();
@@ -1205,8 +1456,8 @@ mod tests {
         for c in ['H', '王', 'ש', 'ᠠ', 'ᠨ'] {
             let o = f.outline(c, 100.0).unwrap();
             let g = f.rasterize(c, 100.0);
-            assert!(matches!(o.segments.first(), Some(Segment::MoveTo(..))));
-            assert_eq!(o.segments.last(), Some(&Segment::Close));
+            assert!(matches!(o.commands.first(), Some(Command::Move(..))));
+            assert_eq!(o.commands.last(), Some(&Command::Close));
             let (left, top, right, bottom) = o.bounds;
             assert!((left - g.left as f32).abs() <= 1.0, "{left} vs {}", g.left);
             assert!((top - g.top as f32).abs() <= 1.0, "{top} vs {}", g.top);
@@ -1216,7 +1467,7 @@ mod tests {
             assert_eq!(f.ink_box(c, 100.0), Some(o.bounds));
         }
         assert!(f.outline('😀', 100.0).is_none());
-        assert!(f.outline(' ', 100.0).unwrap().segments.is_empty());
+        assert!(f.outline(' ', 100.0).unwrap().commands.is_empty());
     }
 
     #[test]

@@ -85,7 +85,9 @@ enum Coordinates {
     Floats,
 }
 
-/// One outline command, in font units, y up, as ttf-parser gives it.
+/// One outline command: in a store, in font units, y up, as ttf-parser
+/// gives it; in monogram's `Outline` (and so its SVG), in pixels, y down.
+/// The one outline type of the workspace.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Command {
     Move(f32, f32),
