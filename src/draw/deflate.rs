@@ -721,18 +721,61 @@ fn write_tokens(
         w.grow(room);
     }
     let buf = w.out.as_mut_slice();
-    for t in tokens {
-        let l = lit.get(usize::from(t.lit)).copied().unwrap_or_default();
-        let d = dist.get(usize::from(t.dist)).copied().unwrap_or_default();
-        // Literal/length code and its extra bits (≤ 20 bits), then the
-        // distance code and its extra bits (≤ 28; none for a literal).
+    // A token's codes and extra bits as one value and its bit count:
+    // the literal/length code and its extra bits (≤ 20 bits), then the
+    // distance code and its extra bits (≤ 28; none for a literal).
+    let coded = |t: &Token| {
+        // Indices clamped to the tables, so no lookup can miss.
+        let l = lit
+            .get(usize::from(t.lit).min(LIT_SYMBOLS - 1))
+            .copied()
+            .unwrap_or_default();
+        let d = dist
+            .get(usize::from(t.dist).min(DIST_SYMBOLS))
+            .copied()
+            .unwrap_or_default();
         let first = u64::from(l.bits | u32::from(t.len_extra) << l.len);
         let first_len = l.len + u32::from(t.len_extra_bits);
         let second = u64::from(d.bits | u32::from(t.dist_extra) << d.len);
         let second_len = d.len + u32::from(t.dist_extra_bits);
-        // n < 8 and at most 48 bits more: the sum fits in 64.
-        acc |= (first | second << first_len) << n;
-        n += first_len + second_len;
+        (first | second << first_len, first_len + second_len)
+    };
+    // Tokens a window at a time: a window holds every token of a chunk at
+    // its worst and the 8-byte store, so the stores within it need no
+    // bounds check of their own.
+    const CHUNK: usize = 16;
+    const WINDOW: usize = CHUNK * 6 + 8;
+    let mut chunks = tokens.chunks_exact(CHUNK);
+    let mut rest: &[Token] = chunks.remainder();
+    for (k, chunk) in chunks.by_ref().enumerate() {
+        let Some(window) = buf
+            .get_mut(pos..)
+            .and_then(|b| b.first_chunk_mut::<WINDOW>())
+        else {
+            rest = tokens.get(k * CHUNK..).unwrap_or_default();
+            break;
+        };
+        let mut local = 0usize;
+        for t in chunk {
+            let (bits, count) = coded(t);
+            // n < 8 and at most 48 bits more: the sum fits in 64.
+            acc |= bits << n;
+            n += count;
+            let at = local.min(CHUNK * 6);
+            if let Some(bytes) = window.get_mut(at..at + 8) {
+                bytes.copy_from_slice(&acc.to_le_bytes());
+            }
+            let whole = n / 8;
+            local += whole as usize;
+            acc >>= whole * 8;
+            n -= whole * 8;
+        }
+        pos += local;
+    }
+    for t in rest {
+        let (bits, count) = coded(t);
+        acc |= bits << n;
+        n += count;
         if let Some(bytes) = buf.get_mut(pos..pos.saturating_add(8)) {
             bytes.copy_from_slice(&acc.to_le_bytes());
         }
