@@ -13,6 +13,8 @@
 //!
 //! Invariant: output is a valid zlib stream that inflates to exactly the input.
 
+use crate::draw::huffman::{self, Code, Lengths};
+
 /// Longest and shortest match DEFLATE can code, in bytes.
 const MAX_MATCH: usize = 258;
 const MIN_MATCH: usize = 3;
@@ -577,178 +579,6 @@ fn bump(freqs: &mut [u32], symbol: usize) {
     }
 }
 
-/// Code lengths for `freqs`, none longer than `limit` bits (0 for unused symbols).
-/// Over-long trees are rebuilt from flattened frequencies: always terminates,
-/// since equal frequencies give a balanced tree of depth ⌈log2 n⌉ ≤ 9.
-fn code_lengths<const N: usize>(freqs: &[u32; N], limit: u8) -> [u8; N] {
-    let mut f = *freqs;
-    loop {
-        let lengths = huffman_lengths(&f);
-        if lengths.iter().all(|&l| l <= limit) {
-            return lengths;
-        }
-        for x in f.iter_mut().filter(|x| **x > 0) {
-            *x = (*x >> 1).max(1);
-        }
-    }
-}
-
-/// Unlimited Huffman code lengths (a symbol alone gets length 1). The tree
-/// lives in vectors sized to the symbols actually used (typically 20–60 of
-/// 288): zeroing fixed worst-case arrays cost more than building the tree.
-fn huffman_lengths<const N: usize>(freqs: &[u32; N]) -> [u8; N] {
-    let mut lengths = [0u8; N];
-    // Leaves sorted by (frequency, symbol), packed in one key so an unstable
-    // sort gives the one order the two-queue construction needs.
-    let mut keys: Vec<u64> = Vec::with_capacity(N);
-    keys.extend(
-        freqs
-            .iter()
-            .enumerate()
-            .filter(|(_, &f)| f > 0)
-            .map(|(symbol, &f)| u64::from(f) << 16 | symbol as u64),
-    );
-    let symbol_of = |key: u64| (key & 0xffff) as usize;
-    match keys.as_mut_slice() {
-        [] => return lengths,
-        [only] => {
-            // A lone code of length 1 is an incomplete tree, which strict
-            // inflaters reject: pair it with a neighbour that is never used.
-            let only = symbol_of(*only);
-            let partner = if only == 0 { 1 } else { 0 };
-            for s in [only, partner] {
-                if let Some(l) = lengths.get_mut(s) {
-                    *l = 1;
-                }
-            }
-            return lengths;
-        }
-        keys => keys.sort_unstable(),
-    }
-    let leaves = keys.len();
-    // Nodes as (weight, parent): the sorted leaves first, then internal nodes
-    // in creation order (which is also weight order).
-    let mut nodes: Vec<(u64, usize)> = Vec::with_capacity(2 * leaves);
-    nodes.extend(keys.iter().map(|&key| (key >> 16, 0)));
-    let (mut next_leaf, mut next_node) = (0, leaves);
-    // Takes the lighter queue head; a leaf wins ties.
-    let mut pop = |nodes: &[(u64, usize)]| -> usize {
-        let leaf = nodes.get(next_leaf).filter(|_| next_leaf < leaves);
-        let node = nodes.get(next_node);
-        match (leaf, node) {
-            (Some(l), Some(n)) if n.0 < l.0 => {
-                next_node += 1;
-                next_node - 1
-            }
-            (Some(_), _) => {
-                next_leaf += 1;
-                next_leaf - 1
-            }
-            (None, _) => {
-                next_node += 1;
-                next_node - 1
-            }
-        }
-    };
-    for _ in 1..leaves {
-        let a = pop(&nodes);
-        let b = pop(&nodes);
-        let id = nodes.len();
-        let weight = |n: usize| nodes.get(n).map_or(0, |node| node.0);
-        nodes.push((weight(a) + weight(b), 0));
-        for child in [a, b] {
-            if let Some(node) = nodes.get_mut(child) {
-                node.1 = id;
-            }
-        }
-    }
-    // Weights are done with: turn each into its node's depth, the parent's
-    // plus one. Parents come after children, and the last node is the root.
-    if let Some(root) = nodes.last_mut() {
-        root.0 = 0;
-    }
-    for n in (0..nodes.len().saturating_sub(1)).rev() {
-        let p = nodes.get(n).map_or(0, |node| node.1);
-        let d = nodes.get(p).map_or(0, |node| node.0) + 1;
-        if let Some(node) = nodes.get_mut(n) {
-            node.0 = d;
-        }
-    }
-    for (&key, node) in keys.iter().zip(&nodes) {
-        if let Some(l) = lengths.get_mut(symbol_of(key)) {
-            *l = node.0.min(u64::from(u8::MAX)) as u8;
-        }
-    }
-    lengths
-}
-
-/// A Huffman code ready to write: bits already reversed for LSB-first
-/// output, and its length. Length 0 for unused symbols.
-#[derive(Clone, Copy, Default)]
-struct Code {
-    bits: u32,
-    len: u32,
-}
-
-/// Canonical codes (RFC 1951 §3.2.2) for `lengths`.
-fn canonical_codes<const N: usize>(lengths: &[u8; N]) -> [Code; N] {
-    let mut count = [0u16; 16];
-    // Most symbols are unused (length 0): skipping them avoids a long chain
-    // of increments to one counter.
-    for &l in lengths.iter().filter(|&&l| l != 0) {
-        if let Some(c) = count.get_mut(usize::from(l)) {
-            *c += 1;
-        }
-    }
-    let mut next = [0u16; 16];
-    let mut code = 0u16;
-    for (slot, &previous) in next.iter_mut().skip(1).zip(&count) {
-        // next[bits] = (next[bits - 1] + count[bits - 1]) << 1
-        code = (code + previous) << 1;
-        *slot = code;
-    }
-    let mut codes = [Code::default(); N];
-    for (out, &l) in codes.iter_mut().zip(lengths) {
-        let Some(slot) = next.get_mut(usize::from(l)) else {
-            continue;
-        };
-        if l == 0 {
-            continue;
-        }
-        let c = *slot;
-        *slot += 1;
-        *out = Code {
-            bits: u32::from(reverse16(c) >> (16 - u32::from(l))),
-            len: u32::from(l),
-        };
-    }
-    codes
-}
-
-/// `x` with its 16 bits in reverse order, by two table lookups: targets
-/// without a bit-reverse instruction (x86, wasm) otherwise spend a dozen
-/// shift-and-mask steps per code.
-fn reverse16(x: u16) -> u16 {
-    let [lo, hi] = x.to_le_bytes();
-    let rev = |b: u8| u16::from(REVERSED_BYTES.get(usize::from(b)).copied().unwrap_or(0));
-    rev(lo) << 8 | rev(hi)
-}
-
-/// Each byte with its bits reversed.
-static REVERSED_BYTES: [u8; 256] = reversed_bytes();
-
-// Built at compile time, like the tables above.
-#[allow(clippy::indexing_slicing)]
-const fn reversed_bytes() -> [u8; 256] {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = (i as u8).reverse_bits();
-        i += 1;
-    }
-    t
-}
-
 // ---- block writing --------------------------------------------------------------
 
 /// Extra bits that follow each literal/length symbol: none for literals
@@ -788,59 +618,82 @@ const fn fixed_lit_lengths() -> [u8; LIT_SYMBOLS] {
 }
 const FIXED_DIST: [u8; DIST_SYMBOLS] = [5; DIST_SYMBOLS];
 
+/// The distance code of a block without distances: at least one must be
+/// described, and two of length 1 make a complete tree.
+const NO_DISTANCES: [u8; DIST_SYMBOLS] = no_distances();
+
+// Built at compile time, like the tables above.
+#[allow(clippy::indexing_slicing)]
+const fn no_distances() -> [u8; DIST_SYMBOLS] {
+    let mut t = [0u8; DIST_SYMBOLS];
+    t[0] = 1;
+    t[1] = 1;
+    t
+}
+
 fn write_block(w: &mut BitWriter, parse: &Parse) {
     let Parse {
         tokens,
         lit_freq,
         dist_freq,
     } = parse;
-    let lit_len = code_lengths(lit_freq, MAX_CODE_BITS);
-    let mut dist_len = code_lengths(dist_freq, MAX_CODE_BITS);
-    if dist_freq.iter().all(|&f| f == 0) {
-        // At least one distance code must be described, even if unused;
-        // two of length 1 make a complete tree.
-        dist_len = [0; DIST_SYMBOLS];
-        dist_len[0] = 1;
-        dist_len[1] = 1;
+    let lit = huffman::lengths(lit_freq, MAX_CODE_BITS);
+    let mut dist = huffman::lengths(dist_freq, MAX_CODE_BITS);
+    if dist.used().is_empty() {
+        dist = Lengths::from_bits(NO_DISTANCES);
     }
-    let header = DynamicHeader::new(&lit_len, &dist_len);
+    let header = DynamicHeader::new(&lit, &dist);
 
-    let (data_dynamic, fixed_bits) = data_bits(lit_freq, dist_freq, &lit_len, &dist_len);
+    let (data_dynamic, fixed_bits) = data_bits(lit_freq, dist_freq, &lit, &dist);
     let dynamic_bits = header.bits() + data_dynamic;
 
     if fixed_bits <= dynamic_bits {
         w.bits(0b011, 3); // final block, fixed Huffman
-        write_tokens(w, tokens, &FIXED_LIT, &FIXED_DIST);
+        let lit = huffman::canonical(&Lengths::from_bits(FIXED_LIT));
+        let dist = huffman::canonical(&Lengths::from_bits(FIXED_DIST));
+        write_tokens(w, tokens, &lit, &dist);
     } else {
         w.bits(0b101, 3); // final block, dynamic Huffman
         header.write(w);
-        write_tokens(w, tokens, &lit_len, &dist_len);
+        write_tokens(
+            w,
+            tokens,
+            &huffman::canonical(&lit),
+            &huffman::canonical(&dist),
+        );
     }
 }
 
 /// Bits the tokens take (extra bits included) with the code lengths given,
-/// and with the fixed code, in one pass over the symbols.
+/// and with the fixed code.
 fn data_bits(
     lit_freq: &[u32; LIT_SYMBOLS],
     dist_freq: &[u32; DIST_SYMBOLS],
-    lit_len: &[u8; LIT_SYMBOLS],
-    dist_len: &[u8; DIST_SYMBOLS],
+    lit: &Lengths<LIT_SYMBOLS>,
+    dist: &Lengths<DIST_SYMBOLS>,
 ) -> (u64, u64) {
-    let (mut dynamic, mut fixed) = (0u64, 0u64);
-    for (((&f, &l), &e), &x) in lit_freq.iter().zip(lit_len).zip(&LIT_EXTRA).zip(&FIXED_LIT) {
-        dynamic += u64::from(f) * u64::from(l + e);
-        fixed += u64::from(f) * u64::from(x + e);
+    let (lit_dynamic, lit_fixed) = code_bits(lit_freq, lit, &LIT_EXTRA, &FIXED_LIT);
+    let (dist_dynamic, dist_fixed) = code_bits(dist_freq, dist, &DIST_EXTRA, &FIXED_DIST);
+    (lit_dynamic + dist_dynamic, lit_fixed + dist_fixed)
+}
+
+/// [`data_bits`] of one alphabet, in one pass over the symbols used (every
+/// symbol with a non-zero frequency has a code).
+fn code_bits<const N: usize>(
+    freq: &[u32; N],
+    code: &Lengths<N>,
+    extra: &[u8; N],
+    fixed: &[u8; N],
+) -> (u64, u64) {
+    let (mut dynamic, mut fixed_bits) = (0u64, 0u64);
+    for &s in code.used() {
+        let s = usize::from(s);
+        let at = |t: &[u8; N]| u64::from(t.get(s).copied().unwrap_or(0));
+        let f = u64::from(freq.get(s).copied().unwrap_or(0));
+        dynamic += f * (at(&code.bits) + at(extra));
+        fixed_bits += f * (at(fixed) + at(extra));
     }
-    for (((&f, &l), e), &x) in dist_freq
-        .iter()
-        .zip(dist_len)
-        .zip(DIST_EXTRA)
-        .zip(&FIXED_DIST)
-    {
-        dynamic += u64::from(f) * u64::from(l + e);
-        fixed += u64::from(f) * u64::from(x + e);
-    }
-    (dynamic, fixed)
+    (dynamic, fixed_bits)
 }
 
 /// Writes the tokens and the end of block: per token the literal/length
@@ -849,14 +702,13 @@ fn data_bits(
 fn write_tokens(
     w: &mut BitWriter,
     tokens: &[Token],
-    lit_len: &[u8; LIT_SYMBOLS],
-    dist_len: &[u8; DIST_SYMBOLS],
+    lit: &[Code; LIT_SYMBOLS],
+    dist_codes: &[Code; DIST_SYMBOLS],
 ) {
-    let lit = canonical_codes(lit_len);
     // The real distance codes, then NO_DISTANCE's empty one.
     let mut dist = [Code::default(); DIST_SYMBOLS + 1];
-    for (slot, code) in dist.iter_mut().zip(canonical_codes(dist_len)) {
-        *slot = code;
+    if let Some(real) = dist.get_mut(..DIST_SYMBOLS) {
+        real.copy_from_slice(dist_codes);
     }
     // BitWriter::put with the writer's state in locals: through `w` every
     // byte store could alias it, and wasm would reload it per token.
@@ -869,18 +721,61 @@ fn write_tokens(
         w.grow(room);
     }
     let buf = w.out.as_mut_slice();
-    for t in tokens {
-        let l = lit.get(usize::from(t.lit)).copied().unwrap_or_default();
-        let d = dist.get(usize::from(t.dist)).copied().unwrap_or_default();
-        // Literal/length code and its extra bits (≤ 20 bits), then the
-        // distance code and its extra bits (≤ 28; none for a literal).
+    // A token's codes and extra bits as one value and its bit count:
+    // the literal/length code and its extra bits (≤ 20 bits), then the
+    // distance code and its extra bits (≤ 28; none for a literal).
+    let coded = |t: &Token| {
+        // Indices clamped to the tables, so no lookup can miss.
+        let l = lit
+            .get(usize::from(t.lit).min(LIT_SYMBOLS - 1))
+            .copied()
+            .unwrap_or_default();
+        let d = dist
+            .get(usize::from(t.dist).min(DIST_SYMBOLS))
+            .copied()
+            .unwrap_or_default();
         let first = u64::from(l.bits | u32::from(t.len_extra) << l.len);
         let first_len = l.len + u32::from(t.len_extra_bits);
         let second = u64::from(d.bits | u32::from(t.dist_extra) << d.len);
         let second_len = d.len + u32::from(t.dist_extra_bits);
-        // n < 8 and at most 48 bits more: the sum fits in 64.
-        acc |= (first | second << first_len) << n;
-        n += first_len + second_len;
+        (first | second << first_len, first_len + second_len)
+    };
+    // Tokens a window at a time: a window holds every token of a chunk at
+    // its worst and the 8-byte store, so the stores within it need no
+    // bounds check of their own.
+    const CHUNK: usize = 16;
+    const WINDOW: usize = CHUNK * 6 + 8;
+    let mut chunks = tokens.chunks_exact(CHUNK);
+    let mut rest: &[Token] = chunks.remainder();
+    for (k, chunk) in chunks.by_ref().enumerate() {
+        let Some(window) = buf
+            .get_mut(pos..)
+            .and_then(|b| b.first_chunk_mut::<WINDOW>())
+        else {
+            rest = tokens.get(k * CHUNK..).unwrap_or_default();
+            break;
+        };
+        let mut local = 0usize;
+        for t in chunk {
+            let (bits, count) = coded(t);
+            // n < 8 and at most 48 bits more: the sum fits in 64.
+            acc |= bits << n;
+            n += count;
+            let at = local.min(CHUNK * 6);
+            if let Some(bytes) = window.get_mut(at..at + 8) {
+                bytes.copy_from_slice(&acc.to_le_bytes());
+            }
+            let whole = n / 8;
+            local += whole as usize;
+            acc >>= whole * 8;
+            n -= whole * 8;
+        }
+        pos += local;
+    }
+    for t in rest {
+        let (bits, count) = coded(t);
+        acc |= bits << n;
+        n += count;
         if let Some(bytes) = buf.get_mut(pos..pos.saturating_add(8)) {
             bytes.copy_from_slice(&acc.to_le_bytes());
         }
@@ -894,46 +789,61 @@ fn write_tokens(
     w.put(u64::from(end.bits), end.len);
 }
 
+/// Extra bits after each code-length symbol: 16 repeats the previous
+/// length 3–6 times (2 bits), 17 and 18 are runs of 3–10 and 11–138 zeros
+/// (3 and 7 bits).
+const CL_EXTRA: [u8; CL_SYMBOLS] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7];
+
 /// The dynamic block header: code lengths, run-length coded with the code-length code.
 struct DynamicHeader {
     hlit: usize,
     hdist: usize,
-    /// (code-length symbol 0..=18, extra bits value)
-    cl_symbols: Vec<(u8, u8)>,
-    cl_len: [u8; CL_SYMBOLS],
+    cl: ClSymbols,
+    cl_len: Lengths<CL_SYMBOLS>,
     hclen: usize,
 }
 
 impl DynamicHeader {
-    fn new(lit_len: &[u8; LIT_SYMBOLS], dist_len: &[u8; DIST_SYMBOLS]) -> DynamicHeader {
-        let hlit = lit_len
+    fn new(lit: &Lengths<LIT_SYMBOLS>, dist: &Lengths<DIST_SYMBOLS>) -> DynamicHeader {
+        let hlit = lit.last().map_or(257, |p| (p + 1).max(257));
+        let hdist = dist.last().map_or(1, |p| p + 1);
+        // The lengths of both codes as one sequence (literal/length
+        // symbols 0..hlit, then distance symbols 0..hdist), visited at the
+        // symbols that have a code; the gaps between are zeros.
+        let mut cl = ClSymbols::new();
+        let mut run = (0u8, 0usize); // (length, count) of the run being gathered
+        let mut at = 0usize; // the sequence's length so far
+        let codes = lit
+            .used()
             .iter()
-            .rposition(|&l| l != 0)
-            .map_or(257, |p| (p + 1).max(257));
-        let hdist = dist_len.iter().rposition(|&l| l != 0).map_or(1, |p| p + 1);
-        let mut all = [0u8; LIT_SYMBOLS + DIST_SYMBOLS];
-        if let Some((lits, dists)) = all.split_at_mut_checked(hlit) {
-            if let Some(from) = lit_len.get(..hlit) {
-                lits.copy_from_slice(from);
+            .map(|&s| (usize::from(s), lit.bits.get(usize::from(s))))
+            .chain(
+                dist.used()
+                    .iter()
+                    .map(|&s| (hlit + usize::from(s), dist.bits.get(usize::from(s)))),
+            );
+        for (position, l) in codes {
+            let l = l.copied().unwrap_or(0);
+            let zeros = position.saturating_sub(at);
+            if zeros > 0 || l != run.0 {
+                cl.run(run.0, run.1);
+                cl.run(0, zeros);
+                run = (l, 0);
             }
-            if let (Some(to), Some(from)) = (dists.get_mut(..hdist), dist_len.get(..hdist)) {
-                to.copy_from_slice(from);
-            }
+            run.1 += 1;
+            at = position + 1;
         }
-        let cl_symbols = run_length(all.get(..hlit + hdist).unwrap_or_default());
-        let mut cl_freq = [0u32; CL_SYMBOLS];
-        for &(s, _) in &cl_symbols {
-            bump(&mut cl_freq, usize::from(s));
-        }
-        let cl_len = code_lengths(&cl_freq, MAX_CL_BITS);
+        cl.run(run.0, run.1);
+        cl.run(0, (hlit + hdist).saturating_sub(at));
+        let cl_len = huffman::lengths(&cl.freq, MAX_CL_BITS);
         let hclen = CL_ORDER
             .iter()
-            .rposition(|&s| cl_len.get(s).copied().unwrap_or(0) != 0)
+            .rposition(|&s| cl_len.bits.get(s).copied().unwrap_or(0) != 0)
             .map_or(4, |p| (p + 1).max(4));
         DynamicHeader {
             hlit,
             hdist,
-            cl_symbols,
+            cl,
             cl_len,
             hclen,
         }
@@ -941,17 +851,12 @@ impl DynamicHeader {
 
     fn bits(&self) -> u64 {
         let symbols: u64 = self
-            .cl_symbols
+            .cl
+            .freq
             .iter()
-            .map(|&(s, _)| {
-                let extra = match s {
-                    16 => 2,
-                    17 => 3,
-                    18 => 7,
-                    _ => 0,
-                };
-                u64::from(self.cl_len.get(usize::from(s)).copied().unwrap_or(0)) + extra
-            })
+            .zip(&self.cl_len.bits)
+            .zip(&CL_EXTRA)
+            .map(|((&f, &l), &e)| u64::from(f) * u64::from(l + e))
             .sum();
         14 + 3 * self.hclen as u64 + symbols
     }
@@ -961,54 +866,83 @@ impl DynamicHeader {
         w.bits((self.hdist - 1) as u32, 5);
         w.bits((self.hclen - 4) as u32, 4);
         for &s in CL_ORDER.iter().take(self.hclen) {
-            w.bits(u32::from(self.cl_len.get(s).copied().unwrap_or(0)), 3);
+            w.bits(u32::from(self.cl_len.bits.get(s).copied().unwrap_or(0)), 3);
         }
-        let codes = canonical_codes(&self.cl_len);
-        for &(s, extra) in &self.cl_symbols {
-            let code = codes.get(usize::from(s)).copied().unwrap_or_default();
-            w.put(u64::from(code.bits), code.len);
-            match s {
-                16 => w.bits(u32::from(extra), 2),
-                17 => w.bits(u32::from(extra), 3),
-                18 => w.bits(u32::from(extra), 7),
-                _ => {}
-            }
+        let codes = huffman::canonical(&self.cl_len);
+        for &packed in self.cl.symbols() {
+            let [s, extra] = packed.to_le_bytes();
+            let s = usize::from(s);
+            let code = codes.get(s).copied().unwrap_or_default();
+            let extra_bits = CL_EXTRA.get(s).copied().unwrap_or(0);
+            // The code, then its extra bits (at most 7 + 7 bits).
+            w.put(
+                u64::from(code.bits | u32::from(extra) << code.len),
+                code.len + u32::from(extra_bits),
+            );
         }
     }
 }
 
-/// Code lengths → code-length symbols: 16 repeats the previous 3–6 times,
-/// 17 and 18 are runs of 3–10 and 11–138 zeros.
-fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
-    let mut out = Vec::with_capacity(64);
-    let mut i = 0;
-    // The length symbol 16 would repeat, if one was just sent.
-    let mut previous: Option<u8> = None;
-    while let Some(&l) = lengths.get(i) {
-        let mut run = 1;
-        while run < 138 && lengths.get(i + run) == Some(&l) {
-            run += 1;
-        }
-        if l == 0 && run >= 11 {
-            let n = run.min(138);
-            out.push((18, (n - 11) as u8));
-            i += n;
-            previous = None;
-        } else if l == 0 && run >= 3 {
-            out.push((17, (run - 3) as u8));
-            i += run;
-            previous = None;
-        } else if previous == Some(l) && run >= 3 {
-            let n = run.min(6);
-            out.push((16, (n - 3) as u8));
-            i += n;
-        } else {
-            out.push((l, 0));
-            i += 1;
-            previous = Some(l);
+/// Code-length symbols as they are made, with their frequencies.
+struct ClSymbols {
+    /// Symbol (low byte) and its extra bits' value (high byte).
+    symbols: [u16; LIT_SYMBOLS + DIST_SYMBOLS],
+    count: usize,
+    freq: [u32; CL_SYMBOLS],
+}
+
+impl ClSymbols {
+    fn new() -> ClSymbols {
+        ClSymbols {
+            symbols: [0; LIT_SYMBOLS + DIST_SYMBOLS],
+            count: 0,
+            freq: [0; CL_SYMBOLS],
         }
     }
-    out
+
+    fn symbols(&self) -> &[u16] {
+        self.symbols.get(..self.count).unwrap_or_default()
+    }
+
+    fn push(&mut self, symbol: u8, extra: u8) {
+        if let Some(slot) = self.symbols.get_mut(self.count) {
+            *slot = u16::from_le_bytes([symbol, extra]);
+            self.count += 1;
+        }
+        bump(&mut self.freq, usize::from(symbol));
+    }
+
+    /// A maximal run of `count` lengths `l` (the length before it differs):
+    /// zeros as 18 (11–138 of them) and 17 (3–10), a non-zero length sent
+    /// once and then repeated by 16 (3–6 at a time); what is left over,
+    /// one by one.
+    fn run(&mut self, l: u8, mut count: usize) {
+        if count == 0 {
+            return;
+        }
+        if l == 0 {
+            while count >= 11 {
+                let n = count.min(138);
+                self.push(18, (n - 11) as u8);
+                count -= n;
+            }
+            if count >= 3 {
+                self.push(17, (count - 3) as u8);
+                count = 0;
+            }
+        } else {
+            self.push(l, 0);
+            count -= 1;
+            while count >= 3 {
+                let n = count.min(6);
+                self.push(16, (n - 3) as u8);
+                count -= n;
+            }
+        }
+        for _ in 0..count {
+            self.push(l, 0);
+        }
+    }
 }
 
 /// Adler-32 (RFC 1950). Sums 4 byte lanes side by side, folding them into
@@ -1304,9 +1238,6 @@ mod tests {
             assert_eq!(usize::from(DIST_BASE[s]) + usize::from(c.extra), dist);
             assert!(u32::from(c.extra) < 1 << DIST_EXTRA[s], "distance {dist}");
         }
-        for x in [0u16, 1, 0x8000, 0x1234, 0xffff, 0xa5c3] {
-            assert_eq!(reverse16(x), x.reverse_bits());
-        }
     }
 
     #[test]
@@ -1335,18 +1266,74 @@ mod tests {
         }
     }
 
-    #[test]
-    fn huffman_lengths_are_optimal_and_limited() {
-        assert_eq!(huffman_lengths(&[5, 1, 1, 2, 3]), [1, 4, 4, 3, 2]);
-        // Fibonacci frequencies make the deepest possible tree; the limit holds.
-        let mut fib = vec![1u32, 1];
-        while fib.len() < 30 {
-            fib.push(fib[fib.len() - 1] + fib[fib.len() - 2]);
+    /// The code-length symbols of a sequence of lengths, position by
+    /// position (the header's runs must be these).
+    fn run_length(lengths: &[u8]) -> Vec<(u8, u8)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        // The length symbol 16 would repeat, if one was just sent.
+        let mut previous: Option<u8> = None;
+        while let Some(&l) = lengths.get(i) {
+            let mut run = 1;
+            while run < 138 && lengths.get(i + run) == Some(&l) {
+                run += 1;
+            }
+            if l == 0 && run >= 11 {
+                let n = run.min(138);
+                out.push((18, (n - 11) as u8));
+                i += n;
+                previous = None;
+            } else if l == 0 && run >= 3 {
+                out.push((17, (run - 3) as u8));
+                i += run;
+                previous = None;
+            } else if previous == Some(l) && run >= 3 {
+                let n = run.min(6);
+                out.push((16, (n - 3) as u8));
+                i += n;
+            } else {
+                out.push((l, 0));
+                i += 1;
+                previous = Some(l);
+            }
         }
-        let fib: [u32; 30] = fib.try_into().unwrap();
-        let lengths = code_lengths(&fib, 15);
-        assert!(lengths.iter().all(|&l| (1..=15).contains(&l)));
-        let kraft: f64 = lengths.iter().map(|&l| 0.5f64.powi(l as i32)).sum();
-        assert!((kraft - 1.0).abs() < 1e-9, "complete tree: {kraft}");
+        out
+    }
+
+    #[test]
+    fn header_runs_are_those_of_the_whole_sequence() {
+        // Lengths with long runs of zeros and of equal lengths, across the
+        // boundary between the two codes too.
+        let mut seed = 0x005E_ED0F_C0DE;
+        for case in 0..2000 {
+            let mut lit = [0u8; LIT_SYMBOLS];
+            let mut dist = [0u8; DIST_SYMBOLS];
+            let density = 1 + xorshift(&mut seed) % 8;
+            let mut l = 1 + (xorshift(&mut seed) % 15) as u8;
+            for x in lit.iter_mut().chain(dist.iter_mut()) {
+                if xorshift(&mut seed) % 8 < density {
+                    if xorshift(&mut seed).is_multiple_of(4) {
+                        l = 1 + (xorshift(&mut seed) % 15) as u8;
+                    }
+                    *x = l;
+                }
+            }
+            if case % 7 == 0 {
+                lit[256..].fill(0);
+            }
+            lit[END_OF_BLOCK] = lit[END_OF_BLOCK].max(1);
+            let (lit, dist) = (Lengths::from_bits(lit), Lengths::from_bits(dist));
+            let header = DynamicHeader::new(&lit, &dist);
+            let mut all = lit.bits[..header.hlit].to_vec();
+            all.extend_from_slice(&dist.bits[..header.hdist]);
+            let expected = run_length(&all);
+            let got: Vec<(u8, u8)> = header
+                .cl
+                .symbols()
+                .iter()
+                .map(|p| (p.to_le_bytes()[0], p.to_le_bytes()[1]))
+                .collect();
+            assert_eq!(got, expected, "case {case}");
+        }
     }
 }

@@ -50,6 +50,13 @@ mod cache;
 #[allow(dead_code)]
 #[path = "../../../src/draw/deflate.rs"]
 mod deflate;
+#[path = "../../../src/draw/huffman.rs"]
+mod huffman;
+/// The Huffman codes deflate.rs builds its blocks with, at the path it
+/// names them by.
+mod draw {
+    pub(crate) use super::huffman;
+}
 mod raster;
 
 /// What src/flow/cache.rs takes from the rest of monogram: two field types of its entry.
