@@ -196,8 +196,11 @@ lint: wasm-target
 	RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --locked --no-deps --document-private-items
 	python3 tests/links.py
 
+# The library's tests, the integration tests and check_config's (the targets
+# with `test = true`); the other examples are not linked here: lint
+# type-checks every one, e2e builds the tools and bench its benchmarks.
 unit:
-	cargo test --locked --workspace --release $(CARGO_FLAGS)
+	cargo test --locked --workspace --release --tests $(CARGO_FLAGS)
 
 E2E_ENV := MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_TRAP_WASM=$(TRAP_WASM) MONOGRAM_RENDER=$(RENDER) \
   MONOGRAM_CHECK_CONFIG=$(CHECK_CONFIG) MONOGRAM_NGINX=$(NGINX)
