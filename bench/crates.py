@@ -3,9 +3,9 @@ them: time and bytes (examples/bench_crates.rs, natively and under node's V8)
 and the wasm size each adds (bench/wasm-size), all from one run.
 
 Wasm size: bench/wasm-size is built once per feature, each build linking one
-implementation (monogram's own files for ours, the crate otherwise) into a
-wasm32-wasip1 program that feeds it bytes from stdin, with monogram's release
-profile; the size shown is that program's minus the `baseline` build's (the
+implementation (the monogram crate's piece for ours, the crate otherwise, as
+crates/dev drives it) into a wasm32-wasip1 program that feeds it bytes from
+stdin, with monogram's release profile; the size shown is that program's minus the `baseline` build's (the
 same program with no piece). Shared code (std's HashMap, crc32fast) is counted
 in every build that links it, ours included.
 

@@ -18,23 +18,16 @@
 //!
 //! Every alternative's output is checked against ours (same pixels, same
 //! text) before it is timed.
-use alternatives::{Indexed, Step};
 use monogram::{
     encode_png, font_px, pick, render, sign, text_colour_for, Avatar, Cache, Command, Content,
     Entry, Fonts, RequestOutcome, Shape, SigningKey, DEFAULT_PALETTE,
 };
 use monogram_counting_alloc::{current, Counting};
+use monogram_dev::alternatives::{self, Indexed};
 use serde_json::{json, Value};
 use std::hint::black_box;
 use std::rc::Rc;
 use std::time::Instant;
-
-#[path = "../bench/wasm-size/src/alternatives.rs"]
-mod alternatives;
-/// The hand-written rasteriser monogram used before ab_glyph_rasterizer,
-/// kept beside the probe to be measured against it.
-#[path = "../bench/wasm-size/src/raster.rs"]
-mod raster;
 
 /// Counts the bytes held on the heap, so the caches' own memory per entry can
 /// be measured (natively and in wasm alike).
@@ -202,7 +195,7 @@ const LETTERS: [char; 10] = ['Ա', 'Ა', 'ה', 'م', 'क', 'ক', 'க', 'ก'
 struct Placed {
     width: usize,
     height: usize,
-    steps: Vec<Step>,
+    steps: Vec<Command>,
 }
 
 fn place(fonts: &Fonts, c: char, body: f32) -> Option<Placed> {
@@ -212,13 +205,13 @@ fn place(fonts: &Fonts, c: char, body: f32) -> Option<Placed> {
         .commands
         .iter()
         .map(|s| match *s {
-            Command::Move(x, y) => Step::Move(x - left, y - top),
-            Command::Line(x, y) => Step::Line(x - left, y - top),
-            Command::Quad(x1, y1, x, y) => Step::Quad(x1 - left, y1 - top, x - left, y - top),
+            Command::Move(x, y) => Command::Move(x - left, y - top),
+            Command::Line(x, y) => Command::Line(x - left, y - top),
+            Command::Quad(x1, y1, x, y) => Command::Quad(x1 - left, y1 - top, x - left, y - top),
             Command::Cubic(x1, y1, x2, y2, x, y) => {
-                Step::Cubic(x1 - left, y1 - top, x2 - left, y2 - top, x - left, y - top)
+                Command::Cubic(x1 - left, y1 - top, x2 - left, y2 - top, x - left, y - top)
             }
-            Command::Close => Step::Close,
+            Command::Close => Command::Close,
         })
         .collect();
     Some(Placed {
@@ -255,7 +248,7 @@ fn rasterisers(fonts: &Fonts) {
                 fill_ab_glyph,
             ),
             (
-                "hand-written signed-area rasteriser (used before; bench/wasm-size/src/raster.rs)",
+                "hand-written signed-area rasteriser (used before; crates/dev/src/raster.rs)",
                 "ours-raster",
                 fill_ours,
             ),

@@ -6,10 +6,8 @@
 //! `tests/scripts.txt`. Each name is drawn at 128 px with its slug below, and
 //! again at 32 px in a strip underneath. `--guides` draws the centre lines
 //! and the 128 px body height band over each avatar, to judge centring.
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use monogram::{handle_once, Config, HttpRequest, Outcome};
+use monogram_dev::scripts::{parse_script_list, percent_encode};
 
 const BIG: u32 = 128;
 const SMALL: u32 = 32;
@@ -108,10 +106,7 @@ impl Sheet {
 
 fn avatar(name: &str, query: &str, size: u32) -> Vec<u8> {
     let sep = if query.is_empty() { "" } else { "&" };
-    let path = format!(
-        "/avatar/{}?size={size}{sep}{query}",
-        support::percent_encode(name)
-    );
+    let path = format!("/avatar/{}?size={size}{sep}{query}", percent_encode(name));
     let req = HttpRequest {
         method: "GET",
         path: &path,
@@ -133,7 +128,7 @@ fn main() {
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(list).expect("names file");
-    let names: Vec<(&str, &str, &str)> = support::parse_script_list(&text)
+    let names: Vec<(&str, &str, &str)> = parse_script_list(&text)
         .into_iter()
         .map(|c| (c.slug, c.name, c.query))
         .collect();

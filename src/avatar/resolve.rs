@@ -53,6 +53,32 @@ pub struct Avatar<'a> {
     pub font_size: Option<FontSize>,
 }
 
+/// The avatars the drawing tests draw.
+#[cfg(test)]
+impl<'a> Avatar<'a> {
+    /// `content` in white on blue, at the layout's own text size.
+    pub fn blue(size: u32, shape: Shape, content: Content<'a>) -> Avatar<'a> {
+        Avatar {
+            size,
+            shape,
+            bg: Rgb(0x15, 0x65, 0xC0),
+            fg: colour::WHITE,
+            content,
+            font_size: None,
+        }
+    }
+
+    /// The placeholder in its neutral palette, as a name without initials
+    /// resolves.
+    pub fn placeholder(size: u32, shape: Shape) -> Avatar<'a> {
+        Avatar {
+            bg: PLACEHOLDER_BG,
+            fg: PLACEHOLDER_FG,
+            ..Avatar::blue(size, shape, Content::Placeholder)
+        }
+    }
+}
+
 /// The placeholder's head and shoulders: discs `(cx, cy, r)` as fractions
 /// of the edge, drawn in the text colour and clipped to the shape.
 pub const SILHOUETTE: [(f32, f32, f32); 2] = [(0.5, 0.39, 0.18), (0.5, 1.02, 0.36)];

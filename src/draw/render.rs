@@ -380,21 +380,10 @@ fn draw_silhouette(indices: &mut [u8], size: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::avatar::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
     use crate::avatar::shape::Shape;
 
     fn avatar(size: u32, shape: Shape, content: Content) -> Image {
-        render(
-            &Avatar {
-                size,
-                shape,
-                bg: Rgb(0x15, 0x65, 0xC0),
-                fg: WHITE,
-                content,
-                font_size: None,
-            },
-            Fonts::get().unwrap(),
-        )
+        render(&Avatar::blue(size, shape, content), Fonts::get().unwrap())
     }
 
     #[test]
@@ -475,14 +464,7 @@ mod tests {
     #[test]
     fn placeholder_palette_is_neutral() {
         let img = render(
-            &Avatar {
-                size: 64,
-                shape: Shape::Circle,
-                bg: PLACEHOLDER_BG,
-                fg: PLACEHOLDER_FG,
-                content: Content::Placeholder,
-                font_size: None,
-            },
+            &Avatar::placeholder(64, Shape::Circle),
             Fonts::get().unwrap(),
         );
         assert!(img.indices.contains(&(OPAQUE + TEXT_LEVELS)));

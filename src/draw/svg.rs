@@ -152,18 +152,11 @@ fn num(v: f32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::avatar::colour::{PLACEHOLDER_BG, PLACEHOLDER_FG, WHITE};
+    use crate::avatar::colour::PLACEHOLDER_FG;
     use crate::draw::render;
 
     fn avatar(size: u32, shape: Shape, content: Content) -> Avatar {
-        Avatar {
-            size,
-            shape,
-            bg: Rgb(0x15, 0x65, 0xC0),
-            fg: WHITE,
-            content,
-            font_size: None,
-        }
+        Avatar::blue(size, shape, content)
     }
 
     fn svg_of(a: &Avatar) -> String {
@@ -242,14 +235,7 @@ mod tests {
         assert!(text.contains(r##"<rect width="100" height="100" rx="20" fill="#1565c0"/>"##));
         assert!(text.contains(r##"<path fill="#ffffff" d="##));
         let placeholder = svg(
-            &Avatar {
-                size: 64,
-                shape: Shape::Circle,
-                bg: PLACEHOLDER_BG,
-                fg: PLACEHOLDER_FG,
-                content: Content::Placeholder,
-                font_size: None,
-            },
+            &Avatar::placeholder(64, Shape::Circle),
             Fonts::get().unwrap(),
         )
         .unwrap();

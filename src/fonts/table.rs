@@ -1321,6 +1321,31 @@ mod tests {
         assert_eq!(segment.len(), last.offset + last.spec.len);
     }
 
+    /// Wherever a doc gives the size of the font segment ("N.N MB of
+    /// fonts"), it is the segment's, in MB to one decimal.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_docs_give_the_segment_size() {
+        let mb = format!("{:.1}", segment().len() as f64 / 1e6);
+        for (doc, text) in [
+            ("docs/DESIGN.md", include_str!("../../docs/DESIGN.md")),
+            ("docs/MEMORY.md", include_str!("../../docs/MEMORY.md")),
+            ("README.md", include_str!("../../README.md")),
+            ("src/fonts/table.rs", include_str!("table.rs")),
+        ] {
+            let text = text.replace("\n//! ", " ").replace('\n', " ");
+            let given: Vec<&str> = text
+                .match_indices(" MB of fonts")
+                .filter_map(|(at, _)| text[..at].rsplit(' ').next())
+                .map(|n| n.trim_start_matches('('))
+                .filter(|n| n.parse::<f64>().is_ok())
+                .collect();
+            assert!(given.iter().all(|&n| n == mb), "{doc}: {given:?}, not {mb}");
+        }
+        let design = include_str!("../../docs/DESIGN.md").replace('\n', " ");
+        assert!(design.contains(&format!("{mb} MB of fonts")));
+    }
+
     #[test]
     fn every_character_of_a_font_is_in_its_ranges() {
         let f = Fonts::get().unwrap();

@@ -1,46 +1,12 @@
-//! Shared by the golden-image and render-bytes tests and the contact-sheet
-//! example: reading `tests/scripts.txt`, turning its names into request
-//! paths, and rendering a path natively.
+//! Shared by the golden-image, render-bytes, SVG and worst-case tests:
+//! rendering a path natively, and the request path of every name of
+//! `tests/scripts.txt` (read by `monogram_dev::scripts`, which the contact
+//! sheet reads it with too).
 #![allow(dead_code)] // each user takes what it needs
 
 use monogram::{handle_once, Config, HttpRequest, Outcome};
+use monogram_dev::scripts::{parse_script_list, percent_encode};
 use std::path::Path;
-
-/// One line of `tests/scripts.txt`: slug, name, and extra query (possibly
-/// empty), tab-separated; blank lines and `#` comments are skipped.
-pub struct ScriptCase<'a> {
-    pub slug: &'a str,
-    pub name: &'a str,
-    pub query: &'a str,
-}
-
-pub fn parse_script_list(list: &str) -> Vec<ScriptCase<'_>> {
-    list.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut fields = l.split('\t');
-            let slug = fields.next().unwrap_or_default();
-            let name = fields.next().unwrap_or_else(|| panic!("no name: {l:?}"));
-            ScriptCase {
-                slug,
-                name,
-                query: fields.next().unwrap_or_default(),
-            }
-        })
-        .collect()
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// The body of a 200 for `path` under the default configuration, rendered
 /// natively and uncached.

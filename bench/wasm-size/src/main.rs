@@ -14,7 +14,8 @@
 //! all); the feature picks the one `main` calls.
 #![allow(dead_code)]
 
-use alternatives::{Indexed, Step};
+use monogram::{zlib_into, Cache, Command, Entry, RequestOutcome};
+use monogram_dev::alternatives::{self, Indexed};
 use std::io::Read;
 use std::rc::Rc;
 
@@ -40,40 +41,6 @@ use png_balanced as run;
 use png_fast as run;
 #[cfg(feature = "tiny-skia")]
 use tiny_skia as run;
-
-mod alternatives;
-/// monogram's own pieces, compiled from its files.
-#[path = "../../../src/flow/cache.rs"]
-mod cache;
-// Its parse over a reference (zlib_over) is the filter's; this probe
-// measures zlib_into, the encoder alone.
-#[allow(dead_code)]
-#[path = "../../../src/draw/deflate.rs"]
-mod deflate;
-#[path = "../../../src/draw/huffman.rs"]
-mod huffman;
-/// The Huffman codes deflate.rs builds its blocks with, at the path it
-/// names them by.
-mod draw {
-    pub(crate) use super::huffman;
-}
-mod raster;
-
-/// What src/flow/cache.rs takes from the rest of monogram: two field types of its entry.
-mod flow {
-    pub mod report {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum RequestOutcome {
-            Rendered,
-        }
-    }
-}
-mod fonts {
-    pub mod script {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Script {}
-    }
-}
 
 fn main() {
     let mut input = Vec::new();
@@ -114,16 +81,16 @@ fn image(input: &[u8]) -> Indexed {
 }
 
 /// A canvas side and outline steps inside it.
-fn outline(input: &[u8]) -> (usize, Vec<Step>) {
+fn outline(input: &[u8]) -> (usize, Vec<Command>) {
     let mut b = Bytes(input.iter());
     let side = usize::from(b.byte()).max(1);
     let mut steps = Vec::new();
     while b.0.len() > 0 {
         steps.push(match b.byte() % 5 {
-            0 => Step::Move(b.coord(), b.coord()),
-            1 => Step::Line(b.coord(), b.coord()),
-            2 => Step::Quad(b.coord(), b.coord(), b.coord(), b.coord()),
-            3 => Step::Cubic(
+            0 => Command::Move(b.coord(), b.coord()),
+            1 => Command::Line(b.coord(), b.coord()),
+            2 => Command::Quad(b.coord(), b.coord(), b.coord(), b.coord()),
+            3 => Command::Cubic(
                 b.coord(),
                 b.coord(),
                 b.coord(),
@@ -131,7 +98,7 @@ fn outline(input: &[u8]) -> (usize, Vec<Step>) {
                 b.coord(),
                 b.coord(),
             ),
-            _ => Step::Close,
+            _ => Command::Close,
         });
     }
     (side, steps)
@@ -152,12 +119,12 @@ fn baseline(input: &[u8]) -> Vec<u8> {
     input.to_vec()
 }
 
-/// src/draw/deflate.rs in the same chunks as the miniz_oxide build.
+/// monogram's encoder (src/draw/deflate.rs) in the same chunks as the miniz_oxide build.
 fn ours_encoder(input: &[u8]) -> Vec<u8> {
     let im = image(input);
     let stride = (im.size as usize).div_ceil(2) + 1;
     let mut idat = Vec::new();
-    deflate::zlib_into(&mut idat, &alternatives::packed_rows(&im, true), stride);
+    zlib_into(&mut idat, &alternatives::packed_rows(&im, true), stride);
     alternatives::png_container(&im, &idat)
 }
 
@@ -190,17 +157,17 @@ fn ab_glyph_rasterizer(input: &[u8]) -> Vec<u8> {
 
 /// Gets each key, inserting it on a miss; the bodies' lengths on hits.
 fn ours_cache(input: &[u8]) -> Vec<u8> {
-    let mut cache = cache::Cache::new(usize::from(input.first().copied().unwrap_or(0)) << 12);
+    let mut cache = Cache::new(usize::from(input.first().copied().unwrap_or(0)) << 12);
     let mut out = Vec::new();
     for (key, n) in requests(input) {
         match cache.get(&key) {
             Some(e) => out.push(e.body.len() as u8),
             None => {
-                let entry = cache::Entry {
+                let entry = Entry {
                     body: vec![1; n],
                     etag: key.clone(),
                     content_type: "image/png",
-                    outcome: flow::report::RequestOutcome::Rendered,
+                    outcome: RequestOutcome::Rendered,
                     script: None,
                 };
                 cache.insert(Rc::new(entry));

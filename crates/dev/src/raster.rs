@@ -11,7 +11,7 @@
 //!
 //! The hand-written rasteriser monogram drew glyphs with until `make bench`
 //! showed ab_glyph_rasterizer (the same method) as fast under V8 and faster
-//! natively, for the same wasm size; src/fonts/table.rs now uses the crate. Kept
+//! natively, for the same wasm size; src/fonts/table.rs uses the crate. Kept
 //! here only so the bench keeps measuring the crate against it.
 
 /// Largest distance, in pixels, between a curve and the lines that stand in for it.

@@ -1,12 +1,10 @@
 //! The crates each hand-written piece of monogram is measured against, driven
-//! the way monogram drives its own piece. One file for both halves of the
+//! the way monogram drives its own piece. One module for both halves of the
 //! measurement: examples/bench_crates.rs times this code, and the wasm-size
-//! probe (main.rs beside this file) weighs it, so the bytes shown are those of
-//! the code timed.
-//!
-//! `crate::raster` is monogram's src/raster.rs in both (compiled from the file
-//! in the probe, re-exported from the library in the bench).
+//! probe (bench/wasm-size) weighs it, so the bytes shown are those of the
+//! code timed.
 use crate::raster::Canvas;
+use monogram_glyph_store::Command;
 
 /// What an encoder gets: side in pixels, RGBA palette (straight alpha), one
 /// 4-bit palette index per pixel, row-major.
@@ -95,41 +93,32 @@ pub fn miniz(im: &Indexed, level: u8) -> Vec<u8> {
     png_container(im, &idat)
 }
 
-/// One step of a glyph outline in pixels, y down, inside its canvas.
-#[derive(Clone, Copy)]
-pub enum Step {
-    Move(f32, f32),
-    Line(f32, f32),
-    Quad(f32, f32, f32, f32),
-    Cubic(f32, f32, f32, f32, f32, f32),
-    Close,
-}
-
-/// monogram's rasteriser (src/raster.rs), as src/fonts/table.rs drives it.
-pub fn fill_ours(width: usize, height: usize, steps: &[Step]) -> Vec<u8> {
+/// The hand-written rasteriser ([`crate::raster`]) over a glyph outline in
+/// pixels, y down, inside its canvas (as are the other fills' outlines).
+pub fn fill_ours(width: usize, height: usize, steps: &[Command]) -> Vec<u8> {
     let mut c = Canvas::new(width, height);
     for s in steps {
         match *s {
-            Step::Move(x, y) => c.move_to(x, y),
-            Step::Line(x, y) => c.line_to(x, y),
-            Step::Quad(x1, y1, x, y) => c.quad_to(x1, y1, x, y),
-            Step::Cubic(x1, y1, x2, y2, x, y) => c.cubic_to(x1, y1, x2, y2, x, y),
-            Step::Close => c.close(),
+            Command::Move(x, y) => c.move_to(x, y),
+            Command::Line(x, y) => c.line_to(x, y),
+            Command::Quad(x1, y1, x, y) => c.quad_to(x1, y1, x, y),
+            Command::Cubic(x1, y1, x2, y2, x, y) => c.cubic_to(x1, y1, x2, y2, x, y),
+            Command::Close => c.close(),
         }
     }
     c.coverage()
 }
 
 /// tiny-skia's anti-aliased path fill into an 8-bit mask (its coverage).
-pub fn fill_tiny_skia(width: usize, height: usize, steps: &[Step]) -> Vec<u8> {
+pub fn fill_tiny_skia(width: usize, height: usize, steps: &[Command]) -> Vec<u8> {
     let mut pb = tiny_skia::PathBuilder::new();
     for s in steps {
         match *s {
-            Step::Move(x, y) => pb.move_to(x, y),
-            Step::Line(x, y) => pb.line_to(x, y),
-            Step::Quad(x1, y1, x, y) => pb.quad_to(x1, y1, x, y),
-            Step::Cubic(x1, y1, x2, y2, x, y) => pb.cubic_to(x1, y1, x2, y2, x, y),
-            Step::Close => pb.close(),
+            Command::Move(x, y) => pb.move_to(x, y),
+            Command::Line(x, y) => pb.line_to(x, y),
+            Command::Quad(x1, y1, x, y) => pb.quad_to(x1, y1, x, y),
+            Command::Cubic(x1, y1, x2, y2, x, y) => pb.cubic_to(x1, y1, x2, y2, x, y),
+            Command::Close => pb.close(),
         }
     }
     let (Some(path), Some(mut mask)) = (
@@ -148,7 +137,7 @@ pub fn fill_tiny_skia(width: usize, height: usize, steps: &[Step]) -> Vec<u8> {
 }
 
 /// ab_glyph_rasterizer's coverage (the same signed-area method as ours).
-pub fn fill_ab_glyph(width: usize, height: usize, steps: &[Step]) -> Vec<u8> {
+pub fn fill_ab_glyph(width: usize, height: usize, steps: &[Command]) -> Vec<u8> {
     use ab_glyph_rasterizer::{point, Point, Rasterizer};
     let mut r = Rasterizer::new(width, height);
     let (mut start, mut pen) = (point(0.0, 0.0), point(0.0, 0.0));
@@ -159,24 +148,24 @@ pub fn fill_ab_glyph(width: usize, height: usize, steps: &[Step]) -> Vec<u8> {
     };
     for s in steps {
         match *s {
-            Step::Move(x, y) => {
+            Command::Move(x, y) => {
                 close(&mut r, pen, start);
                 start = point(x, y);
                 pen = start;
             }
-            Step::Line(x, y) => {
+            Command::Line(x, y) => {
                 r.draw_line(pen, point(x, y));
                 pen = point(x, y);
             }
-            Step::Quad(x1, y1, x, y) => {
+            Command::Quad(x1, y1, x, y) => {
                 r.draw_quad(pen, point(x1, y1), point(x, y));
                 pen = point(x, y);
             }
-            Step::Cubic(x1, y1, x2, y2, x, y) => {
+            Command::Cubic(x1, y1, x2, y2, x, y) => {
                 r.draw_cubic(pen, point(x1, y1), point(x2, y2), point(x, y));
                 pen = point(x, y);
             }
-            Step::Close => {
+            Command::Close => {
                 close(&mut r, pen, start);
                 pen = start;
             }
