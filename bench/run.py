@@ -770,4 +770,6 @@ def envoy_version():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] not in ([], ["--photo"]):
+        sys.exit("usage: bench/run.py [--photo]  (make bench runs it; --photo: the photo rows alone)")
     photo_main() if sys.argv[1:] == ["--photo"] else main()
