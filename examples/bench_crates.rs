@@ -89,7 +89,7 @@ fn encoders(fonts: &Fonts) {
         let renders: Vec<_> = NAMES
             .iter()
             .map(|text| {
-                let bg = pick(&DEFAULT_PALETTE, text);
+                let bg = pick(DEFAULT_PALETTE, text);
                 let avatar = Avatar {
                     size,
                     shape: Shape::Circle,

@@ -39,7 +39,7 @@ fn fastest_us(mut f: impl FnMut(usize), batch: usize) -> f64 {
 
 fn avatar(i: usize, size: u32) -> Avatar<'static> {
     let text = NAMES[i % NAMES.len()];
-    let bg = pick(&DEFAULT_PALETTE, text);
+    let bg = pick(DEFAULT_PALETTE, text);
     Avatar {
         size,
         shape: Shape::Circle,

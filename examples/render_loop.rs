@@ -17,7 +17,7 @@ fn main() {
         let a = (b'A' + (i % 26) as u8) as char;
         let b = (b'A' + ((7 * i + 3) % 26) as u8) as char;
         let text = format!("{a}{b}");
-        let bg = pick(&DEFAULT_PALETTE, &text);
+        let bg = pick(DEFAULT_PALETTE, &text);
         let avatar = Avatar {
             size,
             shape: Shape::Circle,

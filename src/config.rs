@@ -118,7 +118,7 @@ pub struct Config {
 /// The default `sizes`: steps of about 25%, the sizes avatars are shown at
 /// (and their 2× for dense screens). A flood can then ask for 16 images of
 /// a name, not 497, and browsers and CDNs hold fewer variants.
-pub const DEFAULT_SIZES: [u32; 16] = [
+pub const DEFAULT_SIZES: &[u32] = &[
     16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384, 512,
 ];
 
@@ -136,7 +136,8 @@ impl Config {
 /// The default sizes up to `max_size`, and `max_size` itself.
 fn default_sizes(max_size: u32) -> Vec<u32> {
     let mut sizes: Vec<u32> = DEFAULT_SIZES
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|&s| s <= max_size)
         .collect();
     if sizes.last() != Some(&max_size) {
@@ -182,7 +183,7 @@ impl Config {
 
 /// The origin statuses that mean "no photo" by default: S3 answers 403 for
 /// a missing key when the caller may not list the bucket.
-pub const DEFAULT_FALLBACK_STATUSES: [u16; 3] = [403, 404, 410];
+pub const DEFAULT_FALLBACK_STATUSES: &[u16] = &[403, 404, 410];
 
 /// A fallback is public but short-lived, and never `immutable`: the photo
 /// may appear at the same URL at any time.

@@ -30,7 +30,7 @@ fn served_rgba(path: &str) -> (u32, Vec<u8>) {
 
 /// Straight-alpha RGBA of the avatar, rendered the obvious way.
 fn reference_rgba(size: u32, shape: Shape, name_key: &str, text: &str) -> Vec<u8> {
-    let bg = pick(&DEFAULT_PALETTE, name_key);
+    let bg = pick(DEFAULT_PALETTE, name_key);
     let fg = text_colour_for(bg);
     let s = size as f32;
     let path = match shape {

@@ -13,7 +13,7 @@ pub const INK: Rgb = Rgb(0x1A, 0x1A, 0x1A);
 
 /// The default palette: Material 800-ish tones, each reaching at least 4.5:1
 /// against its text colour (checked by a test).
-pub const DEFAULT_PALETTE: [Rgb; 16] = [
+pub const DEFAULT_PALETTE: &[Rgb] = &[
     Rgb(0xC6, 0x28, 0x28),
     Rgb(0xAD, 0x14, 0x57),
     Rgb(0x6A, 0x1B, 0x9A),
@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn every_default_palette_entry_reaches_aa_contrast() {
         assert!(DEFAULT_PALETTE.len() >= 12);
-        for bg in DEFAULT_PALETTE {
+        for &bg in DEFAULT_PALETTE {
             let c = contrast(bg, text_colour_for(bg));
             assert!(c >= 4.5, "#{} reaches only {c:.2}:1", bg.hex());
         }
@@ -174,11 +174,11 @@ mod tests {
     #[test]
     fn pick_is_stable_and_spreads() {
         assert_eq!(
-            pick(&DEFAULT_PALETTE, "di wu"),
-            pick(&DEFAULT_PALETTE, "di wu")
+            pick(DEFAULT_PALETTE, "di wu"),
+            pick(DEFAULT_PALETTE, "di wu")
         );
         let used: std::collections::HashSet<Rgb> = (0..200)
-            .map(|i| pick(&DEFAULT_PALETTE, &format!("user{i}")))
+            .map(|i| pick(DEFAULT_PALETTE, &format!("user{i}")))
             .collect();
         assert!(used.len() >= 12, "only {} colours used", used.len());
     }
