@@ -15,12 +15,14 @@ use crate::fonts::table::{Fonts, Glyph};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Coverage bytes kept per VM, plus [`GLYPH_OVERHEAD`] per glyph. 2 MiB
-/// holds every Latin capital at 16 sizes around 128 px, or at 512 px (about
-/// 31 KB a glyph there) with room for the other body heights that wide
-/// initials are shrunk to: at 512 KiB the capitals of 512 px avatars did not
-/// fit, and every render there rasterised its glyphs again.
-pub const BUDGET_BYTES: usize = 2 * 1024 * 1024;
+/// Coverage bytes kept per VM, plus [`GLYPH_OVERHEAD`] per glyph. 1 MiB
+/// holds every Latin capital at 16 sizes around 128 px, or the 26 capitals
+/// at 512 px (about 31 KB a glyph there, 806 KB in all): at 512 KiB the
+/// capitals of 512 px avatars did not fit, and every render there rasterised
+/// its glyphs again. It is a VM's high-water mark for good (wasm memory never
+/// shrinks), so it is no larger: `make measure` puts a worker at about
+/// 10.7 MB after its load with this, 12.0 MB with 2 MiB.
+pub const BUDGET_BYTES: usize = 1024 * 1024;
 
 /// Book-keeping bytes charged per glyph on top of its coverage (map slot,
 /// `Arc`, `Glyph` fields).
