@@ -213,10 +213,12 @@ pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed:
         }
         clear_from = r;
     }
+    // From the first token not kept: every earlier one starts before
+    // `resume`, so the search for a shared boundary need not walk them.
     let rejoin = Rejoin {
         from: clear_from * stride,
-        starts: &reference.starts,
-        tokens: &reference.tokens,
+        starts: reference.starts.get(kept..).unwrap_or_default(),
+        tokens: reference.tokens.get(kept..).unwrap_or_default(),
     };
     tokenize(data, stride, resume, &mut parse, Some(rejoin));
     // Adler-32 of the reference's rows before and after the changed rows,
