@@ -30,6 +30,8 @@
    Then the render time inside Envoy (the filter's monogram_render_time_us
    histogram, sum / count) of each build at 128 and 512 px, from uncached
    requests to one build at a time (BENCH_RENDER_ROUNDS rounds, default 3),
+   at the scenarios' 8 connections and again at one (one worker renders,
+   wrk has the other core, so no render waits for a core),
    and response bytes of 16 names at 128 and 512 px from each build.
    Every scenario's requests come from a wrk Lua script (b-f: pre-formatted
    in init, sent round-robin), so each pays the same client cost.
@@ -377,13 +379,15 @@ def mean_bytes(url, size):
 RENDER_PHASE_ROUNDS = int(os.environ.get("BENCH_RENDER_ROUNDS", "3"))
 
 
-def render_times(envoy, builds, sizes=(128, 512), seconds=2):
+def render_times(envoy, builds, sizes=(128, 512), seconds=2, connections=None, stream=20):
     """Mean render time inside Envoy (the filter's histogram, sum / count)
     for each (build, size): uncached requests to one build at a time, so
     each delta of the histogram is that build's alone, in interleaved
-    rounds; the median round per (build, size)."""
+    rounds; the median round per (build, size). With `connections` "1",
+    one worker renders while wrk runs on the other core: the time is the
+    engine's, not also the wait for a core that wrk and the other worker
+    share at 8 connections."""
     times = {}
-    stream = 20
     for _ in range(RENDER_PHASE_ROUNDS):
         for size in sizes:
             for build, url in builds.items():
@@ -392,7 +396,7 @@ def render_times(envoy, builds, sizes=(128, 512), seconds=2):
                     f.write(uncached_lua(size, stream))
                 try:
                     sum0, count0 = render_time_totals(envoy)
-                    result = wrk(url, f.name, seconds)
+                    result = wrk(url, f.name, seconds, connections)
                     time.sleep(1.5)  # the histogram reaches the admin output at each 1 s flush
                     sum1, count1 = render_time_totals(envoy)
                 finally:
@@ -515,6 +519,7 @@ def main():
         if baseline:
             builds["baseline"] = f"http://127.0.0.1:{base_nocache_port}"
         render_us = render_times(envoy, builds)
+        render_us_one = render_times(envoy, builds, connections="1", stream=40)
         wasm_render_us = render_us.get(("this build", 128), float("nan"))
         sizes = {"this build": {s: mean_bytes(base, s) for s in (128, 512)}}
         if baseline:
@@ -565,7 +570,10 @@ def main():
                  f"over uncached requests to this build alone; median of {RENDER_PHASE_ROUNDS} rounds): "
                  f"{wasm_render_us / native_cached:.2f}× this run's native {native_cached:.1f} µs with "
                  f"the glyphs cached (as they are in the proxy after its first renders), "
-                 f"{wasm_render_us / native_us:.2f}× the native {native_us:.1f} µs with them rasterised.\n")
+                 f"{wasm_render_us / native_us:.2f}× the native {native_us:.1f} µs with them rasterised. "
+                 f"At one connection (one worker rendering, wrk on the other core, so no render waits "
+                 f"for a core): {render_us_one.get(('this build', 128), float('nan')):.1f} µs, "
+                 f"{render_us_one.get(('this build', 128), float('nan')) / native_cached:.2f}× native.\n")
     if NGINX_A_ROW in rows:
         ratio, low, high = paired(rows, NGINX_A_ROW, A_ROW)
         lines.append(f"Nginx against Envoy, the same module, uncached 128 px renders (render budget off, "
@@ -581,7 +589,7 @@ def main():
                      "method as much as the hosts. Here both hosts run the whole time and each round "
                      "takes Envoy's (a) and Nginx's (a) back to back.\n")
     if baseline:
-        lines += baseline_section(baseline[0], rows, render_us, sizes, native_outs)
+        lines += baseline_section(baseline[0], rows, render_us, render_us_one, sizes, native_outs)
     lines += photo_lines(rows)
     lines.append(f"Envoy ready in {ready_s:.2f} s (spawn to admin /ready); resident memory "
                  f"{rss_start:.0f} MB after start, {rss_end:.0f} MB after the benchmark "
@@ -608,7 +616,7 @@ def main():
     results.write_text(text)
 
 
-def baseline_section(sha, rows, render_us, sizes, native_outs):
+def baseline_section(sha, rows, render_us, render_us_one, sizes, native_outs):
     """This build against the baseline, measured in the same run, with the
     targets of issue 23."""
     short = sha[:7]
@@ -630,14 +638,22 @@ def baseline_section(sha, rows, render_us, sizes, native_outs):
     r512 = (render_us.get(("baseline", 512), float("nan")), render_us.get(("this build", 512), float("nan")))
     row("render inside Envoy, uncached 128 px, µs", *r128, "≤ 0.50×", r128[1] <= 0.5 * r128[0])
     row("render inside Envoy, uncached 512 px, µs", *r512, "≤ 0.67× (1.5× faster)", r512[1] * 1.5 <= r512[0])
+    one = {size: (render_us_one.get(("baseline", size), float("nan")),
+                  render_us_one.get(("this build", size), float("nan"))) for size in (128, 512)}
+    row("render inside Envoy, uncached 128 px, one connection, µs", *one[128], "≤ 0.50×",
+        one[128][1] <= 0.5 * one[128][0])
+    row("render inside Envoy, uncached 512 px, one connection, µs", *one[512], "≤ 0.67×",
+        one[512][1] * 1.5 <= one[512][0])
     for size in (128, 512):
         for col, label in (("cached", "glyphs cached"), ("rasterised", "glyphs rasterised")):
             b, t = base.get(size, {}).get(col, float("nan")), this.get(size, {}).get(col, float("nan"))
             row(f"native render {size} px, {label}, µs", b, t, "—", True)
-    for label, (b_us, t_us) in (("128", r128), ("512", r512)):
+    for label, (b_us, t_us), how in (("128", r128, ""), ("512", r512, ""),
+                                     ("128", one[128], ", one connection"),
+                                     ("512", one[512], ", one connection")):
         b_n = base.get(int(label), {}).get("cached", float("nan"))
         t_n = this.get(int(label), {}).get("cached", float("nan"))
-        out.append(f"| in Envoy ÷ native (glyphs cached), {label} px | {b_us / b_n:.2f} | {t_us / t_n:.2f} | — | "
+        out.append(f"| in Envoy ÷ native (glyphs cached), {label} px{how} | {b_us / b_n:.2f} | {t_us / t_n:.2f} | — | "
                    f"{'≤ 1.30' if label == '128' else '—'} | "
                    f"{('yes' if t_us / t_n <= 1.3 else '**no**') if label == '128' else '—'} |")
     for size in (128, 512):

@@ -88,7 +88,8 @@ pub struct Report {
     pub cache: Option<CacheLookup>,
     /// Why the request failed, for the log line; `None` on success.
     pub error: Option<Error>,
-    /// Wall time of the render and encode, in microseconds; `None` when
+    /// Wall time of the render and encode, in microseconds (rounded to
+    /// the nearest); `None` when
     /// nothing was drawn (errors, 304s, cache hits).
     pub render_us: Option<u64>,
     /// What the photo door did with the origin's answer; `None` on the
