@@ -6,7 +6,7 @@
 //! Output is deterministic: the same image gives the same bytes everywhere.
 
 use crate::draw::deflate::{self, Reference};
-use crate::draw::render::{Image, Over};
+use crate::draw::render::{Image, Over, PALETTE_LEN};
 
 /// The PNG file signature.
 const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -46,57 +46,91 @@ pub fn png_over(image: &Image, bare: Option<BareEncoding>) -> Option<Vec<u8>> {
         image.indices.len() == size.saturating_mul(size)
             && bare.scanlines.len() == stride.saturating_mul(size)
     });
-    let (scanlines, changed) = match &over {
-        Some((Over { rows, .. }, bare)) => {
-            let mut lines = bare.scanlines.to_vec();
-            let (top, bottom) = (rows.0.min(size), rows.1.min(size));
-            let band = top.saturating_mul(stride)..bottom.saturating_mul(stride);
-            if let (Some(lines), Some(indices)) = (
-                lines.get_mut(band.clone()),
-                image
-                    .indices
-                    .get(top.saturating_mul(size)..bottom.saturating_mul(size)),
-            ) {
-                pack(lines, indices, size);
-            }
-            let changed = differing(&lines, bare.scanlines, band);
-            (lines, changed)
+    if let Some((Over { rows, .. }, bare)) = over {
+        let (top, bottom) = (rows.0.min(size), rows.1.min(size));
+        if let Some(band) = image
+            .indices
+            .get(top.saturating_mul(size)..bottom.saturating_mul(size))
+        {
+            return png_band(size, &image.palette, (top, bottom), band, bare);
         }
-        None => (scanlines(&image.indices, size), (0, 0)),
-    };
+    }
+    let scanlines = scanlines(&image.indices, size);
+    container(size, &image.palette, scanlines.len(), |out| {
+        deflate::zlib_into(out, &scanlines, stride)
+    })
+}
+
+/// [`png_over`] for an image given as the rows `top..bottom` drawing
+/// changed (`band`, `size` indices a row, as [`crate::draw::render::render_band`]
+/// draws them) over the bare shape `bare` encodes.
+pub fn png_band(
+    size: usize,
+    palette: &[[u8; 4]; PALETTE_LEN],
+    (top, bottom): (usize, usize),
+    band: &[u8],
+    bare: BareEncoding,
+) -> Option<Vec<u8>> {
+    if size == 0 || size > i32::MAX as usize {
+        return None;
+    }
+    let stride = size.div_ceil(2).saturating_add(1);
+    if bare.scanlines.len() != stride.saturating_mul(size)
+        || top > bottom
+        || bottom > size
+        || band.len() != bottom.saturating_sub(top).saturating_mul(size)
+    {
+        return None;
+    }
+    let mut lines = bare.scanlines.to_vec();
+    let changed_lines = top.saturating_mul(stride)..bottom.saturating_mul(stride);
+    if let Some(lines) = lines.get_mut(changed_lines.clone()) {
+        pack(lines, band, size);
+    }
+    let changed = differing(&lines, bare.scanlines, changed_lines);
+    container(size, palette, lines.len(), |out| {
+        deflate::zlib_over(out, &lines, bare.reference, changed)
+    })
+}
+
+/// The PNG of a `size`-pixel square image with `palette`, whose IDAT data
+/// (`scanline_bytes` of scanlines, compressed) `idat` appends.
+fn container(
+    size: usize,
+    palette: &[[u8; 4]; PALETTE_LEN],
+    scanline_bytes: usize,
+    idat: impl FnOnce(&mut Vec<u8>),
+) -> Option<Vec<u8>> {
+    let edge = u32::try_from(size).ok().filter(|&s| s <= i32::MAX as u32)?;
     let mut out = Vec::with_capacity(
-        (scanlines.len() / 8).saturating_add(CONTAINER_BYTES.saturating_add(128)),
+        (scanline_bytes / 8).saturating_add(CONTAINER_BYTES.saturating_add(128)),
     );
     out.extend_from_slice(&SIGNATURE);
 
     let mut ihdr = [0u8; 13];
     let (dims, format) = ihdr.split_at_mut(8);
     let (width, height) = dims.split_at_mut(4);
-    width.copy_from_slice(&image.size.to_be_bytes());
-    height.copy_from_slice(&image.size.to_be_bytes());
+    width.copy_from_slice(&edge.to_be_bytes());
+    height.copy_from_slice(&edge.to_be_bytes());
     // Bit depth 4, colour type 3 (indexed); compression, filter and
     // interlace methods 0.
     format.copy_from_slice(&[4, 3, 0, 0, 0]);
     chunk(&mut out, *b"IHDR", |out| out.extend_from_slice(&ihdr))?;
 
     chunk(&mut out, *b"PLTE", |out| {
-        out.extend(image.palette.iter().flat_map(|p| [p[0], p[1], p[2]]));
+        out.extend(palette.iter().flat_map(|p| [p[0], p[1], p[2]]));
     })?;
     // tRNS may stop at the last non-opaque entry; the rest default to opaque.
-    let used = image
-        .palette
+    let used = palette
         .iter()
         .rposition(|p| p[3] != 255)
         .map_or(0, |p| p.saturating_add(1));
     if used > 0 {
         chunk(&mut out, *b"tRNS", |out| {
-            out.extend(image.palette.iter().take(used).map(|p| p[3]));
+            out.extend(palette.iter().take(used).map(|p| p[3]));
         })?;
     }
-    chunk(&mut out, *b"IDAT", |out| match &over {
-        Some((_, bare)) => deflate::zlib_over(out, &scanlines, bare.reference, changed),
-        None => deflate::zlib_into(out, &scanlines, stride),
-    })?;
+    chunk(&mut out, *b"IDAT", idat)?;
     chunk(&mut out, *b"IEND", |_| {})?;
     Some(out)
 }

@@ -33,9 +33,22 @@ pub fn draw(r: &Resolved, fonts: &Fonts) -> Result<Vec<u8>, Error> {
 /// ([`bare`]), the way every request is.
 pub fn png(avatar: &Avatar, fonts: &Fonts) -> Option<Vec<u8>> {
     let size = avatar.size.max(1) as usize;
-    let bare = bare::get(size, avatar.shape);
-    let image = render::render_on(avatar, fonts, bare.as_deref().map(|b| b.indices.as_slice()));
-    encode::png_over(&image, bare.as_deref().map(bare::Bare::encoding))
+    // Only the rows the text changes are drawn and packed; the bare shape
+    // stands for the rest.
+    let band = bare::get(size, avatar.shape).and_then(|bare| {
+        let band = render::render_band(avatar, fonts, &bare.indices)?;
+        Some((bare, band))
+    });
+    match band {
+        Some((bare, band)) => encode::png_band(
+            band.size,
+            &band.palette,
+            band.rows,
+            &band.indices,
+            bare.encoding(),
+        ),
+        None => encode::png(&render::render(avatar, fonts)),
+    }
 }
 
 #[cfg(test)]
