@@ -52,7 +52,7 @@ pub fn png_over(image: &Image, bare: Option<BareEncoding>) -> Option<Vec<u8>> {
             .indices
             .get(top.saturating_mul(size)..bottom.saturating_mul(size))
         {
-            return png_band(size, &image.palette, (top, bottom), band, bare);
+            return png_band(size, &image.palette, (top, bottom), (0, size), band, bare);
         }
     }
     let scanlines = scanlines(&image.indices, size);
@@ -61,13 +61,15 @@ pub fn png_over(image: &Image, bare: Option<BareEncoding>) -> Option<Vec<u8>> {
     })
 }
 
-/// [`png_over`] for an image given as the rows `top..bottom` drawing
-/// changed (`band`, `size` indices a row, as [`crate::draw::render::render_band`]
-/// draws them) over the bare shape `bare` encodes.
+/// [`png_over`] for an image given as the rectangle drawing changed, rows
+/// `top..bottom` and columns `left..right` (`band`, row-major, as
+/// [`crate::draw::render::render_band`] draws it; `left` even, `right` even
+/// or `size`), over the bare shape `bare` encodes.
 pub fn png_band(
     size: usize,
     palette: &[[u8; 4]; PALETTE_LEN],
     (top, bottom): (usize, usize),
+    (left, right): (usize, usize),
     band: &[u8],
     bare: BareEncoding,
 ) -> Option<Vec<u8>> {
@@ -75,17 +77,31 @@ pub fn png_band(
         return None;
     }
     let stride = size.div_ceil(2).saturating_add(1);
+    let width = right.saturating_sub(left);
     if bare.scanlines.len() != stride.saturating_mul(size)
         || top > bottom
         || bottom > size
-        || band.len() != bottom.saturating_sub(top).saturating_mul(size)
+        || left % 2 != 0
+        || left > right
+        || right > size
+        || (right % 2 != 0 && right != size)
+        || band.len() != bottom.saturating_sub(top).saturating_mul(width)
     {
         return None;
     }
     let mut lines = bare.scanlines.to_vec();
     let changed_lines = top.saturating_mul(stride)..bottom.saturating_mul(stride);
     if let Some(lines) = lines.get_mut(changed_lines.clone()) {
-        pack(lines, band, size);
+        // The filter byte, then the packed bytes of columns left..right.
+        let bytes = left / 2 + 1..right.div_ceil(2) + 1;
+        for (line, row) in lines
+            .chunks_exact_mut(stride)
+            .zip(band.chunks_exact(width.max(1)))
+        {
+            if let Some(packed) = line.get_mut(bytes.clone()) {
+                pack_row(packed, row);
+            }
+        }
     }
     let changed = differing(&lines, bare.scanlines, changed_lines);
     container(size, palette, lines.len(), |out| {
@@ -189,29 +205,34 @@ fn pack(out: &mut [u8], indices: &[u8], size: usize) {
     let size = size.max(1);
     let stride = size.div_ceil(2).saturating_add(1);
     for (line, row) in out.chunks_exact_mut(stride).zip(indices.chunks_exact(size)) {
-        let Some((_filter, packed)) = line.split_first_mut() else {
-            continue;
-        };
-        // Eight pixels at a time through a u64, then the last few one pair at a time.
-        let (octets, _) = row.as_chunks::<8>();
-        let (quads, _) = packed.as_chunks_mut::<4>();
-        for (quad, octet) in quads.iter_mut().zip(octets) {
-            *quad = pack8(*octet);
+        if let Some((_filter, packed)) = line.split_first_mut() {
+            pack_row(packed, row);
         }
-        let done = octets.len().min(quads.len());
-        let (Some(packed), Some(row)) = (
-            packed.get_mut(done.saturating_mul(4)..),
-            row.get(done.saturating_mul(8)..),
-        ) else {
-            continue;
-        };
-        let (pairs, odd) = row.as_chunks::<2>();
-        for (byte, &[high, low]) in packed.iter_mut().zip(pairs) {
-            *byte = high << 4 | (low & 0x0f);
-        }
-        if let (Some(&high), Some(last)) = (odd.first(), packed.last_mut()) {
-            *last = high << 4;
-        }
+    }
+}
+
+/// Packs `row`'s indices into `packed`, two a byte, high nibble first, an
+/// odd last pixel padded with 0.
+fn pack_row(packed: &mut [u8], row: &[u8]) {
+    // Eight pixels at a time through a u64, then the last few one pair at a time.
+    let (octets, _) = row.as_chunks::<8>();
+    let (quads, _) = packed.as_chunks_mut::<4>();
+    for (quad, octet) in quads.iter_mut().zip(octets) {
+        *quad = pack8(*octet);
+    }
+    let done = octets.len().min(quads.len());
+    let (Some(packed), Some(row)) = (
+        packed.get_mut(done.saturating_mul(4)..),
+        row.get(done.saturating_mul(8)..),
+    ) else {
+        return;
+    };
+    let (pairs, odd) = row.as_chunks::<2>();
+    for (byte, &[high, low]) in packed.iter_mut().zip(pairs) {
+        *byte = high << 4 | (low & 0x0f);
+    }
+    if let (Some(&high), Some(last)) = (odd.first(), packed.last_mut()) {
+        *last = high << 4;
     }
 }
 

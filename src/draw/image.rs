@@ -44,6 +44,7 @@ pub fn png(avatar: &Avatar, fonts: &Fonts) -> Option<Vec<u8>> {
             band.size,
             &band.palette,
             band.rows,
+            band.cols,
             &band.indices,
             bare.encoding(),
         ),
@@ -57,6 +58,33 @@ mod tests {
     use crate::avatar::resolve::resolve;
     use crate::config::Config;
     use crate::doors::request::parse;
+
+    #[test]
+    fn drawing_over_the_bare_shape_gives_the_whole_image_bytes() {
+        use crate::avatar::resolve::Content;
+        use crate::avatar::shape::Shape;
+        let fonts = Fonts::get().unwrap();
+        for size in [16, 17, 31, 64, 128, 129, 512] {
+            for shape in [Shape::Circle, Shape::Rounded, Shape::Square] {
+                for content in [
+                    Content::Text("QJ"),
+                    Content::Text("W"),
+                    Content::Text("WWW"),
+                    Content::Text("\u{1EC6}\u{301}g"),
+                    Content::Text("\u{738B}\u{5C0F}"),
+                    Content::Text(""),
+                    Content::Placeholder,
+                ] {
+                    let avatar = Avatar::blue(size, shape, content);
+                    assert_eq!(
+                        png(&avatar, fonts),
+                        encode::png(&render::render(&avatar, fonts)),
+                        "{size} {shape:?} {content:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn bodies_keep_no_spare_capacity() {

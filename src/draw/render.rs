@@ -108,55 +108,81 @@ pub fn render_on(avatar: &Avatar, fonts: &Fonts, bare: Option<&[u8]>) -> Image {
     }
 }
 
-/// The rows of an avatar that drawing may change, drawn over a bare shape:
-/// what [`render_on`] gives, without copying the rows it leaves as the bare
-/// shape has them.
+/// The part of an avatar drawing may change, drawn over a bare shape: what
+/// [`render_on`] gives there, without copying what it leaves as the bare
+/// shape has it. Every pixel outside rows `top..bottom` and columns
+/// `left..right` is the bare shape's.
 pub struct Band {
     /// The image's edge, in pixels.
     pub size: usize,
     pub palette: [[u8; 4]; PALETTE_LEN],
     /// Rows `top..bottom` ([`Over::rows`]).
     pub rows: (usize, usize),
-    /// Those rows' indices, `size` a row.
+    /// Columns `left..right`: `left` even, `right` even or `size`, so the
+    /// columns are whole bytes of a packed row.
+    pub cols: (usize, usize),
+    /// The indices of those rows and columns, row-major.
     pub indices: Vec<u8>,
 }
 
 /// [`render_on`] over `bare` (the indices of this size's bare shape), kept
-/// to the rows drawing may change: the bytes of those rows are the same.
-/// `None` when `bare` is not of this size.
+/// to the rectangle drawing may change ([`Band`]): the pixels there are the
+/// same. `None` when `bare` is not of this size.
 pub fn render_band(avatar: &Avatar, fonts: &Fonts, bare: &[u8]) -> Option<Band> {
     let size = avatar.size.max(1) as usize;
     if bare.len() != size.saturating_mul(size) {
         return None;
     }
-    let palette = palette(avatar.bg, avatar.fg);
-    let band = |(top, bottom): (usize, usize)| {
-        bare.get(top.saturating_mul(size)..bottom.saturating_mul(size))
-            .map(<[u8]>::to_vec)
+    let text = match avatar.content {
+        Content::Text(text) => Some(place_text(
+            size,
+            text,
+            avatar.font_size,
+            fonts,
+            |c, body| glyph_cache::rasterize(fonts, c, body, TEXT_LEVELS),
+        )),
+        Content::Placeholder => None,
     };
-    let (rows, indices) = match avatar.content {
-        Content::Text(text) => {
-            let text = place_text(size, text, avatar.font_size, fonts, |c, body| {
-                glyph_cache::rasterize(fonts, c, body, TEXT_LEVELS)
-            });
-            let mut indices = band(text.rows)?;
-            // Glyph rows relative to the band's first row.
-            let top = i32::try_from(text.rows.0).ok()?;
+    let ((top, bottom), (left, right)) = match &text {
+        Some(text) => {
+            // Whole bytes of a packed row: out to even columns (or the edge).
+            let (left, right) = text.cols;
+            let right = if right >= size {
+                size
+            } else {
+                right.saturating_add(1) & !1
+            };
+            (text.rows, (left & !1, right))
+        }
+        None => ((0, size), (0, size)),
+    };
+    let mut indices = Vec::new();
+    for row in bare.chunks_exact(size).take(bottom).skip(top) {
+        indices.extend_from_slice(row.get(left..right)?);
+    }
+    let width = right.saturating_sub(left);
+    match &text {
+        Some(text) => {
+            // Glyph pixels relative to the rectangle's corner.
+            let (dx, dy) = (i32::try_from(left).ok()?, i32::try_from(top).ok()?);
             for (x, y, g) in &text.glyphs {
-                blit(&mut indices, size, g, *x, y.saturating_sub(top), text_over);
+                blit(
+                    &mut indices,
+                    width,
+                    g,
+                    x.saturating_sub(dx),
+                    y.saturating_sub(dy),
+                    text_over,
+                );
             }
-            (text.rows, indices)
         }
-        Content::Placeholder => {
-            let mut indices = band((0, size))?;
-            draw_silhouette(&mut indices, size);
-            ((0, size), indices)
-        }
-    };
+        None => draw_silhouette(&mut indices, size),
+    }
     Some(Band {
         size,
-        palette,
-        rows,
+        palette: palette(avatar.bg, avatar.fg),
+        rows: (top, bottom),
+        cols: (left, right),
         indices,
     })
 }
@@ -293,10 +319,12 @@ pub fn text_coverage(size: usize, text: &str, fonts: &Fonts) -> Vec<u8> {
 }
 
 /// Text placed on an image: each glyph with the image pixel its bitmap's
-/// top-left lands on, and the rows they may change, `top..bottom`.
+/// top-left lands on, and the rows `top..bottom` and columns `left..right`
+/// they may change.
 struct Placed {
     glyphs: Vec<(i32, i32, Arc<Glyph>)>,
     rows: (usize, usize),
+    cols: (usize, usize),
 }
 
 /// Places `text`'s glyphs (from `glyph(character, body height)`) where
@@ -329,29 +357,31 @@ fn place_text(
     .unwrap_or((0.0, 0.0, 0.0, 0.0));
     let (origin_x, baseline) = layout::origin(size, &layout, ink, f32::round);
     let (origin_x, baseline) = (origin_x as i32, baseline as i32);
-    let (mut top, mut bottom) = (size, 0);
+    let clip = |v: i32| usize::try_from(v.max(0)).unwrap_or(0).min(size);
+    let (mut top, mut bottom, mut left, mut right) = (size, 0, size, 0);
     for (x, y, g) in &mut glyphs {
-        let y0 = baseline.saturating_add(*y).saturating_add(g.top);
         *x = origin_x.saturating_add(*x).saturating_add(g.left);
-        *y = y0;
-        let clip = |y: i32| usize::try_from(y.max(0)).unwrap_or(0).min(size);
-        top = top.min(clip(y0));
-        bottom = bottom.max(clip(y0.saturating_add(g.height as i32)));
+        *y = baseline.saturating_add(*y).saturating_add(g.top);
+        top = top.min(clip(*y));
+        bottom = bottom.max(clip(y.saturating_add(g.height as i32)));
+        left = left.min(clip(*x));
+        right = right.max(clip(x.saturating_add(g.width as i32)));
     }
     Placed {
         glyphs,
         rows: (top, bottom.max(top)),
+        cols: (left, right.max(left)),
     }
 }
 
 /// Merges a coverage bitmap whose top-left pixel lands at (`x0`, `y0`),
-/// clipped to the plane (`size` pixels a row): `merge(plane row, bitmap
+/// clipped to the plane (`width` pixels a row): `merge(plane row, bitmap
 /// row)` on each row's overlap, slices of the same length. The clip is
 /// computed once per glyph so the merge is over plain slices: it runs for
 /// every ink pixel and was the hottest loop of a render.
 fn blit(
     plane: &mut [u8],
-    size: usize,
+    width: usize,
     g: &Glyph,
     x0: i32,
     y0: i32,
@@ -365,14 +395,14 @@ fn blit(
     let Ok(x_start) = usize::try_from(x0.max(0)) else {
         return;
     };
-    let width = g
+    let overlap = g
         .width
         .saturating_sub(skip)
-        .min(size.saturating_sub(x_start));
-    if width == 0 {
+        .min(width.saturating_sub(x_start));
+    if overlap == 0 {
         return;
     }
-    let rows = plane.len().checked_div(size).unwrap_or(0);
+    let rows = plane.len().checked_div(width).unwrap_or(0);
     for (gy, src) in g.coverage.chunks_exact(g.width).enumerate() {
         let Ok(y) = usize::try_from(y0.saturating_add(gy as i32)) else {
             continue;
@@ -380,10 +410,10 @@ fn blit(
         if y >= rows {
             break;
         }
-        let start = y.saturating_mul(size).saturating_add(x_start);
+        let start = y.saturating_mul(width).saturating_add(x_start);
         let (Some(row), Some(src)) = (
-            plane.get_mut(start..start.saturating_add(width)),
-            src.get(skip..skip.saturating_add(width)),
+            plane.get_mut(start..start.saturating_add(overlap)),
+            src.get(skip..skip.saturating_add(overlap)),
         ) else {
             continue;
         };
@@ -540,12 +570,25 @@ mod tests {
                     let whole = render(&avatar, fonts);
                     let band = render_band(&avatar, fonts, &bare).unwrap();
                     let (top, bottom) = whole.over.unwrap().rows;
+                    let (left, right) = band.cols;
                     let n = size as usize;
-                    assert_eq!(band.rows, (top, bottom), "{size} {shape:?} {content:?}");
+                    let case = format!("{size} {shape:?} {content:?}");
+                    assert_eq!(band.rows, (top, bottom), "{case}");
+                    assert!(left % 2 == 0 && (right % 2 == 0 || right == n), "{case}");
                     assert_eq!(band.palette, whole.palette);
-                    assert_eq!(band.indices, whole.indices[top * n..bottom * n]);
-                    assert_eq!(whole.indices[..top * n], bare[..top * n]);
-                    assert_eq!(whole.indices[bottom * n..], bare[bottom * n..]);
+                    let mut inside = Vec::new();
+                    for (y, (row, bare_row)) in
+                        whole.indices.chunks(n).zip(bare.chunks(n)).enumerate()
+                    {
+                        if (top..bottom).contains(&y) {
+                            inside.extend_from_slice(&row[left..right]);
+                            assert_eq!(row[..left], bare_row[..left], "{case}");
+                            assert_eq!(row[right..], bare_row[right..], "{case}");
+                        } else {
+                            assert_eq!(row, bare_row, "{case}");
+                        }
+                    }
+                    assert_eq!(band.indices, inside, "{case}");
                 }
             }
         }
