@@ -121,7 +121,7 @@ mod tests {
             .map(|&c| ((u32::from(c) * 6 + 127) / 255) as u8)
             .collect();
         assert_eq!(through.coverage, rounded);
-        assert!(through.coverage.iter().any(|&c| c == 6));
+        assert!(through.coverage.contains(&6));
         assert_eq!(through.advance.to_bits(), fresh.advance.to_bits());
         assert_eq!(rasterize(fonts, 'A', 46.0, 255).coverage, fresh.coverage);
         // A flood of sizes: the store empties itself instead of growing.
