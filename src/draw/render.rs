@@ -425,18 +425,23 @@ fn blit(
 /// already rounded to `0..=TEXT_LEVELS`, as [`glyph_cache::rasterize`] keeps
 /// it): pixel `p` becomes `max(p, OPAQUE + q)` inside the shape (`p >=
 /// OPAQUE`) and stays `p` elsewhere. Sixteen pixels at a time with wasm
-/// SIMD, else eight at a time in a `u64`; the bytes are the same.
+/// SIMD, else eight at a time in a `u64`; the bytes are the same. A row's
+/// last group overlaps the one before it rather than leaving a tail pixel
+/// by pixel: the step is idempotent (a pixel it raised is inside and at
+/// least the text already).
 fn text_over(row: &mut [u8], q: &[u8]) {
+    let n = row.len().min(q.len());
+    let (Some(row), Some(q)) = (row.get_mut(..n), q.get(..n)) else {
+        return;
+    };
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    let (row, q) = {
+    if n >= 16 {
         use core::arch::wasm32::{
             u8x16_add, u8x16_ge, u8x16_max, u8x16_splat, v128, v128_bitselect,
         };
-        let (rows, row_rest) = row.as_chunks_mut::<16>();
-        let (qs, q_rest) = q.as_chunks::<16>();
-        for (p, q) in rows.iter_mut().zip(qs) {
-            // SAFETY: v128 is 16 plain bytes, as [u8; 16] is; unaligned
-            // reads and writes of it are allowed (`read_unaligned`).
+        let over = |p: &mut [u8; 16], q: &[u8; 16]| {
+            // SAFETY: v128 is 16 plain bytes, as [u8; 16] is, and unaligned
+            // reads and writes are what read_unaligned and write_unaligned do.
             let (pv, qv) = unsafe {
                 (
                     core::ptr::read_unaligned(p.as_ptr().cast::<v128>()),
@@ -448,15 +453,52 @@ fn text_over(row: &mut [u8], q: &[u8]) {
             let out = v128_bitselect(u8x16_max(pv, text), pv, inside);
             // SAFETY: as above.
             unsafe { core::ptr::write_unaligned(p.as_mut_ptr().cast::<v128>(), out) };
+        };
+        for (p, q) in row
+            .as_chunks_mut::<16>()
+            .0
+            .iter_mut()
+            .zip(q.as_chunks::<16>().0)
+        {
+            over(p, q);
         }
-        (row_rest, q_rest)
-    };
-    let (octets, row_rest) = row.as_chunks_mut::<8>();
-    let (qs, q_rest) = q.as_chunks::<8>();
-    for (p, q) in octets.iter_mut().zip(qs) {
-        *p = text_over8(u64::from_le_bytes(*p), u64::from_le_bytes(*q)).to_le_bytes();
+        if n % 16 != 0 {
+            let last = n.saturating_sub(16);
+            if let (Some((p, _)), Some((q, _))) = (
+                row.get_mut(last..)
+                    .and_then(|r| r.split_first_chunk_mut::<16>()),
+                q.get(last..).and_then(|q| q.split_first_chunk::<16>()),
+            ) {
+                over(p, q);
+            }
+        }
+        return;
     }
-    for (p, &q) in row_rest.iter_mut().zip(q_rest) {
+    if n >= 8 {
+        let over = |p: &mut [u8; 8], q: &[u8; 8]| {
+            *p = text_over8(u64::from_le_bytes(*p), u64::from_le_bytes(*q)).to_le_bytes();
+        };
+        for (p, q) in row
+            .as_chunks_mut::<8>()
+            .0
+            .iter_mut()
+            .zip(q.as_chunks::<8>().0)
+        {
+            over(p, q);
+        }
+        if n % 8 != 0 {
+            let last = n.saturating_sub(8);
+            if let (Some((p, _)), Some((q, _))) = (
+                row.get_mut(last..)
+                    .and_then(|r| r.split_first_chunk_mut::<8>()),
+                q.get(last..).and_then(|q| q.split_first_chunk::<8>()),
+            ) {
+                over(p, q);
+            }
+        }
+        return;
+    }
+    for (p, &q) in row.iter_mut().zip(q) {
         if *p >= OPAQUE {
             *p = (*p).max(OPAQUE.saturating_add(q));
         }
