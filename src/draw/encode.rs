@@ -81,10 +81,10 @@ pub fn png_band(
     if bare.scanlines.len() != stride.saturating_mul(size)
         || top > bottom
         || bottom > size
-        || left % 2 != 0
+        || !left.is_multiple_of(2)
         || left > right
         || right > size
-        || (right % 2 != 0 && right != size)
+        || (!right.is_multiple_of(2) && right != size)
         || band.len() != bottom.saturating_sub(top).saturating_mul(width)
     {
         return None;

@@ -462,7 +462,7 @@ fn text_over(row: &mut [u8], q: &[u8]) {
         {
             over(p, q);
         }
-        if n % 16 != 0 {
+        if !n.is_multiple_of(16) {
             let last = n.saturating_sub(16);
             if let (Some((p, _)), Some((q, _))) = (
                 row.get_mut(last..)
@@ -486,7 +486,7 @@ fn text_over(row: &mut [u8], q: &[u8]) {
         {
             over(p, q);
         }
-        if n % 8 != 0 {
+        if !n.is_multiple_of(8) {
             let last = n.saturating_sub(8);
             if let (Some((p, _)), Some((q, _))) = (
                 row.get_mut(last..)
