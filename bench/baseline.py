@@ -9,7 +9,6 @@ directory, outside the tree being measured). A finished build is kept
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,25 +18,6 @@ def resolve(commit):
     """The full hash of `commit` (any name git accepts)."""
     return subprocess.run(["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=ROOT,
                           check=True, capture_output=True, text=True).stdout.strip()
-
-
-def wasm_rustflags(src):
-    """The rustflags the tree at `src` gives its own wasm32-wasip1 build
-    (its .cargo/config.toml, as cargo reads it: the target's flags, else
-    the build's), without those of the trees above it: the baseline's
-    source sits under target/baseline/ of this tree, whose
-    .cargo/config.toml cargo would otherwise add to the baseline's build."""
-    for name in ("config.toml", "config"):
-        path = src / ".cargo" / name
-        if path.exists():
-            config = tomllib.loads(path.read_text())
-            break
-    else:
-        return []
-    flags = config.get("target", {}).get("wasm32-wasip1", {}).get("rustflags")
-    if flags is None:
-        flags = config.get("build", {}).get("rustflags", [])
-    return flags.split() if isinstance(flags, str) else list(flags)
 
 
 def build(commit):
@@ -58,11 +38,8 @@ def build(commit):
             raise RuntimeError(f"git archive {sha} failed")
     env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
     print(f"bench: building the baseline {sha[:12]} in {home} (once)", file=sys.stderr)
-    # CARGO_ENCODED_RUSTFLAGS, even empty, replaces every config file's
-    # rustflags: the commit's own, as its own checkout would build it.
-    wasm_env = {**env, "CARGO_ENCODED_RUSTFLAGS": "\x1f".join(wasm_rustflags(src))}
     subprocess.run(["cargo", "build", "--release", "--target", "wasm32-wasip1"],
-                   cwd=src, env=wasm_env, check=True)
+                   cwd=src, env=env, check=True)
     subprocess.run(["cargo", "build", "--release", "--example", "bench_render",
                     "--example", "passive_fonts"], cwd=src, env=env, check=True)
     # Its fonts into a passive segment with its own tool, as its `make build` does.
