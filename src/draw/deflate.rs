@@ -959,7 +959,7 @@ pub fn adler32(data: &[u8]) -> u32 {
     const BLOCK: usize = 5552; // = 16 × 347
     /// Over `block` but its tail (fewer bytes than a lane group): Σx, Σ(n -
     /// i)·x_i (n the bytes summed, i from 0), and the tail.
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    #[cfg(not(target_arch = "wasm32"))]
     fn sums(block: &[u8]) -> (u64, u64, &[u8]) {
         let (lanes, tail) = block.as_chunks::<4>();
         // After k chunks: s[j] = Σ x[j] over them; p[j] = Σ s[j] as it stood
@@ -983,7 +983,8 @@ pub fn adler32(data: &[u8]) -> u32 {
     }
     /// The same with sixteen byte lanes: four u32 lanes of byte sums and of
     /// prior sums, and the in-chunk weights 16..=1 by dot products.
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[cfg(target_arch = "wasm32")]
+    #[target_feature(enable = "simd128")]
     fn sums(block: &[u8]) -> (u64, u64, &[u8]) {
         use core::arch::wasm32::*;
         let (chunks, tail) = block.as_chunks::<16>();

@@ -213,36 +213,18 @@ fn pack(out: &mut [u8], indices: &[u8], size: usize) {
 
 /// Packs `row`'s indices into `packed`, two a byte, high nibble first, an
 /// odd last pixel padded with 0. Thirty-two pixels at a time with wasm
-/// SIMD, then eight at a time in a `u64`; the bytes are the same.
+/// SIMD ([`pack32`]), then eight at a time in a `u64`; the bytes are the
+/// same.
 fn pack_row(packed: &mut [u8], row: &[u8]) {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[cfg(target_arch = "wasm32")]
     let (packed, row) = {
-        use core::arch::wasm32::*;
-        // Each u16 lane holds a pixel pair, the first in its low byte:
-        // make it `first << 4 | second`, which fits the low byte.
-        let pairs = |v: v128| {
-            let v = v128_and(v, u8x16_splat(0x0f));
-            v128_and(v128_or(u16x8_shl(v, 4), u16x8_shr(v, 8)), u16x8_splat(0xff))
-        };
-        let (groups, row_rest) = row.as_chunks::<32>();
-        let (outs, _) = packed.as_chunks_mut::<16>();
-        for (out, group) in outs.iter_mut().zip(groups) {
-            let (first, second) = group.split_at(16);
-            // SAFETY: v128 is 16 plain bytes, and both halves of a 32-byte
-            // group and `out` are 16 bytes; unaligned reads and writes are
-            // what read_unaligned and write_unaligned do.
-            unsafe {
-                let first = core::ptr::read_unaligned(first.as_ptr().cast::<v128>());
-                let second = core::ptr::read_unaligned(second.as_ptr().cast::<v128>());
-                // Lanes are at most 0xff: the saturating narrow is exact.
-                let bytes = u8x16_narrow_i16x8(pairs(first), pairs(second));
-                core::ptr::write_unaligned(out.as_mut_ptr().cast::<v128>(), bytes);
-            }
-        }
-        let done = groups.len().min(outs.len());
-        match packed.get_mut(done.saturating_mul(16)..) {
-            Some(packed) => (packed, row_rest),
-            None => return,
+        let done = pack32(packed, row);
+        match (
+            packed.get_mut(done.saturating_mul(16)..),
+            row.get(done.saturating_mul(32)..),
+        ) {
+            (Some(packed), Some(row)) => (packed, row),
+            _ => return,
         }
     };
     // Eight pixels at a time through a u64, then the last few one pair at a time.
@@ -265,6 +247,36 @@ fn pack_row(packed: &mut [u8], row: &[u8]) {
     if let (Some(&high), Some(last)) = (odd.first(), packed.last_mut()) {
         *last = high << 4;
     }
+}
+
+/// [`pack_row`] of `row`'s whole groups of 32 pixels with wasm SIMD;
+/// returns how many groups it packed.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn pack32(packed: &mut [u8], row: &[u8]) -> usize {
+    use core::arch::wasm32::*;
+    // Each u16 lane holds a pixel pair, the first in its low byte: make it
+    // `first << 4 | second`, which fits the low byte.
+    let pairs = |v: v128| {
+        let v = v128_and(v, u8x16_splat(0x0f));
+        v128_and(v128_or(u16x8_shl(v, 4), u16x8_shr(v, 8)), u16x8_splat(0xff))
+    };
+    let (groups, _) = row.as_chunks::<32>();
+    let (outs, _) = packed.as_chunks_mut::<16>();
+    for (out, group) in outs.iter_mut().zip(groups) {
+        let (first, second) = group.split_at(16);
+        // SAFETY: v128 is 16 plain bytes, and both halves of a 32-byte
+        // group and `out` are 16 bytes; unaligned reads and writes are what
+        // read_unaligned and write_unaligned do.
+        unsafe {
+            let first = core::ptr::read_unaligned(first.as_ptr().cast::<v128>());
+            let second = core::ptr::read_unaligned(second.as_ptr().cast::<v128>());
+            // Lanes are at most 0xff: the saturating narrow is exact.
+            let bytes = u8x16_narrow_i16x8(pairs(first), pairs(second));
+            core::ptr::write_unaligned(out.as_mut_ptr().cast::<v128>(), bytes);
+        }
+    }
+    groups.len().min(outs.len())
 }
 
 /// Packs eight 4-bit indices into four bytes, high nibble first, with a few

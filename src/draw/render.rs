@@ -434,44 +434,9 @@ fn text_over(row: &mut [u8], q: &[u8]) {
     let (Some(row), Some(q)) = (row.get_mut(..n), q.get(..n)) else {
         return;
     };
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[cfg(target_arch = "wasm32")]
     if n >= 16 {
-        use core::arch::wasm32::{
-            u8x16_add, u8x16_ge, u8x16_max, u8x16_splat, v128, v128_bitselect,
-        };
-        let over = |p: &mut [u8; 16], q: &[u8; 16]| {
-            // SAFETY: v128 is 16 plain bytes, as [u8; 16] is, and unaligned
-            // reads and writes are what read_unaligned and write_unaligned do.
-            let (pv, qv) = unsafe {
-                (
-                    core::ptr::read_unaligned(p.as_ptr().cast::<v128>()),
-                    core::ptr::read_unaligned(q.as_ptr().cast::<v128>()),
-                )
-            };
-            let text = u8x16_add(qv, u8x16_splat(OPAQUE));
-            let inside = u8x16_ge(pv, u8x16_splat(OPAQUE));
-            let out = v128_bitselect(u8x16_max(pv, text), pv, inside);
-            // SAFETY: as above.
-            unsafe { core::ptr::write_unaligned(p.as_mut_ptr().cast::<v128>(), out) };
-        };
-        for (p, q) in row
-            .as_chunks_mut::<16>()
-            .0
-            .iter_mut()
-            .zip(q.as_chunks::<16>().0)
-        {
-            over(p, q);
-        }
-        if !n.is_multiple_of(16) {
-            let last = n.saturating_sub(16);
-            if let (Some((p, _)), Some((q, _))) = (
-                row.get_mut(last..)
-                    .and_then(|r| r.split_first_chunk_mut::<16>()),
-                q.get(last..).and_then(|q| q.split_first_chunk::<16>()),
-            ) {
-                over(p, q);
-            }
-        }
+        text_over16(row, q);
         return;
     }
     if n >= 8 {
@@ -501,6 +466,47 @@ fn text_over(row: &mut [u8], q: &[u8]) {
     for (p, &q) in row.iter_mut().zip(q) {
         if *p >= OPAQUE {
             *p = (*p).max(OPAQUE.saturating_add(q));
+        }
+    }
+}
+
+/// [`text_over`] of a row of at least 16 pixels with wasm SIMD.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn text_over16(row: &mut [u8], q: &[u8]) {
+    let n = row.len().min(q.len());
+    use core::arch::wasm32::{u8x16_add, u8x16_ge, u8x16_max, u8x16_splat, v128, v128_bitselect};
+    let over = |p: &mut [u8; 16], q: &[u8; 16]| {
+        // SAFETY: v128 is 16 plain bytes, as [u8; 16] is, and unaligned
+        // reads and writes are what read_unaligned and write_unaligned do.
+        let (pv, qv) = unsafe {
+            (
+                core::ptr::read_unaligned(p.as_ptr().cast::<v128>()),
+                core::ptr::read_unaligned(q.as_ptr().cast::<v128>()),
+            )
+        };
+        let text = u8x16_add(qv, u8x16_splat(OPAQUE));
+        let inside = u8x16_ge(pv, u8x16_splat(OPAQUE));
+        let out = v128_bitselect(u8x16_max(pv, text), pv, inside);
+        // SAFETY: as above.
+        unsafe { core::ptr::write_unaligned(p.as_mut_ptr().cast::<v128>(), out) };
+    };
+    for (p, q) in row
+        .as_chunks_mut::<16>()
+        .0
+        .iter_mut()
+        .zip(q.as_chunks::<16>().0)
+    {
+        over(p, q);
+    }
+    if !n.is_multiple_of(16) {
+        let last = n.saturating_sub(16);
+        if let (Some((p, _)), Some((q, _))) = (
+            row.get_mut(last..)
+                .and_then(|r| r.split_first_chunk_mut::<16>()),
+            q.get(last..).and_then(|q| q.split_first_chunk::<16>()),
+        ) {
+            over(p, q);
         }
     }
 }
