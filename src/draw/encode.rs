@@ -213,7 +213,7 @@ fn pack(out: &mut [u8], indices: &[u8], size: usize) {
 
 /// Packs `row`'s indices into `packed`, two a byte, high nibble first, an
 /// odd last pixel padded with 0. Thirty-two pixels at a time with wasm
-/// SIMD ([`pack32`]), then eight at a time in a `u64`; the bytes are the
+/// SIMD (`pack32`), then eight at a time in a `u64`; the bytes are the
 /// same.
 fn pack_row(packed: &mut [u8], row: &[u8]) {
     #[cfg(target_arch = "wasm32")]
