@@ -6,7 +6,7 @@
 //! Output is deterministic: the same image gives the same bytes everywhere.
 
 use crate::draw::deflate::{self, Reference};
-use crate::draw::render::{Image, Over};
+use crate::draw::render::{Image, Over, PALETTE_LEN};
 
 /// The PNG file signature.
 const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -46,57 +46,107 @@ pub fn png_over(image: &Image, bare: Option<BareEncoding>) -> Option<Vec<u8>> {
         image.indices.len() == size.saturating_mul(size)
             && bare.scanlines.len() == stride.saturating_mul(size)
     });
-    let (scanlines, changed) = match &over {
-        Some((Over { rows, .. }, bare)) => {
-            let mut lines = bare.scanlines.to_vec();
-            let (top, bottom) = (rows.0.min(size), rows.1.min(size));
-            let band = top.saturating_mul(stride)..bottom.saturating_mul(stride);
-            if let (Some(lines), Some(indices)) = (
-                lines.get_mut(band.clone()),
-                image
-                    .indices
-                    .get(top.saturating_mul(size)..bottom.saturating_mul(size)),
-            ) {
-                pack(lines, indices, size);
-            }
-            let changed = differing(&lines, bare.scanlines, band);
-            (lines, changed)
+    if let Some((Over { rows, .. }, bare)) = over {
+        let (top, bottom) = (rows.0.min(size), rows.1.min(size));
+        if let Some(band) = image
+            .indices
+            .get(top.saturating_mul(size)..bottom.saturating_mul(size))
+        {
+            return png_band(size, &image.palette, (top, bottom), (0, size), band, bare);
         }
-        None => (scanlines(&image.indices, size), (0, 0)),
-    };
+    }
+    let scanlines = scanlines(&image.indices, size);
+    container(size, &image.palette, scanlines.len(), |out| {
+        deflate::zlib_into(out, &scanlines, stride)
+    })
+}
+
+/// [`png_over`] for an image given as the rectangle drawing changed, rows
+/// `top..bottom` and columns `left..right` (`band`, row-major, as
+/// [`crate::draw::render::render_band`] draws it; `left` even, `right` even
+/// or `size`), over the bare shape `bare` encodes.
+pub fn png_band(
+    size: usize,
+    palette: &[[u8; 4]; PALETTE_LEN],
+    (top, bottom): (usize, usize),
+    (left, right): (usize, usize),
+    band: &[u8],
+    bare: BareEncoding,
+) -> Option<Vec<u8>> {
+    if size == 0 || size > i32::MAX as usize {
+        return None;
+    }
+    let stride = size.div_ceil(2).saturating_add(1);
+    let width = right.saturating_sub(left);
+    if bare.scanlines.len() != stride.saturating_mul(size)
+        || top > bottom
+        || bottom > size
+        || !left.is_multiple_of(2)
+        || left > right
+        || right > size
+        || (!right.is_multiple_of(2) && right != size)
+        || band.len() != bottom.saturating_sub(top).saturating_mul(width)
+    {
+        return None;
+    }
+    let mut lines = bare.scanlines.to_vec();
+    let changed_lines = top.saturating_mul(stride)..bottom.saturating_mul(stride);
+    if let Some(lines) = lines.get_mut(changed_lines.clone()) {
+        // The filter byte, then the packed bytes of columns left..right.
+        let bytes = (left / 2).saturating_add(1)..right.div_ceil(2).saturating_add(1);
+        for (line, row) in lines
+            .chunks_exact_mut(stride)
+            .zip(band.chunks_exact(width.max(1)))
+        {
+            if let Some(packed) = line.get_mut(bytes.clone()) {
+                pack_row(packed, row);
+            }
+        }
+    }
+    let changed = differing(&lines, bare.scanlines, changed_lines);
+    container(size, palette, lines.len(), |out| {
+        deflate::zlib_over(out, &lines, bare.reference, changed)
+    })
+}
+
+/// The PNG of a `size`-pixel square image with `palette`, whose IDAT data
+/// (`scanline_bytes` of scanlines, compressed) `idat` appends.
+fn container(
+    size: usize,
+    palette: &[[u8; 4]; PALETTE_LEN],
+    scanline_bytes: usize,
+    idat: impl FnOnce(&mut Vec<u8>),
+) -> Option<Vec<u8>> {
+    let edge = u32::try_from(size).ok().filter(|&s| s <= i32::MAX as u32)?;
     let mut out = Vec::with_capacity(
-        (scanlines.len() / 8).saturating_add(CONTAINER_BYTES.saturating_add(128)),
+        (scanline_bytes / 8).saturating_add(CONTAINER_BYTES.saturating_add(128)),
     );
     out.extend_from_slice(&SIGNATURE);
 
     let mut ihdr = [0u8; 13];
     let (dims, format) = ihdr.split_at_mut(8);
     let (width, height) = dims.split_at_mut(4);
-    width.copy_from_slice(&image.size.to_be_bytes());
-    height.copy_from_slice(&image.size.to_be_bytes());
+    width.copy_from_slice(&edge.to_be_bytes());
+    height.copy_from_slice(&edge.to_be_bytes());
     // Bit depth 4, colour type 3 (indexed); compression, filter and
     // interlace methods 0.
     format.copy_from_slice(&[4, 3, 0, 0, 0]);
     chunk(&mut out, *b"IHDR", |out| out.extend_from_slice(&ihdr))?;
 
     chunk(&mut out, *b"PLTE", |out| {
-        out.extend(image.palette.iter().flat_map(|p| [p[0], p[1], p[2]]));
+        out.extend(palette.iter().flat_map(|p| [p[0], p[1], p[2]]));
     })?;
     // tRNS may stop at the last non-opaque entry; the rest default to opaque.
-    let used = image
-        .palette
+    let used = palette
         .iter()
         .rposition(|p| p[3] != 255)
         .map_or(0, |p| p.saturating_add(1));
     if used > 0 {
         chunk(&mut out, *b"tRNS", |out| {
-            out.extend(image.palette.iter().take(used).map(|p| p[3]));
+            out.extend(palette.iter().take(used).map(|p| p[3]));
         })?;
     }
-    chunk(&mut out, *b"IDAT", |out| match &over {
-        Some((_, bare)) => deflate::zlib_over(out, &scanlines, bare.reference, changed),
-        None => deflate::zlib_into(out, &scanlines, stride),
-    })?;
+    chunk(&mut out, *b"IDAT", idat)?;
     chunk(&mut out, *b"IEND", |_| {})?;
     Some(out)
 }
@@ -155,30 +205,78 @@ fn pack(out: &mut [u8], indices: &[u8], size: usize) {
     let size = size.max(1);
     let stride = size.div_ceil(2).saturating_add(1);
     for (line, row) in out.chunks_exact_mut(stride).zip(indices.chunks_exact(size)) {
-        let Some((_filter, packed)) = line.split_first_mut() else {
-            continue;
-        };
-        // Eight pixels at a time through a u64, then the last few one pair at a time.
-        let (octets, _) = row.as_chunks::<8>();
-        let (quads, _) = packed.as_chunks_mut::<4>();
-        for (quad, octet) in quads.iter_mut().zip(octets) {
-            *quad = pack8(*octet);
-        }
-        let done = octets.len().min(quads.len());
-        let (Some(packed), Some(row)) = (
-            packed.get_mut(done.saturating_mul(4)..),
-            row.get(done.saturating_mul(8)..),
-        ) else {
-            continue;
-        };
-        let (pairs, odd) = row.as_chunks::<2>();
-        for (byte, &[high, low]) in packed.iter_mut().zip(pairs) {
-            *byte = high << 4 | (low & 0x0f);
-        }
-        if let (Some(&high), Some(last)) = (odd.first(), packed.last_mut()) {
-            *last = high << 4;
+        if let Some((_filter, packed)) = line.split_first_mut() {
+            pack_row(packed, row);
         }
     }
+}
+
+/// Packs `row`'s indices into `packed`, two a byte, high nibble first, an
+/// odd last pixel padded with 0. Thirty-two pixels at a time with wasm
+/// SIMD (`pack32`), then eight at a time in a `u64`; the bytes are the
+/// same.
+fn pack_row(packed: &mut [u8], row: &[u8]) {
+    #[cfg(target_arch = "wasm32")]
+    let (packed, row) = {
+        let done = pack32(packed, row);
+        match (
+            packed.get_mut(done.saturating_mul(16)..),
+            row.get(done.saturating_mul(32)..),
+        ) {
+            (Some(packed), Some(row)) => (packed, row),
+            _ => return,
+        }
+    };
+    // Eight pixels at a time through a u64, then the last few one pair at a time.
+    let (octets, _) = row.as_chunks::<8>();
+    let (quads, _) = packed.as_chunks_mut::<4>();
+    for (quad, octet) in quads.iter_mut().zip(octets) {
+        *quad = pack8(*octet);
+    }
+    let done = octets.len().min(quads.len());
+    let (Some(packed), Some(row)) = (
+        packed.get_mut(done.saturating_mul(4)..),
+        row.get(done.saturating_mul(8)..),
+    ) else {
+        return;
+    };
+    let (pairs, odd) = row.as_chunks::<2>();
+    for (byte, &[high, low]) in packed.iter_mut().zip(pairs) {
+        *byte = high << 4 | (low & 0x0f);
+    }
+    if let (Some(&high), Some(last)) = (odd.first(), packed.last_mut()) {
+        *last = high << 4;
+    }
+}
+
+/// [`pack_row`] of `row`'s whole groups of 32 pixels with wasm SIMD;
+/// returns how many groups it packed.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn pack32(packed: &mut [u8], row: &[u8]) -> usize {
+    use core::arch::wasm32::*;
+    // Each u16 lane holds a pixel pair, the first in its low byte: make it
+    // `first << 4 | second`, which fits the low byte.
+    let pairs = |v: v128| {
+        let v = v128_and(v, u8x16_splat(0x0f));
+        v128_and(v128_or(u16x8_shl(v, 4), u16x8_shr(v, 8)), u16x8_splat(0xff))
+    };
+    let (groups, _) = row.as_chunks::<32>();
+    let (outs, _) = packed.as_chunks_mut::<16>();
+    for (out, group) in outs.iter_mut().zip(groups) {
+        let (first, second) = group.split_at(16);
+        // SAFETY: v128 is 16 plain bytes, and both halves of a 32-byte
+        // group and `out` are 16 bytes; unaligned reads and writes are what
+        // read_unaligned and write_unaligned do.
+        unsafe {
+            let first = core::ptr::read_unaligned(first.as_ptr().cast::<v128>());
+            let second = core::ptr::read_unaligned(second.as_ptr().cast::<v128>());
+            // Lanes are at most 0xff: the saturating narrow is exact.
+            let bytes = u8x16_narrow_i16x8(pairs(first), pairs(second));
+            core::ptr::write_unaligned(out.as_mut_ptr().cast::<v128>(), bytes);
+        }
+    }
+    groups.len().min(outs.len())
 }
 
 /// Packs eight 4-bit indices into four bytes, high nibble first, with a few
@@ -312,6 +410,52 @@ mod tests {
             let (w, h, rgba) = decode(&bytes);
             assert_eq!((w, h), (size, size));
             assert_eq!(rgba, img.to_rgba(), "size {size}");
+        }
+    }
+
+    #[test]
+    fn adler32_is_the_bytewise_sum() {
+        let mut seed = 0x2545_F491u32;
+        let data: Vec<u8> = (0..40_000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                (seed >> 24) as u8
+            })
+            .collect();
+        let bytewise = |d: &[u8]| {
+            let (mut a, mut b) = (1u32, 0u32);
+            for &x in d {
+                a = (a + u32::from(x)) % 65_521;
+                b = (b + a) % 65_521;
+            }
+            b << 16 | a
+        };
+        for len in (0..70).chain([5551, 5552, 5553, 11_104, 11_120, 40_000]) {
+            for start in [0, 1, 3] {
+                let d = &data[start..start + len.min(data.len() - start)];
+                assert_eq!(deflate::adler32(d), bytewise(d), "{start}+{len}");
+            }
+        }
+        let ones = vec![255u8; 40_000];
+        assert_eq!(deflate::adler32(&ones), bytewise(&ones));
+    }
+
+    #[test]
+    fn packs_any_length_from_any_offset() {
+        let pixels: Vec<u8> = (0..200).map(|i| (i * 5 % 12) as u8).collect();
+        for start in 0..3 {
+            for len in (0..80).chain([127, 128, 129, 197]) {
+                let row = &pixels[start..start + len];
+                let mut packed = vec![0xaa; len.div_ceil(2)];
+                pack_row(&mut packed, row);
+                let expected: Vec<u8> = row
+                    .chunks(2)
+                    .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
+                    .collect();
+                assert_eq!(packed, expected, "{start}+{len}");
+            }
         }
     }
 

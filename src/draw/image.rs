@@ -33,9 +33,23 @@ pub fn draw(r: &Resolved, fonts: &Fonts) -> Result<Vec<u8>, Error> {
 /// ([`bare`]), the way every request is.
 pub fn png(avatar: &Avatar, fonts: &Fonts) -> Option<Vec<u8>> {
     let size = avatar.size.max(1) as usize;
-    let bare = bare::get(size, avatar.shape);
-    let image = render::render_on(avatar, fonts, bare.as_deref().map(|b| b.indices.as_slice()));
-    encode::png_over(&image, bare.as_deref().map(bare::Bare::encoding))
+    // Only the rows the text changes are drawn and packed; the bare shape
+    // stands for the rest.
+    let band = bare::get(size, avatar.shape).and_then(|bare| {
+        let band = render::render_band(avatar, fonts, &bare.indices)?;
+        Some((bare, band))
+    });
+    match band {
+        Some((bare, band)) => encode::png_band(
+            band.size,
+            &band.palette,
+            band.rows,
+            band.cols,
+            &band.indices,
+            bare.encoding(),
+        ),
+        None => encode::png(&render::render(avatar, fonts)),
+    }
 }
 
 #[cfg(test)]
@@ -44,6 +58,33 @@ mod tests {
     use crate::avatar::resolve::resolve;
     use crate::config::Config;
     use crate::doors::request::parse;
+
+    #[test]
+    fn drawing_over_the_bare_shape_gives_the_whole_image_bytes() {
+        use crate::avatar::resolve::Content;
+        use crate::avatar::shape::Shape;
+        let fonts = Fonts::get().unwrap();
+        for size in [16, 17, 31, 64, 128, 129, 512] {
+            for shape in [Shape::Circle, Shape::Rounded, Shape::Square] {
+                for content in [
+                    Content::Text("QJ"),
+                    Content::Text("W"),
+                    Content::Text("WWW"),
+                    Content::Text("\u{1EC6}\u{301}g"),
+                    Content::Text("\u{738B}\u{5C0F}"),
+                    Content::Text(""),
+                    Content::Placeholder,
+                ] {
+                    let avatar = Avatar::blue(size, shape, content);
+                    assert_eq!(
+                        png(&avatar, fonts),
+                        encode::png(&render::render(&avatar, fonts)),
+                        "{size} {shape:?} {content:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn bodies_keep_no_spare_capacity() {

@@ -3,9 +3,11 @@
 //!
 //! Why: distinct names share letters. Every uncached Latin avatar at one size
 //! draws two of 26 capitals at one pixel size, so after a few renders the
-//! glyph step (the outline fill: about a fifth of a render) is a lookup. The
-//! pixels are exactly those [`Fonts::rasterize`] returns: rasterising is a
-//! pure function of character and size.
+//! glyph step (the outline fill: about a fifth of a render) is a lookup.
+//! Glyphs are kept as the renderer composites them, each coverage byte
+//! already rounded to one of `levels` steps (so the per-pixel work of a
+//! render is a comparison, not a table lookup); that is a pure function of
+//! character, size and `levels`, which is why they are the key.
 //!
 //! Bound: at most [`BUDGET_BYTES`] of coverage per VM. When an insert would
 //! pass it the store is emptied and refilled from the next renders; simpler
@@ -28,9 +30,9 @@ pub const BUDGET_BYTES: usize = 1024 * 1024;
 /// `Arc`, `Glyph` fields).
 const GLYPH_OVERHEAD: usize = 96;
 
-/// (character, body height in pixels as `f32` bits): the exact inputs of
-/// [`Fonts::rasterize`].
-type Key = (char, u32);
+/// (character, body height in pixels as `f32` bits, levels): the exact
+/// inputs of [`Fonts::rasterize`] and of the rounding.
+type Key = (char, u32, u8);
 
 #[derive(Default)]
 struct Store {
@@ -64,21 +66,39 @@ fn store() -> &'static Mutex<Store> {
     STORE.get_or_init(Mutex::default)
 }
 
-/// [`Fonts::rasterize`], from the store when this character was drawn at
-/// this size before.
-pub fn rasterize(fonts: &Fonts, c: char, body_px: f32) -> Arc<Glyph> {
-    let key = (c, body_px.to_bits());
+/// [`Fonts::rasterize`] with each coverage byte `c` (0..=255) replaced by
+/// round(`c` × `levels` / 255), from the store when this character was drawn
+/// at this size and these levels before.
+pub fn rasterize(fonts: &Fonts, c: char, body_px: f32, levels: u8) -> Arc<Glyph> {
+    let key = (c, body_px.to_bits(), levels);
     // Never contended in a VM (one render at a time); natively, where test
     // threads share the store, a glyph found locked is drawn afresh and
     // not kept: the pixels are the same either way.
     if let Some(glyph) = store().try_lock().ok().and_then(|s| s.get(key)) {
         return glyph;
     }
-    let glyph = Arc::new(fonts.rasterize(c, body_px));
+    let mut glyph = fonts.rasterize(c, body_px);
+    quantise(&mut glyph.coverage, levels);
+    let glyph = Arc::new(glyph);
     if let Ok(mut s) = store().try_lock() {
         s.keep(key, &glyph);
     }
     glyph
+}
+
+/// Rounds each coverage byte to the nearest of `levels` steps in place.
+fn quantise(coverage: &mut [u8], levels: u8) {
+    let table: [u8; 256] = std::array::from_fn(|c| {
+        // c ≤ 255 and levels ≤ 255: the product fits, and the quotient is ≤ levels.
+        (u32::try_from(c)
+            .unwrap_or(0)
+            .saturating_mul(u32::from(levels))
+            .saturating_add(127)
+            / 255) as u8
+    });
+    for c in coverage {
+        *c = table.get(usize::from(*c)).copied().unwrap_or(levels);
+    }
 }
 
 #[cfg(test)]
@@ -89,18 +109,25 @@ mod tests {
     fn kept_glyphs_are_the_rasterised_ones_and_the_store_stays_bounded() {
         let fonts = Fonts::get().unwrap();
         let mut store = Store::default();
-        let key = ('A', 46.0f32.to_bits());
+        let key = ('A', 46.0f32.to_bits(), 6);
         let fresh = Arc::new(fonts.rasterize('A', 46.0));
         store.keep(key, &fresh);
         let again = store.get(key).unwrap();
         assert!(Arc::ptr_eq(&fresh, &again), "the second lookup is a hit");
-        let through = rasterize(fonts, 'A', 46.0);
-        assert_eq!(through.coverage, fresh.coverage);
+        let through = rasterize(fonts, 'A', 46.0, 6);
+        let rounded: Vec<u8> = fresh
+            .coverage
+            .iter()
+            .map(|&c| ((u32::from(c) * 6 + 127) / 255) as u8)
+            .collect();
+        assert_eq!(through.coverage, rounded);
+        assert!(through.coverage.contains(&6));
         assert_eq!(through.advance.to_bits(), fresh.advance.to_bits());
+        assert_eq!(rasterize(fonts, 'A', 46.0, 255).coverage, fresh.coverage);
         // A flood of sizes: the store empties itself instead of growing.
         for px in 20..400 {
             let px = px as f32;
-            store.keep(('W', px.to_bits()), &Arc::new(fonts.rasterize('W', px)));
+            store.keep(('W', px.to_bits(), 6), &Arc::new(fonts.rasterize('W', px)));
             assert!(store.bytes <= BUDGET_BYTES);
         }
         assert!(!store.glyphs.is_empty());
