@@ -95,7 +95,7 @@ impl Token {
 pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
     let mut parse = Parse::new(data.len());
     tokenize(data, stride, 0, &mut parse, None);
-    finish_zlib(out, data.len(), &parse, adler32(data));
+    finish_zlib(out, &parse, adler32(data));
 }
 
 /// The parse of one image kept to compress others that differ from it only
@@ -181,7 +181,7 @@ pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed:
             parse.extend(&reference.tokens);
             bump(&mut parse.lit_freq, END_OF_BLOCK);
             let adler = reference.adler_from.first().copied().unwrap_or(1);
-            finish_zlib(out, data.len(), &parse, adler);
+            finish_zlib(out, &parse, adler);
         } else {
             zlib_into(out, data, stride);
         }
@@ -232,23 +232,14 @@ pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed:
         after,
         data.len().saturating_sub(bottom * stride),
     );
-    finish_zlib(out, data.len(), &parse, adler);
+    finish_zlib(out, &parse, adler);
 }
 
 /// Writes the zlib stream of a finished parse.
-fn finish_zlib(out: &mut Vec<u8>, data_len: usize, parse: &Parse, adler: u32) {
-    // Avatars compress about 8:1; reserving an eighth (plus the header and
-    // Huffman tables) means the output rarely reallocates.
-    out.reserve(data_len / 8 + 128);
+fn finish_zlib(out: &mut Vec<u8>, parse: &Parse, adler: u32) {
     // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
     out.extend_from_slice(&[0x78, 0x01]);
-    // Room for the worst case of every token (48 bits) and the header.
-    let mut w = BitWriter::new(
-        out,
-        parse.tokens.len().saturating_mul(6).saturating_add(320),
-    );
-    write_block(&mut w, parse);
-    w.finish();
+    write_block(out, parse);
     out.extend_from_slice(&adler.to_be_bytes());
 }
 
@@ -633,7 +624,14 @@ const fn no_distances() -> [u8; DIST_SYMBOLS] {
     t
 }
 
-fn write_block(w: &mut BitWriter, parse: &Parse) {
+/// Room past a block's last byte for the writer's whole-word stores: a
+/// window of [`write_tokens`]' (which also covers [`BitWriter::put`]'s 8
+/// bytes), and the Adler-32 that follows the block.
+const SLACK: usize = WINDOW;
+
+/// Appends the parse as one final block, coded with whichever of the
+/// dynamic and fixed codes takes fewer bits.
+fn write_block(out: &mut Vec<u8>, parse: &Parse) {
     let Parse {
         tokens,
         lit_freq,
@@ -648,22 +646,32 @@ fn write_block(w: &mut BitWriter, parse: &Parse) {
 
     let (data_dynamic, fixed_bits) = data_bits(lit_freq, dist_freq, &lit, &dist);
     let dynamic_bits = header.bits() + data_dynamic;
+    let fixed = fixed_bits <= dynamic_bits;
 
-    if fixed_bits <= dynamic_bits {
+    // The block's size is known to the bit (its 3 header bits included):
+    // the buffer is made that long, and the slack, once.
+    let bits = 3 + fixed_bits.min(dynamic_bits);
+    let start = out.len();
+    let bytes = usize::try_from(bits.div_ceil(8)).unwrap_or(usize::MAX);
+    out.resize(start.saturating_add(bytes).saturating_add(SLACK), 0);
+    let mut w = BitWriter::new(out.get_mut(start..).unwrap_or_default());
+    if fixed {
         w.bits(0b011, 3); // final block, fixed Huffman
         let lit = huffman::canonical(&Lengths::from_bits(FIXED_LIT));
         let dist = huffman::canonical(&Lengths::from_bits(FIXED_DIST));
-        write_tokens(w, tokens, &lit, &dist);
+        write_tokens(&mut w, tokens, &lit, &dist);
     } else {
         w.bits(0b101, 3); // final block, dynamic Huffman
-        header.write(w);
+        header.write(&mut w);
         write_tokens(
-            w,
+            &mut w,
             tokens,
             &huffman::canonical(&lit),
             &huffman::canonical(&dist),
         );
     }
+    let written = w.finish();
+    out.truncate(start.saturating_add(written));
 }
 
 /// Bits the tokens take (extra bits included) with the code lengths given,
@@ -698,6 +706,11 @@ fn code_bits<const N: usize>(
     (dynamic, fixed_bits)
 }
 
+/// Tokens [`write_tokens`] writes at a time, and the bytes they may take:
+/// each at its worst (48 bits, 6 bytes), and the 8-byte store.
+const CHUNK: usize = 16;
+const WINDOW: usize = CHUNK * 6 + 8;
+
 /// Writes the tokens and the end of block: per token the literal/length
 /// code with the length's extra bits (≤ 20 bits), then the distance code
 /// with its extra bits (≤ 28 bits; nothing for a literal).
@@ -715,14 +728,7 @@ fn write_tokens(
     // BitWriter::put with the writer's state in locals: through `w` every
     // byte store could alias it, and wasm would reload it per token.
     let (mut acc, mut n, mut pos) = (w.acc, w.n, w.pos);
-    // Every token at its worst (48 bits, 6 bytes), and the 8-byte store.
-    let room = pos
-        .saturating_add(tokens.len().saturating_mul(6))
-        .saturating_add(8);
-    if w.out.len() < room {
-        w.grow(room);
-    }
-    let buf = w.out.as_mut_slice();
+    let buf = &mut *w.buf;
     // A token's codes and extra bits as one value and its bit count:
     // the literal/length code and its extra bits (≤ 20 bits), then the
     // distance code and its extra bits (≤ 28; none for a literal).
@@ -736,17 +742,15 @@ fn write_tokens(
             .get(usize::from(t.dist).min(DIST_SYMBOLS))
             .copied()
             .unwrap_or_default();
-        let first = u64::from(l.bits | u32::from(t.len_extra) << l.len);
-        let first_len = l.len + u32::from(t.len_extra_bits);
-        let second = u64::from(d.bits | u32::from(t.dist_extra) << d.len);
-        let second_len = d.len + u32::from(t.dist_extra_bits);
+        let first = u64::from(u32::from(l.bits) | u32::from(t.len_extra) << l.len);
+        let first_len = u32::from(l.len) + u32::from(t.len_extra_bits);
+        let second = u64::from(u32::from(d.bits) | u32::from(t.dist_extra) << d.len);
+        let second_len = u32::from(d.len) + u32::from(t.dist_extra_bits);
         (first | second << first_len, first_len + second_len)
     };
     // Tokens a window at a time: a window holds every token of a chunk at
     // its worst and the 8-byte store, so the stores within it need no
     // bounds check of their own.
-    const CHUNK: usize = 16;
-    const WINDOW: usize = CHUNK * 6 + 8;
     let mut chunks = tokens.chunks_exact(CHUNK);
     let mut rest: &[Token] = chunks.remainder();
     for (k, chunk) in chunks.by_ref().enumerate() {
@@ -788,7 +792,7 @@ fn write_tokens(
     }
     (w.acc, w.n, w.pos) = (acc, n, pos);
     let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
-    w.put(u64::from(end.bits), end.len);
+    w.put(u64::from(end.bits), u32::from(end.len));
 }
 
 /// Extra bits after each code-length symbol: 16 repeats the previous
@@ -864,24 +868,35 @@ impl DynamicHeader {
     }
 
     fn write(&self, w: &mut BitWriter) {
-        w.bits((self.hlit - 257) as u32, 5);
-        w.bits((self.hdist - 1) as u32, 5);
-        w.bits((self.hclen - 4) as u32, 4);
-        for &s in CL_ORDER.iter().take(self.hclen) {
-            w.bits(u32::from(self.cl_len.bits.get(s).copied().unwrap_or(0)), 3);
-        }
-        let codes = huffman::canonical(&self.cl_len);
-        for &packed in self.cl.symbols() {
-            let [s, extra] = packed.to_le_bytes();
-            let s = usize::from(s);
-            let code = codes.get(s).copied().unwrap_or_default();
-            let extra_bits = CL_EXTRA.get(s).copied().unwrap_or(0);
-            // The code, then its extra bits (at most 7 + 7 bits).
-            w.put(
-                u64::from(code.bits | u32::from(extra) << code.len),
-                code.len + u32::from(extra_bits),
-            );
-        }
+        w.local(|w| {
+            let counts = (self.hlit - 257) | (self.hdist - 1) << 5 | (self.hclen - 4) << 10;
+            w.put(counts as u64 & 0x3fff, 14);
+            // The code-length code's lengths, 3 bits each, in two writes
+            // (19 of them take 57 bits).
+            let mut lengths = [0u64; 2];
+            for (k, &s) in CL_ORDER.iter().take(self.hclen).enumerate() {
+                let l = u64::from(self.cl_len.bits.get(s).copied().unwrap_or(0) & 7);
+                if let Some(half) = lengths.get_mut(k / 10) {
+                    *half |= l << (3 * (k % 10));
+                }
+            }
+            let [low, high] = lengths;
+            let low_count = self.hclen.min(10) as u32;
+            w.put(low, 3 * low_count);
+            w.put(high, 3 * (self.hclen as u32 - low_count));
+            let codes = huffman::canonical(&self.cl_len);
+            for &packed in self.cl.symbols() {
+                let [s, extra] = packed.to_le_bytes();
+                let s = usize::from(s);
+                let code = codes.get(s).copied().unwrap_or_default();
+                let extra_bits = CL_EXTRA.get(s).copied().unwrap_or(0);
+                // The code, then its extra bits (at most 7 + 7 bits).
+                w.put(
+                    u64::from(u32::from(code.bits) | u32::from(extra) << code.len),
+                    u32::from(code.len) + u32::from(extra_bits),
+                );
+            }
+        });
     }
 }
 
@@ -1005,24 +1020,22 @@ pub fn adler32_combine(adler_a: u32, adler_b: u32, len_b: usize) -> u32 {
 /// Bits gather in a 64-bit accumulator, which is stored whole (8 bytes)
 /// after every write and advanced by the whole bytes it held: one store
 /// and no branch per write, and a literal/length code and its distance
-/// code (at most 48 bits together) go in as one write.
-/// Invariant: `n < 8` between writes; `out[..pos]` is written, and
-/// `out[pos]` holds the `n` pending bits.
+/// code (at most 48 bits together) go in as one write. The buffer is made
+/// as long as the block, known beforehand, and [`SLACK`].
+/// Invariant: `n < 8` between writes; `buf[..pos]` is written, and
+/// `buf[pos]` holds the `n` pending bits.
 struct BitWriter<'a> {
-    out: &'a mut Vec<u8>,
+    buf: &'a mut [u8],
     pos: usize,
     acc: u64,
     n: u32,
 }
 
 impl<'a> BitWriter<'a> {
-    /// A writer appending to `out`, with room made for `expected` bytes.
-    fn new(out: &'a mut Vec<u8>, expected: usize) -> BitWriter<'a> {
-        let pos = out.len();
-        out.resize(pos.saturating_add(expected).saturating_add(8), 0);
+    fn new(buf: &'a mut [u8]) -> BitWriter<'a> {
         BitWriter {
-            out,
-            pos,
+            buf,
+            pos: 0,
             acc: 0,
             n: 0,
         }
@@ -1034,12 +1047,12 @@ impl<'a> BitWriter<'a> {
     fn put(&mut self, value: u64, count: u32) {
         self.acc |= value << self.n;
         self.n += count.min(56);
-        let end = self.pos.saturating_add(8);
-        if self.out.len() < end {
-            self.grow(end);
-        }
-        if let Some(bytes) = self.out.get_mut(self.pos..end) {
-            bytes.copy_from_slice(&self.acc.to_le_bytes());
+        if let Some(bytes) = self
+            .buf
+            .get_mut(self.pos..)
+            .and_then(|b| b.first_chunk_mut::<8>())
+        {
+            *bytes = self.acc.to_le_bytes();
         }
         let whole = self.n / 8;
         self.pos += whole as usize;
@@ -1048,24 +1061,33 @@ impl<'a> BitWriter<'a> {
         self.n -= whole * 8;
     }
 
-    /// Room beyond what [`new`](Self::new) expected: never needed for
-    /// avatars, whose worst case it covers.
-    #[cold]
-    fn grow(&mut self, end: usize) {
-        self.out.resize(end.saturating_add(1024), 0);
-    }
-
     /// [`put`](Self::put) for header fields, masking `value` to `count` (≤ 16) bits.
     fn bits(&mut self, value: u32, count: u8) {
         let count = u32::from(count.min(16));
         self.put(u64::from(value & ((1u32 << count) - 1)), count);
     }
 
-    /// Ends the stream: the last partial byte (zero-padded, already
-    /// stored) is kept and the room beyond it dropped.
-    fn finish(self) {
-        let len = self.pos + usize::from(self.n > 0);
-        self.out.truncate(len);
+    /// Runs `f` on a copy of the writer held in locals, then takes its
+    /// state back: through `&mut self` every byte store could alias the
+    /// writer's fields, and wasm would reload them after each.
+    #[inline(always)]
+    fn local<R>(&mut self, f: impl FnOnce(&mut BitWriter) -> R) -> R {
+        let mut w = BitWriter {
+            buf: &mut *self.buf,
+            pos: self.pos,
+            acc: self.acc,
+            n: self.n,
+        };
+        let r = f(&mut w);
+        let (pos, acc, n) = (w.pos, w.acc, w.n);
+        (self.pos, self.acc, self.n) = (pos, acc, n);
+        r
+    }
+
+    /// Ends the stream: the bytes written, the last partial one (zero-padded,
+    /// already stored) included.
+    fn finish(self) -> usize {
+        self.pos + usize::from(self.n > 0)
     }
 }
 

@@ -116,14 +116,19 @@ pub fn lengths<const N: usize>(freqs: &[u32; N], limit: u8) -> Lengths<N> {
     }
 }
 
+/// Symbols sorted by insertion when there are at most this many (the
+/// distance and code-length codes'), by counting or comparison above it.
+const INSERTED: usize = 32;
+
 /// Frequencies below this are sorted by counting, the rest by comparison.
 /// An avatar's are far below it (at most about 70 at 128 px).
 const COUNTED: usize = 512;
 
 /// `symbols` (ascending) into `order` by frequency, each frequency halved
 /// `scale` times (and kept at least 1), ties in symbol order; `weights`
-/// gets the frequencies in that order. Small frequencies, the usual case,
-/// are placed by counting, with no comparison at all.
+/// gets the frequencies in that order. A few symbols are placed by
+/// insertion, and more with small frequencies, the usual case, by
+/// counting, with no comparison at all.
 fn sort_by_weight<const N: usize>(
     freqs: &[u32; N],
     symbols: &[u16],
@@ -132,11 +137,38 @@ fn sort_by_weight<const N: usize>(
     weights: &mut [u32],
 ) {
     // Halved `scale` times, each at least 1: as if [`lengths`]' doc
-    // comment's loop had rewritten the frequencies.
+    // comment's loop had rewritten the frequencies (a used symbol's
+    // frequency is at least 1, and halving stops at 1).
     let weight = |s: u16| {
         let f = freqs.get(usize::from(s)).copied().unwrap_or(0);
-        (0..scale).fold(f, |f, _| (f >> 1).max(1))
+        f.checked_shr(scale).unwrap_or(0).max(1)
     };
+    if symbols.len() <= INSERTED {
+        // Keys (weight, symbol) ascending; a symbol fits in 16 bits.
+        let mut keys = [0u64; INSERTED];
+        let keys = keys.get_mut(..symbols.len()).unwrap_or_default();
+        for (k, &s) in symbols.iter().enumerate() {
+            let key = u64::from(weight(s)) << 16 | u64::from(s);
+            // Insertion: the heavier keys before it move up by one.
+            let mut j = k;
+            while let Some(&before) = j.checked_sub(1).and_then(|b| keys.get(b)) {
+                if before <= key {
+                    break;
+                }
+                if let Some(slot) = keys.get_mut(j) {
+                    *slot = before;
+                }
+                j -= 1;
+            }
+            if let Some(slot) = keys.get_mut(j) {
+                *slot = key;
+            }
+        }
+        for ((o, x), &key) in order.iter_mut().zip(weights.iter_mut()).zip(keys.iter()) {
+            (*o, *x) = ((key & 0xffff) as u16, (key >> 16) as u32);
+        }
+        return;
+    }
     let heaviest = symbols.iter().map(|&s| weight(s)).max().unwrap_or(0);
     if (heaviest as usize) < COUNTED {
         // Where each frequency's symbols start in `order`.
@@ -196,24 +228,24 @@ fn depths_in_place(a: &mut [u32]) {
     a[0] += a[1];
     let (mut root, mut leaf) = (0usize, 2usize);
     for next in 1..n - 1 {
-        for second in [false, true] {
-            let take_node = root < next && (leaf >= n || a[root] < a[leaf]);
-            let weight = if take_node {
-                let w = a[root];
-                a[root] = next as u32;
-                root += 1;
-                w
+        // Branch-free: which queue gives the lighter node is unpredictable.
+        // A node is never taken at `root == next`, where the store below
+        // puts back what was there; no leaf is left at `leaf == n`.
+        let mut take = || {
+            let node = a[root];
+            let leaf_weight = a.get(leaf).copied().unwrap_or(u32::MAX);
+            let take_node = root < next && node < leaf_weight;
+            a[root] = if take_node { next as u32 } else { node };
+            root += usize::from(take_node);
+            leaf += usize::from(!take_node);
+            if take_node {
+                node
             } else {
-                let w = a[leaf];
-                leaf += 1;
-                w
-            };
-            if second {
-                a[next] += weight;
-            } else {
-                a[next] = weight;
+                leaf_weight
             }
-        }
+        };
+        let weight = take() + take();
+        a[next] = weight;
     }
     // Second pass: internal node depths, the root (n - 2) at 0.
     a[n - 2] = 0;
@@ -244,8 +276,8 @@ fn depths_in_place(a: &mut [u32]) {
 /// output, and its length. Length 0 for a symbol without a code.
 #[derive(Clone, Copy, Default)]
 pub struct Code {
-    pub bits: u32,
-    pub len: u32,
+    pub bits: u16,
+    pub len: u16,
 }
 
 /// Canonical codes (RFC 1951 §3.2.2) for `lengths`: within a length, codes
@@ -276,8 +308,10 @@ pub fn canonical<const N: usize>(lengths: &Lengths<N>) -> [Code; N] {
         let c = *slot;
         *slot = c.wrapping_add(1);
         *out = Code {
-            bits: u32::from(reverse16(c)) >> (16 - u32::from(l.min(16))),
-            len: u32::from(l),
+            bits: reverse16(c)
+                .checked_shr(16 - u32::from(l.min(16)))
+                .unwrap_or(0),
+            len: u16::from(l),
         };
     }
     codes
@@ -444,7 +478,7 @@ mod tests {
         {
             assert_eq!(c.len, l);
             // Written LSB first: the code's bits reversed.
-            assert_eq!(c.bits, (e as u32).reverse_bits() >> (32 - l));
+            assert_eq!(u32::from(c.bits), (e as u32).reverse_bits() >> (32 - l));
         }
         for x in [0u16, 1, 0x8000, 0x1234, 0xffff, 0xa5c3] {
             assert_eq!(reverse16(x), x.reverse_bits());
