@@ -228,24 +228,24 @@ fn depths_in_place(a: &mut [u32]) {
     a[0] += a[1];
     let (mut root, mut leaf) = (0usize, 2usize);
     for next in 1..n - 1 {
-        // Branch-free: which queue gives the lighter node is unpredictable.
-        // A node is never taken at `root == next`, where the store below
-        // puts back what was there; no leaf is left at `leaf == n`.
-        let mut take = || {
-            let node = a[root];
-            let leaf_weight = a.get(leaf).copied().unwrap_or(u32::MAX);
-            let take_node = root < next && node < leaf_weight;
-            a[root] = if take_node { next as u32 } else { node };
-            root += usize::from(take_node);
-            leaf += usize::from(!take_node);
-            if take_node {
-                node
+        for second in [false, true] {
+            let take_node = root < next && (leaf >= n || a[root] < a[leaf]);
+            let weight = if take_node {
+                let w = a[root];
+                a[root] = next as u32;
+                root += 1;
+                w
             } else {
-                leaf_weight
+                let w = a[leaf];
+                leaf += 1;
+                w
+            };
+            if second {
+                a[next] += weight;
+            } else {
+                a[next] = weight;
             }
-        };
-        let weight = take() + take();
-        a[next] = weight;
+        }
     }
     // Second pass: internal node depths, the root (n - 2) at 0.
     a[n - 2] = 0;
