@@ -38,13 +38,12 @@ const END_OF_BLOCK: usize = 256;
 struct Token {
     /// Literal/length symbol: the byte itself, or 257 + the length's symbol.
     lit: u16,
-    /// The length's extra bits (value, count); (0, 0) for a literal.
+    /// The value of the length's extra bits; 0 for a literal. (How many
+    /// there are, the symbol says: the writer's codes count them in.)
     len_extra: u8,
-    len_extra_bits: u8,
     /// Distance symbol, or [`NO_DISTANCE`] for a literal.
     dist: u8,
-    /// The distance's extra bits (count, value).
-    dist_extra_bits: u8,
+    /// The value of the distance's extra bits.
     dist_extra: u16,
 }
 
@@ -57,9 +56,7 @@ impl Token {
         Token {
             lit: u16::from(byte),
             len_extra: 0,
-            len_extra_bits: 0,
             dist: NO_DISTANCE,
-            dist_extra_bits: 0,
             dist_extra: 0,
         }
     }
@@ -71,9 +68,7 @@ impl Token {
         Token {
             lit: 257 + u16::from(l.symbol),
             len_extra: l.extra as u8,
-            len_extra_bits: l.extra_bits,
             dist: d.symbol,
-            dist_extra_bits: d.extra_bits,
             dist_extra: d.extra,
         }
     }
@@ -469,12 +464,12 @@ const CL_ORDER: [usize; 19] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
-/// A length or distance as DEFLATE codes it: a symbol, then `extra_bits`
-/// bits holding `extra` (the value minus the symbol's base).
+/// A length or distance as DEFLATE codes it: a symbol, then its extra bits
+/// ([`LENGTH_EXTRA`], [`DIST_EXTRA`]) holding `extra` (the value minus the
+/// symbol's base).
 #[derive(Clone, Copy, Default)]
 struct Coded {
     symbol: u8,
-    extra_bits: u8,
     extra: u16,
 }
 
@@ -492,7 +487,6 @@ static DIST_SYMBOLS_BY_SLOT: [u8; 512] = dist_symbols();
 const fn length_codes() -> [Coded; MAX_MATCH + 1] {
     let mut table = [Coded {
         symbol: 0,
-        extra_bits: 0,
         extra: 0,
     }; MAX_MATCH + 1];
     let mut symbol = 0;
@@ -508,7 +502,6 @@ const fn length_codes() -> [Coded; MAX_MATCH + 1] {
         while len < end {
             table[len] = Coded {
                 symbol: symbol as u8,
-                extra_bits: LENGTH_EXTRA[symbol],
                 extra: (len - base) as u16,
             };
             len += 1;
@@ -559,7 +552,6 @@ fn dist_code(dist: usize) -> Coded {
     let base = DIST_BASE.get(i).copied().map_or(0, usize::from);
     Coded {
         symbol,
-        extra_bits: DIST_EXTRA.get(i).copied().unwrap_or(0),
         extra: dist.saturating_sub(base) as u16,
     }
 }
@@ -657,8 +649,8 @@ fn write_block(out: &mut Vec<u8>, parse: &Parse) {
     let mut w = BitWriter::new(out.get_mut(start..).unwrap_or_default());
     if fixed {
         w.bits(0b011, 3); // final block, fixed Huffman
-        let lit = huffman::canonical(&Lengths::from_bits(FIXED_LIT));
-        let dist = huffman::canonical(&Lengths::from_bits(FIXED_DIST));
+        let lit = huffman::canonical(&Lengths::from_bits(FIXED_LIT), &LIT_EXTRA);
+        let dist = huffman::canonical(&Lengths::from_bits(FIXED_DIST), &DIST_EXTRA);
         write_tokens(&mut w, tokens, &lit, &dist);
     } else {
         w.bits(0b101, 3); // final block, dynamic Huffman
@@ -666,8 +658,8 @@ fn write_block(out: &mut Vec<u8>, parse: &Parse) {
         write_tokens(
             &mut w,
             tokens,
-            &huffman::canonical(&lit),
-            &huffman::canonical(&dist),
+            &huffman::canonical(&lit, &LIT_EXTRA),
+            &huffman::canonical(&dist, &DIST_EXTRA),
         );
     }
     let written = w.finish();
@@ -743,10 +735,11 @@ fn write_tokens(
             .copied()
             .unwrap_or_default();
         let first = u64::from(u32::from(l.bits) | u32::from(t.len_extra) << l.len);
-        let first_len = u32::from(l.len) + u32::from(t.len_extra_bits);
         let second = u64::from(u32::from(d.bits) | u32::from(t.dist_extra) << d.len);
-        let second_len = u32::from(d.len) + u32::from(t.dist_extra_bits);
-        (first | second << first_len, first_len + second_len)
+        (
+            first | second << l.total,
+            u32::from(l.total) + u32::from(d.total),
+        )
     };
     // Tokens a window at a time: a window holds every token of a chunk at
     // its worst and the 8-byte store, so the stores within it need no
@@ -792,7 +785,7 @@ fn write_tokens(
     }
     (w.acc, w.n, w.pos) = (acc, n, pos);
     let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
-    w.put(u64::from(end.bits), u32::from(end.len));
+    w.put(u64::from(end.bits), u32::from(end.total));
 }
 
 /// Extra bits after each code-length symbol: 16 repeats the previous
@@ -884,16 +877,14 @@ impl DynamicHeader {
             let low_count = self.hclen.min(10) as u32;
             w.put(low, 3 * low_count);
             w.put(high, 3 * (self.hclen as u32 - low_count));
-            let codes = huffman::canonical(&self.cl_len);
+            let codes = huffman::canonical(&self.cl_len, &CL_EXTRA);
             for &packed in self.cl.symbols() {
                 let [s, extra] = packed.to_le_bytes();
-                let s = usize::from(s);
-                let code = codes.get(s).copied().unwrap_or_default();
-                let extra_bits = CL_EXTRA.get(s).copied().unwrap_or(0);
+                let code = codes.get(usize::from(s)).copied().unwrap_or_default();
                 // The code, then its extra bits (at most 7 + 7 bits).
                 w.put(
                     u64::from(u32::from(code.bits) | u32::from(extra) << code.len),
-                    u32::from(code.len) + u32::from(extra_bits),
+                    u32::from(code.total),
                 );
             }
         });
@@ -1252,7 +1243,6 @@ mod tests {
             let s = usize::from(c.symbol);
             assert_eq!(usize::from(LENGTH_BASE[s]) + usize::from(c.extra), len);
             assert!(u32::from(c.extra) < 1 << LENGTH_EXTRA[s]);
-            assert_eq!(c.extra_bits, LENGTH_EXTRA[s]);
         }
         assert_eq!(LENGTH_CODES[258].symbol, 28);
         assert_eq!(LENGTH_CODES[257].symbol, 27);

@@ -273,16 +273,19 @@ fn depths_in_place(a: &mut [u32]) {
 }
 
 /// A Huffman code ready to write: bits already reversed for LSB-first
-/// output, and its length. Length 0 for a symbol without a code.
+/// output, its length, and its length with the symbol's extra bits (what
+/// a writer advances by). Lengths 0 for a symbol without a code.
 #[derive(Clone, Copy, Default)]
 pub struct Code {
     pub bits: u16,
-    pub len: u16,
+    pub len: u8,
+    pub total: u8,
 }
 
 /// Canonical codes (RFC 1951 §3.2.2) for `lengths`: within a length, codes
-/// go to the symbols in ascending order.
-pub fn canonical<const N: usize>(lengths: &Lengths<N>) -> [Code; N] {
+/// go to the symbols in ascending order. `extra` is the count of extra
+/// bits that follow each symbol.
+pub fn canonical<const N: usize>(lengths: &Lengths<N>, extra: &[u8; N]) -> [Code; N] {
     let mut count = [0u16; 16];
     for &s in lengths.used() {
         let l = lengths.bits.get(usize::from(s)).copied().unwrap_or(0);
@@ -311,7 +314,8 @@ pub fn canonical<const N: usize>(lengths: &Lengths<N>) -> [Code; N] {
             bits: reverse16(c)
                 .checked_shr(16 - u32::from(l.min(16)))
                 .unwrap_or(0),
-            len: u16::from(l),
+            len: l,
+            total: l.saturating_add(extra.get(usize::from(s)).copied().unwrap_or(0)),
         };
     }
     codes
@@ -470,13 +474,16 @@ mod tests {
     fn canonical_codes_follow_the_rfc_example() {
         // RFC 1951 §3.2.2: lengths (3, 3, 3, 3, 3, 2, 4, 4) for A..H give
         // codes 010, 011, 100, 101, 110, 00, 1110, 1111.
-        let codes = canonical(&Lengths::from_bits([3, 3, 3, 3, 3, 2, 4, 4]));
+        let extra = [0, 0, 0, 0, 0, 0, 0, 2];
+        let codes = canonical(&Lengths::from_bits([3, 3, 3, 3, 3, 2, 4, 4]), &extra);
         let expected = [0b010, 0b011, 0b100, 0b101, 0b110, 0b00, 0b1110, 0b1111];
-        for (c, (&e, l)) in codes
+        for ((c, &x), (&e, l)) in codes
             .iter()
+            .zip(&extra)
             .zip(expected.iter().zip([3, 3, 3, 3, 3, 2, 4, 4]))
         {
-            assert_eq!(c.len, l);
+            assert_eq!(u32::from(c.len), l);
+            assert_eq!(c.total, c.len + x);
             // Written LSB first: the code's bits reversed.
             assert_eq!(u32::from(c.bits), (e as u32).reverse_bits() >> (32 - l));
         }
