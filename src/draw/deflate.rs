@@ -106,6 +106,8 @@ pub struct Reference {
     /// Adler-32 of rows `0..r` and of rows `r..` for each row boundary `r`.
     adler_before: Vec<u32>,
     adler_from: Vec<u32>,
+    /// The symbol counts of runs of `tokens`.
+    tally: Tally,
 }
 
 impl Reference {
@@ -139,6 +141,7 @@ impl Reference {
         Reference {
             data_len: data.len(),
             stride,
+            tally: Tally::new(&parse.tokens),
             tokens: parse.tokens,
             starts,
             adler_before,
@@ -149,8 +152,70 @@ impl Reference {
     /// Heap bytes held, for the caller's budget.
     pub fn bytes(&self) -> usize {
         self.tokens.capacity() * std::mem::size_of::<Token>()
-            + (self.starts.capacity() + self.adler_before.capacity() + self.adler_from.capacity())
+            + (self.starts.capacity()
+                + self.adler_before.capacity()
+                + self.adler_from.capacity()
+                + self.tally.rows.capacity())
                 * 4
+            + self.tally.symbols.capacity() * 2
+    }
+
+    /// Where `tokens` starts in this reference's tokens, if it is a run of
+    /// them (the same memory, not merely equal tokens).
+    fn position_of(&self, tokens: &[Token]) -> Option<usize> {
+        let size = std::mem::size_of::<Token>();
+        let offset = (tokens.as_ptr() as usize).checked_sub(self.tokens.as_ptr() as usize)?;
+        let start = offset / size;
+        let run = self.tokens.get(start..start.checked_add(tokens.len())?)?;
+        (offset % size == 0 && std::ptr::eq(run.as_ptr(), tokens.as_ptr())).then_some(start)
+    }
+}
+
+/// Tokens between the rows of a [`Tally`].
+const TALLY_STEP: usize = 64;
+
+/// Running symbol counts of a reference's tokens, taken every
+/// [`TALLY_STEP`] tokens. A render copies hundreds of the reference's
+/// tokens (the bare shape's rows above and below its text); their counts
+/// then cost a pass over the few symbols the reference uses and at most
+/// two steps' tokens, where counting them one by one cost a lookup and a
+/// store per token.
+struct Tally {
+    /// The symbols the reference uses: literal/length symbols as they are,
+    /// distance symbols after them (`LIT_SYMBOLS + symbol`).
+    symbols: Vec<u16>,
+    /// Row `r` (of `symbols.len()` counts): tokens `..r * TALLY_STEP`.
+    rows: Vec<u32>,
+}
+
+impl Tally {
+    fn new(tokens: &[Token]) -> Tally {
+        let mut all = Parse::new(0);
+        all.count(tokens, 1);
+        let lit = all.lit_freq.iter().enumerate().map(|(s, &f)| (s, f));
+        let dist = (all.dist_freq.iter().enumerate()).map(|(s, &f)| (LIT_SYMBOLS + s, f));
+        let symbols: Vec<u16> = lit
+            .chain(dist)
+            .filter(|&(_, f)| f > 0)
+            .map(|(s, _)| s as u16)
+            .collect();
+        let mut running = Parse::new(0);
+        let mut rows = Vec::with_capacity((tokens.len() / TALLY_STEP + 1) * symbols.len());
+        for step in tokens.chunks(TALLY_STEP).map(Some).chain([None]) {
+            rows.extend(symbols.iter().map(|&s| running.freq(usize::from(s))));
+            if let Some(step) = step {
+                running.count(step, 1);
+            }
+        }
+        Tally { symbols, rows }
+    }
+
+    /// The counts of `symbols` in tokens `..r * TALLY_STEP`.
+    fn row(&self, r: usize) -> &[u32] {
+        let n = self.symbols.len();
+        self.rows
+            .get(r.saturating_mul(n)..r.saturating_add(1).saturating_mul(n))
+            .unwrap_or_default()
     }
 }
 
@@ -172,7 +237,7 @@ pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed:
     if data.len() != reference.data_len || first >= end || end > data.len() {
         if data.len() == reference.data_len && first >= end {
             // Nothing changed: the reference's own stream.
-            let mut parse = Parse::new(data.len());
+            let mut parse = Parse::over(data.len(), reference);
             parse.extend(&reference.tokens);
             bump(&mut parse.lit_freq, END_OF_BLOCK);
             let adler = reference.adler_from.first().copied().unwrap_or(1);
@@ -182,7 +247,7 @@ pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed:
         }
         return;
     }
-    let mut parse = Parse::new(data.len());
+    let mut parse = Parse::over(data.len(), reference);
     // Reference tokens whose choice read only bytes before `first`.
     let kept = reference
         .starts
@@ -319,28 +384,98 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
 
 /// The tokens of one block and their symbol frequencies (the end of block
 /// included), counted as the tokens are made.
-struct Parse {
+struct Parse<'a> {
     tokens: Vec<Token>,
     lit_freq: [u32; LIT_SYMBOLS],
     dist_freq: [u32; DIST_SYMBOLS],
+    /// The reference whose tokens [`extend`](Self::extend) is given, whose
+    /// tally counts them.
+    reference: Option<&'a Reference>,
 }
 
-impl Parse {
-    fn new(data_len: usize) -> Parse {
+impl<'a> Parse<'a> {
+    fn new(data_len: usize) -> Parse<'a> {
         Parse {
             tokens: Vec::with_capacity(data_len / 8 + 16),
             lit_freq: [0; LIT_SYMBOLS],
             dist_freq: [0; DIST_SYMBOLS],
+            reference: None,
         }
     }
 
-    /// Appends tokens made elsewhere, counting their symbols.
+    /// A parse that copies tokens of `reference`.
+    fn over(data_len: usize, reference: &'a Reference) -> Parse<'a> {
+        Parse {
+            reference: Some(reference),
+            ..Parse::new(data_len)
+        }
+    }
+
+    /// Appends tokens made elsewhere, counting their symbols: from the
+    /// reference's tally when they are a run of its tokens.
     fn extend(&mut self, tokens: &[Token]) {
-        for t in tokens {
-            bump(&mut self.lit_freq, usize::from(t.lit));
-            bump(&mut self.dist_freq, usize::from(t.dist));
+        let at = self
+            .reference
+            .and_then(|r| Some((r, r.position_of(tokens)?)));
+        match at {
+            Some((reference, start)) => self.count_run(reference, start, start + tokens.len()),
+            None => self.count(tokens, 1),
         }
         self.tokens.extend_from_slice(tokens);
+    }
+
+    /// Adds `delta` (1, or `u32::MAX` to take away, modulo 2^32) to the
+    /// counts of the symbols of `tokens`.
+    fn count(&mut self, tokens: &[Token], delta: u32) {
+        for t in tokens {
+            if let Some(f) = self.lit_freq.get_mut(usize::from(t.lit)) {
+                *f = f.wrapping_add(delta);
+            }
+            if let Some(f) = self.dist_freq.get_mut(usize::from(t.dist)) {
+                *f = f.wrapping_add(delta);
+            }
+        }
+    }
+
+    /// Counts the symbols of `reference`'s tokens `start..end`: the tally's
+    /// rows around them, less the tokens between the lower row and `start`,
+    /// plus those between the upper row and `end`. Counts only ever end
+    /// up as true counts, so arithmetic modulo 2^32 is exact.
+    fn count_run(&mut self, reference: &Reference, start: usize, end: usize) {
+        let tally = &reference.tally;
+        let (low, high) = (start / TALLY_STEP, end / TALLY_STEP);
+        let between = |from: usize, to: usize| reference.tokens.get(from..to).unwrap_or_default();
+        if low == high {
+            self.count(between(start, end), 1);
+            return;
+        }
+        for ((&s, &h), &l) in tally
+            .symbols
+            .iter()
+            .zip(tally.row(high))
+            .zip(tally.row(low))
+        {
+            let s = usize::from(s);
+            let f = match s.checked_sub(LIT_SYMBOLS) {
+                None => self.lit_freq.get_mut(s),
+                Some(d) => self.dist_freq.get_mut(d),
+            };
+            if let Some(f) = f {
+                *f = f.wrapping_add(h.wrapping_sub(l));
+            }
+        }
+        self.count(between(low * TALLY_STEP, start), u32::MAX);
+        self.count(between(high * TALLY_STEP, end), 1);
+    }
+
+    /// The count of a [`Tally`] symbol.
+    fn freq(&self, symbol: usize) -> u32 {
+        match symbol.checked_sub(LIT_SYMBOLS) {
+            None => self.lit_freq.get(symbol),
+            Some(d) => self.dist_freq.get(d),
+        }
+        .copied()
+        .unwrap_or(0)
     }
 
     fn literal(&mut self, byte: u8) {
@@ -628,6 +763,7 @@ fn write_block(out: &mut Vec<u8>, parse: &Parse) {
         tokens,
         lit_freq,
         dist_freq,
+        ..
     } = parse;
     let lit = huffman::lengths(lit_freq, MAX_CODE_BITS);
     let mut dist = huffman::lengths(dist_freq, MAX_CODE_BITS);
@@ -1176,6 +1312,43 @@ mod tests {
             zlib_over(&mut over, &changed, &reference, (first, end));
             assert_eq!(over, zlib(&changed, stride), "case {case}: {stride}×{rows}");
             assert_eq!(inflate(&over), changed, "case {case}");
+        }
+    }
+
+    #[test]
+    fn a_tally_counts_runs_of_the_reference() {
+        let mut seed = 0x7A11_7A11;
+        let data: Vec<u8> = (0..30_000)
+            .map(|i| match xorshift(&mut seed) % 6 {
+                0 => (xorshift(&mut seed) % 9) as u8,
+                _ => (i / 40 % 4) as u8,
+            })
+            .collect();
+        let reference = Reference::new(&data, 120);
+        let n = reference.tokens.len();
+        assert!(n > 4 * TALLY_STEP, "{n} tokens");
+        let copy = reference.tokens.clone();
+        for (start, end) in [
+            (0, n),
+            (0, 0),
+            (5, 60),
+            (63, 64),
+            (64, 128),
+            (65, 3 * TALLY_STEP - 1),
+            (1, n - 1),
+            (n / 2, n),
+        ] {
+            let run = &reference.tokens[start..end];
+            let mut tallied = Parse::over(0, &reference);
+            tallied.extend(run);
+            // Equal tokens elsewhere in memory are counted one by one.
+            let mut counted = Parse::over(0, &reference);
+            counted.extend(&copy[start..end]);
+            assert_eq!(reference.position_of(run), Some(start));
+            assert_eq!(reference.position_of(&copy[start..end]), None);
+            assert_eq!(tallied.lit_freq, counted.lit_freq, "{start}..{end}");
+            assert_eq!(tallied.dist_freq, counted.dist_freq, "{start}..{end}");
+            assert_eq!(tallied.tokens.len(), end - start);
         }
     }
 
