@@ -38,13 +38,12 @@ const END_OF_BLOCK: usize = 256;
 struct Token {
     /// Literal/length symbol: the byte itself, or 257 + the length's symbol.
     lit: u16,
-    /// The length's extra bits (value, count); (0, 0) for a literal.
+    /// The value of the length's extra bits; 0 for a literal. (How many
+    /// there are, the symbol says: the writer's codes count them in.)
     len_extra: u8,
-    len_extra_bits: u8,
     /// Distance symbol, or [`NO_DISTANCE`] for a literal.
     dist: u8,
-    /// The distance's extra bits (count, value).
-    dist_extra_bits: u8,
+    /// The value of the distance's extra bits.
     dist_extra: u16,
 }
 
@@ -57,9 +56,7 @@ impl Token {
         Token {
             lit: u16::from(byte),
             len_extra: 0,
-            len_extra_bits: 0,
             dist: NO_DISTANCE,
-            dist_extra_bits: 0,
             dist_extra: 0,
         }
     }
@@ -71,9 +68,7 @@ impl Token {
         Token {
             lit: 257 + u16::from(l.symbol),
             len_extra: l.extra as u8,
-            len_extra_bits: l.extra_bits,
             dist: d.symbol,
-            dist_extra_bits: d.extra_bits,
             dist_extra: d.extra,
         }
     }
@@ -95,7 +90,7 @@ impl Token {
 pub fn zlib_into(out: &mut Vec<u8>, data: &[u8], stride: usize) {
     let mut parse = Parse::new(data.len());
     tokenize(data, stride, 0, &mut parse, None);
-    finish_zlib(out, data.len(), &parse, adler32(data));
+    finish_zlib(out, &parse, adler32(data));
 }
 
 /// The parse of one image kept to compress others that differ from it only
@@ -111,6 +106,8 @@ pub struct Reference {
     /// Adler-32 of rows `0..r` and of rows `r..` for each row boundary `r`.
     adler_before: Vec<u32>,
     adler_from: Vec<u32>,
+    /// The symbol counts of runs of `tokens`.
+    tally: Tally,
 }
 
 impl Reference {
@@ -144,6 +141,7 @@ impl Reference {
         Reference {
             data_len: data.len(),
             stride,
+            tally: Tally::new(&parse.tokens),
             tokens: parse.tokens,
             starts,
             adler_before,
@@ -154,8 +152,70 @@ impl Reference {
     /// Heap bytes held, for the caller's budget.
     pub fn bytes(&self) -> usize {
         self.tokens.capacity() * std::mem::size_of::<Token>()
-            + (self.starts.capacity() + self.adler_before.capacity() + self.adler_from.capacity())
+            + (self.starts.capacity()
+                + self.adler_before.capacity()
+                + self.adler_from.capacity()
+                + self.tally.rows.capacity())
                 * 4
+            + self.tally.symbols.capacity() * 2
+    }
+
+    /// Where `tokens` starts in this reference's tokens, if it is a run of
+    /// them (the same memory, not merely equal tokens).
+    fn position_of(&self, tokens: &[Token]) -> Option<usize> {
+        let size = std::mem::size_of::<Token>();
+        let offset = (tokens.as_ptr() as usize).checked_sub(self.tokens.as_ptr() as usize)?;
+        let start = offset / size;
+        let run = self.tokens.get(start..start.checked_add(tokens.len())?)?;
+        (offset % size == 0 && std::ptr::eq(run.as_ptr(), tokens.as_ptr())).then_some(start)
+    }
+}
+
+/// Tokens between the rows of a [`Tally`].
+const TALLY_STEP: usize = 64;
+
+/// Running symbol counts of a reference's tokens, taken every
+/// [`TALLY_STEP`] tokens. A render copies hundreds of the reference's
+/// tokens (the bare shape's rows above and below its text); their counts
+/// then cost a pass over the few symbols the reference uses and at most
+/// two steps' tokens, where counting them one by one cost a lookup and a
+/// store per token.
+struct Tally {
+    /// The symbols the reference uses: literal/length symbols as they are,
+    /// distance symbols after them (`LIT_SYMBOLS + symbol`).
+    symbols: Vec<u16>,
+    /// Row `r` (of `symbols.len()` counts): tokens `..r * TALLY_STEP`.
+    rows: Vec<u32>,
+}
+
+impl Tally {
+    fn new(tokens: &[Token]) -> Tally {
+        let mut all = Parse::new(0);
+        all.count(tokens, 1);
+        let lit = all.lit_freq.iter().enumerate().map(|(s, &f)| (s, f));
+        let dist = (all.dist_freq.iter().enumerate()).map(|(s, &f)| (LIT_SYMBOLS + s, f));
+        let symbols: Vec<u16> = lit
+            .chain(dist)
+            .filter(|&(_, f)| f > 0)
+            .map(|(s, _)| s as u16)
+            .collect();
+        let mut running = Parse::new(0);
+        let mut rows = Vec::with_capacity((tokens.len() / TALLY_STEP + 1) * symbols.len());
+        for step in tokens.chunks(TALLY_STEP).map(Some).chain([None]) {
+            rows.extend(symbols.iter().map(|&s| running.freq(usize::from(s))));
+            if let Some(step) = step {
+                running.count(step, 1);
+            }
+        }
+        Tally { symbols, rows }
+    }
+
+    /// The counts of `symbols` in tokens `..r * TALLY_STEP`.
+    fn row(&self, r: usize) -> &[u32] {
+        let n = self.symbols.len();
+        self.rows
+            .get(r.saturating_mul(n)..r.saturating_add(1).saturating_mul(n))
+            .unwrap_or_default()
     }
 }
 
@@ -177,17 +237,17 @@ pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed:
     if data.len() != reference.data_len || first >= end || end > data.len() {
         if data.len() == reference.data_len && first >= end {
             // Nothing changed: the reference's own stream.
-            let mut parse = Parse::new(data.len());
+            let mut parse = Parse::over(data.len(), reference);
             parse.extend(&reference.tokens);
             bump(&mut parse.lit_freq, END_OF_BLOCK);
             let adler = reference.adler_from.first().copied().unwrap_or(1);
-            finish_zlib(out, data.len(), &parse, adler);
+            finish_zlib(out, &parse, adler);
         } else {
             zlib_into(out, data, stride);
         }
         return;
     }
-    let mut parse = Parse::new(data.len());
+    let mut parse = Parse::over(data.len(), reference);
     // Reference tokens whose choice read only bytes before `first`.
     let kept = reference
         .starts
@@ -232,23 +292,14 @@ pub fn zlib_over(out: &mut Vec<u8>, data: &[u8], reference: &Reference, changed:
         after,
         data.len().saturating_sub(bottom * stride),
     );
-    finish_zlib(out, data.len(), &parse, adler);
+    finish_zlib(out, &parse, adler);
 }
 
 /// Writes the zlib stream of a finished parse.
-fn finish_zlib(out: &mut Vec<u8>, data_len: usize, parse: &Parse, adler: u32) {
-    // Avatars compress about 8:1; reserving an eighth (plus the header and
-    // Huffman tables) means the output rarely reallocates.
-    out.reserve(data_len / 8 + 128);
+fn finish_zlib(out: &mut Vec<u8>, parse: &Parse, adler: u32) {
     // zlib header: deflate, 32 KiB window, "fastest" level hint; 0x7801 % 31 == 0.
     out.extend_from_slice(&[0x78, 0x01]);
-    // Room for the worst case of every token (48 bits) and the header.
-    let mut w = BitWriter::new(
-        out,
-        parse.tokens.len().saturating_mul(6).saturating_add(320),
-    );
-    write_block(&mut w, parse);
-    w.finish();
+    write_block(out, parse);
     out.extend_from_slice(&adler.to_be_bytes());
 }
 
@@ -333,28 +384,98 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
 
 /// The tokens of one block and their symbol frequencies (the end of block
 /// included), counted as the tokens are made.
-struct Parse {
+struct Parse<'a> {
     tokens: Vec<Token>,
     lit_freq: [u32; LIT_SYMBOLS],
     dist_freq: [u32; DIST_SYMBOLS],
+    /// The reference whose tokens [`extend`](Self::extend) is given, whose
+    /// tally counts them.
+    reference: Option<&'a Reference>,
 }
 
-impl Parse {
-    fn new(data_len: usize) -> Parse {
+impl<'a> Parse<'a> {
+    fn new(data_len: usize) -> Parse<'a> {
         Parse {
             tokens: Vec::with_capacity(data_len / 8 + 16),
             lit_freq: [0; LIT_SYMBOLS],
             dist_freq: [0; DIST_SYMBOLS],
+            reference: None,
         }
     }
 
-    /// Appends tokens made elsewhere, counting their symbols.
+    /// A parse that copies tokens of `reference`.
+    fn over(data_len: usize, reference: &'a Reference) -> Parse<'a> {
+        Parse {
+            reference: Some(reference),
+            ..Parse::new(data_len)
+        }
+    }
+
+    /// Appends tokens made elsewhere, counting their symbols: from the
+    /// reference's tally when they are a run of its tokens.
     fn extend(&mut self, tokens: &[Token]) {
-        for t in tokens {
-            bump(&mut self.lit_freq, usize::from(t.lit));
-            bump(&mut self.dist_freq, usize::from(t.dist));
+        let at = self
+            .reference
+            .and_then(|r| Some((r, r.position_of(tokens)?)));
+        match at {
+            Some((reference, start)) => self.count_run(reference, start, start + tokens.len()),
+            None => self.count(tokens, 1),
         }
         self.tokens.extend_from_slice(tokens);
+    }
+
+    /// Adds `delta` (1, or `u32::MAX` to take away, modulo 2^32) to the
+    /// counts of the symbols of `tokens`.
+    fn count(&mut self, tokens: &[Token], delta: u32) {
+        for t in tokens {
+            if let Some(f) = self.lit_freq.get_mut(usize::from(t.lit)) {
+                *f = f.wrapping_add(delta);
+            }
+            if let Some(f) = self.dist_freq.get_mut(usize::from(t.dist)) {
+                *f = f.wrapping_add(delta);
+            }
+        }
+    }
+
+    /// Counts the symbols of `reference`'s tokens `start..end`: the tally's
+    /// rows around them, less the tokens between the lower row and `start`,
+    /// plus those between the upper row and `end`. Counts only ever end
+    /// up as true counts, so arithmetic modulo 2^32 is exact.
+    fn count_run(&mut self, reference: &Reference, start: usize, end: usize) {
+        let tally = &reference.tally;
+        let (low, high) = (start / TALLY_STEP, end / TALLY_STEP);
+        let between = |from: usize, to: usize| reference.tokens.get(from..to).unwrap_or_default();
+        if low == high {
+            self.count(between(start, end), 1);
+            return;
+        }
+        for ((&s, &h), &l) in tally
+            .symbols
+            .iter()
+            .zip(tally.row(high))
+            .zip(tally.row(low))
+        {
+            let s = usize::from(s);
+            let f = match s.checked_sub(LIT_SYMBOLS) {
+                None => self.lit_freq.get_mut(s),
+                Some(d) => self.dist_freq.get_mut(d),
+            };
+            if let Some(f) = f {
+                *f = f.wrapping_add(h.wrapping_sub(l));
+            }
+        }
+        self.count(between(low * TALLY_STEP, start), u32::MAX);
+        self.count(between(high * TALLY_STEP, end), 1);
+    }
+
+    /// The count of a [`Tally`] symbol.
+    fn freq(&self, symbol: usize) -> u32 {
+        match symbol.checked_sub(LIT_SYMBOLS) {
+            None => self.lit_freq.get(symbol),
+            Some(d) => self.dist_freq.get(d),
+        }
+        .copied()
+        .unwrap_or(0)
     }
 
     fn literal(&mut self, byte: u8) {
@@ -478,12 +599,12 @@ const CL_ORDER: [usize; 19] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
-/// A length or distance as DEFLATE codes it: a symbol, then `extra_bits`
-/// bits holding `extra` (the value minus the symbol's base).
+/// A length or distance as DEFLATE codes it: a symbol, then its extra bits
+/// ([`LENGTH_EXTRA`], [`DIST_EXTRA`]) holding `extra` (the value minus the
+/// symbol's base).
 #[derive(Clone, Copy, Default)]
 struct Coded {
     symbol: u8,
-    extra_bits: u8,
     extra: u16,
 }
 
@@ -501,7 +622,6 @@ static DIST_SYMBOLS_BY_SLOT: [u8; 512] = dist_symbols();
 const fn length_codes() -> [Coded; MAX_MATCH + 1] {
     let mut table = [Coded {
         symbol: 0,
-        extra_bits: 0,
         extra: 0,
     }; MAX_MATCH + 1];
     let mut symbol = 0;
@@ -517,7 +637,6 @@ const fn length_codes() -> [Coded; MAX_MATCH + 1] {
         while len < end {
             table[len] = Coded {
                 symbol: symbol as u8,
-                extra_bits: LENGTH_EXTRA[symbol],
                 extra: (len - base) as u16,
             };
             len += 1;
@@ -568,7 +687,6 @@ fn dist_code(dist: usize) -> Coded {
     let base = DIST_BASE.get(i).copied().map_or(0, usize::from);
     Coded {
         symbol,
-        extra_bits: DIST_EXTRA.get(i).copied().unwrap_or(0),
         extra: dist.saturating_sub(base) as u16,
     }
 }
@@ -633,11 +751,19 @@ const fn no_distances() -> [u8; DIST_SYMBOLS] {
     t
 }
 
-fn write_block(w: &mut BitWriter, parse: &Parse) {
+/// Room past a block's last byte for the writer's whole-word stores: a
+/// window of [`write_tokens`]' (which also covers [`BitWriter::put`]'s 8
+/// bytes), and the Adler-32 that follows the block.
+const SLACK: usize = WINDOW;
+
+/// Appends the parse as one final block, coded with whichever of the
+/// dynamic and fixed codes takes fewer bits.
+fn write_block(out: &mut Vec<u8>, parse: &Parse) {
     let Parse {
         tokens,
         lit_freq,
         dist_freq,
+        ..
     } = parse;
     let lit = huffman::lengths(lit_freq, MAX_CODE_BITS);
     let mut dist = huffman::lengths(dist_freq, MAX_CODE_BITS);
@@ -648,22 +774,32 @@ fn write_block(w: &mut BitWriter, parse: &Parse) {
 
     let (data_dynamic, fixed_bits) = data_bits(lit_freq, dist_freq, &lit, &dist);
     let dynamic_bits = header.bits() + data_dynamic;
+    let fixed = fixed_bits <= dynamic_bits;
 
-    if fixed_bits <= dynamic_bits {
+    // The block's size is known to the bit (its 3 header bits included):
+    // the buffer is made that long, and the slack, once.
+    let bits = 3 + fixed_bits.min(dynamic_bits);
+    let start = out.len();
+    let bytes = usize::try_from(bits.div_ceil(8)).unwrap_or(usize::MAX);
+    out.resize(start.saturating_add(bytes).saturating_add(SLACK), 0);
+    let mut w = BitWriter::new(out.get_mut(start..).unwrap_or_default());
+    if fixed {
         w.bits(0b011, 3); // final block, fixed Huffman
-        let lit = huffman::canonical(&Lengths::from_bits(FIXED_LIT));
-        let dist = huffman::canonical(&Lengths::from_bits(FIXED_DIST));
-        write_tokens(w, tokens, &lit, &dist);
+        let lit = huffman::canonical(&Lengths::from_bits(FIXED_LIT), &LIT_EXTRA);
+        let dist = huffman::canonical(&Lengths::from_bits(FIXED_DIST), &DIST_EXTRA);
+        write_tokens(&mut w, tokens, &lit, &dist);
     } else {
         w.bits(0b101, 3); // final block, dynamic Huffman
-        header.write(w);
+        header.write(&mut w);
         write_tokens(
-            w,
+            &mut w,
             tokens,
-            &huffman::canonical(&lit),
-            &huffman::canonical(&dist),
+            &huffman::canonical(&lit, &LIT_EXTRA),
+            &huffman::canonical(&dist, &DIST_EXTRA),
         );
     }
+    let written = w.finish();
+    out.truncate(start.saturating_add(written));
 }
 
 /// Bits the tokens take (extra bits included) with the code lengths given,
@@ -698,6 +834,11 @@ fn code_bits<const N: usize>(
     (dynamic, fixed_bits)
 }
 
+/// Tokens [`write_tokens`] writes at a time, and the bytes they may take:
+/// each at its worst (48 bits, 6 bytes), and the 8-byte store.
+const CHUNK: usize = 16;
+const WINDOW: usize = CHUNK * 6 + 8;
+
 /// Writes the tokens and the end of block: per token the literal/length
 /// code with the length's extra bits (≤ 20 bits), then the distance code
 /// with its extra bits (≤ 28 bits; nothing for a literal).
@@ -715,14 +856,7 @@ fn write_tokens(
     // BitWriter::put with the writer's state in locals: through `w` every
     // byte store could alias it, and wasm would reload it per token.
     let (mut acc, mut n, mut pos) = (w.acc, w.n, w.pos);
-    // Every token at its worst (48 bits, 6 bytes), and the 8-byte store.
-    let room = pos
-        .saturating_add(tokens.len().saturating_mul(6))
-        .saturating_add(8);
-    if w.out.len() < room {
-        w.grow(room);
-    }
-    let buf = w.out.as_mut_slice();
+    let buf = &mut *w.buf;
     // A token's codes and extra bits as one value and its bit count:
     // the literal/length code and its extra bits (≤ 20 bits), then the
     // distance code and its extra bits (≤ 28; none for a literal).
@@ -736,17 +870,16 @@ fn write_tokens(
             .get(usize::from(t.dist).min(DIST_SYMBOLS))
             .copied()
             .unwrap_or_default();
-        let first = u64::from(l.bits | u32::from(t.len_extra) << l.len);
-        let first_len = l.len + u32::from(t.len_extra_bits);
-        let second = u64::from(d.bits | u32::from(t.dist_extra) << d.len);
-        let second_len = d.len + u32::from(t.dist_extra_bits);
-        (first | second << first_len, first_len + second_len)
+        let first = u64::from(u32::from(l.bits) | u32::from(t.len_extra) << l.len);
+        let second = u64::from(u32::from(d.bits) | u32::from(t.dist_extra) << d.len);
+        (
+            first | second << l.total,
+            u32::from(l.total) + u32::from(d.total),
+        )
     };
     // Tokens a window at a time: a window holds every token of a chunk at
     // its worst and the 8-byte store, so the stores within it need no
     // bounds check of their own.
-    const CHUNK: usize = 16;
-    const WINDOW: usize = CHUNK * 6 + 8;
     let mut chunks = tokens.chunks_exact(CHUNK);
     let mut rest: &[Token] = chunks.remainder();
     for (k, chunk) in chunks.by_ref().enumerate() {
@@ -788,7 +921,7 @@ fn write_tokens(
     }
     (w.acc, w.n, w.pos) = (acc, n, pos);
     let end = lit.get(END_OF_BLOCK).copied().unwrap_or_default();
-    w.put(u64::from(end.bits), end.len);
+    w.put(u64::from(end.bits), u32::from(end.total));
 }
 
 /// Extra bits after each code-length symbol: 16 repeats the previous
@@ -864,24 +997,33 @@ impl DynamicHeader {
     }
 
     fn write(&self, w: &mut BitWriter) {
-        w.bits((self.hlit - 257) as u32, 5);
-        w.bits((self.hdist - 1) as u32, 5);
-        w.bits((self.hclen - 4) as u32, 4);
-        for &s in CL_ORDER.iter().take(self.hclen) {
-            w.bits(u32::from(self.cl_len.bits.get(s).copied().unwrap_or(0)), 3);
-        }
-        let codes = huffman::canonical(&self.cl_len);
-        for &packed in self.cl.symbols() {
-            let [s, extra] = packed.to_le_bytes();
-            let s = usize::from(s);
-            let code = codes.get(s).copied().unwrap_or_default();
-            let extra_bits = CL_EXTRA.get(s).copied().unwrap_or(0);
-            // The code, then its extra bits (at most 7 + 7 bits).
-            w.put(
-                u64::from(code.bits | u32::from(extra) << code.len),
-                code.len + u32::from(extra_bits),
-            );
-        }
+        w.local(|w| {
+            let counts = (self.hlit - 257) | (self.hdist - 1) << 5 | (self.hclen - 4) << 10;
+            w.put(counts as u64 & 0x3fff, 14);
+            // The code-length code's lengths, 3 bits each, in two writes
+            // (19 of them take 57 bits).
+            let mut lengths = [0u64; 2];
+            for (k, &s) in CL_ORDER.iter().take(self.hclen).enumerate() {
+                let l = u64::from(self.cl_len.bits.get(s).copied().unwrap_or(0) & 7);
+                if let Some(half) = lengths.get_mut(k / 10) {
+                    *half |= l << (3 * (k % 10));
+                }
+            }
+            let [low, high] = lengths;
+            let low_count = self.hclen.min(10) as u32;
+            w.put(low, 3 * low_count);
+            w.put(high, 3 * (self.hclen as u32 - low_count));
+            let codes = huffman::canonical(&self.cl_len, &CL_EXTRA);
+            for &packed in self.cl.symbols() {
+                let [s, extra] = packed.to_le_bytes();
+                let code = codes.get(usize::from(s)).copied().unwrap_or_default();
+                // The code, then its extra bits (at most 7 + 7 bits).
+                w.put(
+                    u64::from(u32::from(code.bits) | u32::from(extra) << code.len),
+                    u32::from(code.total),
+                );
+            }
+        });
     }
 }
 
@@ -1045,24 +1187,22 @@ pub fn adler32_combine(adler_a: u32, adler_b: u32, len_b: usize) -> u32 {
 /// Bits gather in a 64-bit accumulator, which is stored whole (8 bytes)
 /// after every write and advanced by the whole bytes it held: one store
 /// and no branch per write, and a literal/length code and its distance
-/// code (at most 48 bits together) go in as one write.
-/// Invariant: `n < 8` between writes; `out[..pos]` is written, and
-/// `out[pos]` holds the `n` pending bits.
+/// code (at most 48 bits together) go in as one write. The buffer is made
+/// as long as the block, known beforehand, and [`SLACK`].
+/// Invariant: `n < 8` between writes; `buf[..pos]` is written, and
+/// `buf[pos]` holds the `n` pending bits.
 struct BitWriter<'a> {
-    out: &'a mut Vec<u8>,
+    buf: &'a mut [u8],
     pos: usize,
     acc: u64,
     n: u32,
 }
 
 impl<'a> BitWriter<'a> {
-    /// A writer appending to `out`, with room made for `expected` bytes.
-    fn new(out: &'a mut Vec<u8>, expected: usize) -> BitWriter<'a> {
-        let pos = out.len();
-        out.resize(pos.saturating_add(expected).saturating_add(8), 0);
+    fn new(buf: &'a mut [u8]) -> BitWriter<'a> {
         BitWriter {
-            out,
-            pos,
+            buf,
+            pos: 0,
             acc: 0,
             n: 0,
         }
@@ -1074,12 +1214,12 @@ impl<'a> BitWriter<'a> {
     fn put(&mut self, value: u64, count: u32) {
         self.acc |= value << self.n;
         self.n += count.min(56);
-        let end = self.pos.saturating_add(8);
-        if self.out.len() < end {
-            self.grow(end);
-        }
-        if let Some(bytes) = self.out.get_mut(self.pos..end) {
-            bytes.copy_from_slice(&self.acc.to_le_bytes());
+        if let Some(bytes) = self
+            .buf
+            .get_mut(self.pos..)
+            .and_then(|b| b.first_chunk_mut::<8>())
+        {
+            *bytes = self.acc.to_le_bytes();
         }
         let whole = self.n / 8;
         self.pos += whole as usize;
@@ -1088,24 +1228,33 @@ impl<'a> BitWriter<'a> {
         self.n -= whole * 8;
     }
 
-    /// Room beyond what [`new`](Self::new) expected: never needed for
-    /// avatars, whose worst case it covers.
-    #[cold]
-    fn grow(&mut self, end: usize) {
-        self.out.resize(end.saturating_add(1024), 0);
-    }
-
     /// [`put`](Self::put) for header fields, masking `value` to `count` (≤ 16) bits.
     fn bits(&mut self, value: u32, count: u8) {
         let count = u32::from(count.min(16));
         self.put(u64::from(value & ((1u32 << count) - 1)), count);
     }
 
-    /// Ends the stream: the last partial byte (zero-padded, already
-    /// stored) is kept and the room beyond it dropped.
-    fn finish(self) {
-        let len = self.pos + usize::from(self.n > 0);
-        self.out.truncate(len);
+    /// Runs `f` on a copy of the writer held in locals, then takes its
+    /// state back: through `&mut self` every byte store could alias the
+    /// writer's fields, and wasm would reload them after each.
+    #[inline(always)]
+    fn local<R>(&mut self, f: impl FnOnce(&mut BitWriter) -> R) -> R {
+        let mut w = BitWriter {
+            buf: &mut *self.buf,
+            pos: self.pos,
+            acc: self.acc,
+            n: self.n,
+        };
+        let r = f(&mut w);
+        let (pos, acc, n) = (w.pos, w.acc, w.n);
+        (self.pos, self.acc, self.n) = (pos, acc, n);
+        r
+    }
+
+    /// Ends the stream: the bytes written, the last partial one (zero-padded,
+    /// already stored) included.
+    fn finish(self) -> usize {
+        self.pos + usize::from(self.n > 0)
     }
 }
 
@@ -1207,6 +1356,43 @@ mod tests {
     }
 
     #[test]
+    fn a_tally_counts_runs_of_the_reference() {
+        let mut seed = 0x7A11_7A11;
+        let data: Vec<u8> = (0..30_000)
+            .map(|i| match xorshift(&mut seed) % 6 {
+                0 => (xorshift(&mut seed) % 9) as u8,
+                _ => (i / 40 % 4) as u8,
+            })
+            .collect();
+        let reference = Reference::new(&data, 120);
+        let n = reference.tokens.len();
+        assert!(n > 4 * TALLY_STEP, "{n} tokens");
+        let copy = reference.tokens.clone();
+        for (start, end) in [
+            (0, n),
+            (0, 0),
+            (5, 60),
+            (63, 64),
+            (64, 128),
+            (65, 3 * TALLY_STEP - 1),
+            (1, n - 1),
+            (n / 2, n),
+        ] {
+            let run = &reference.tokens[start..end];
+            let mut tallied = Parse::over(0, &reference);
+            tallied.extend(run);
+            // Equal tokens elsewhere in memory are counted one by one.
+            let mut counted = Parse::over(0, &reference);
+            counted.extend(&copy[start..end]);
+            assert_eq!(reference.position_of(run), Some(start));
+            assert_eq!(reference.position_of(&copy[start..end]), None);
+            assert_eq!(tallied.lit_freq, counted.lit_freq, "{start}..{end}");
+            assert_eq!(tallied.dist_freq, counted.dist_freq, "{start}..{end}");
+            assert_eq!(tallied.tokens.len(), end - start);
+        }
+    }
+
+    #[test]
     fn adler32_combines() {
         let mut seed = 11;
         let data: Vec<u8> = (0..20_000).map(|_| xorshift(&mut seed) as u8).collect();
@@ -1270,7 +1456,6 @@ mod tests {
             let s = usize::from(c.symbol);
             assert_eq!(usize::from(LENGTH_BASE[s]) + usize::from(c.extra), len);
             assert!(u32::from(c.extra) < 1 << LENGTH_EXTRA[s]);
-            assert_eq!(c.extra_bits, LENGTH_EXTRA[s]);
         }
         assert_eq!(LENGTH_CODES[258].symbol, 28);
         assert_eq!(LENGTH_CODES[257].symbol, 27);

@@ -116,14 +116,19 @@ pub fn lengths<const N: usize>(freqs: &[u32; N], limit: u8) -> Lengths<N> {
     }
 }
 
+/// Symbols sorted by insertion when there are at most this many (the
+/// distance and code-length codes'), by counting or comparison above it.
+const INSERTED: usize = 32;
+
 /// Frequencies below this are sorted by counting, the rest by comparison.
 /// An avatar's are far below it (at most about 70 at 128 px).
 const COUNTED: usize = 512;
 
 /// `symbols` (ascending) into `order` by frequency, each frequency halved
 /// `scale` times (and kept at least 1), ties in symbol order; `weights`
-/// gets the frequencies in that order. Small frequencies, the usual case,
-/// are placed by counting, with no comparison at all.
+/// gets the frequencies in that order. A few symbols are placed by
+/// insertion, and more with small frequencies, the usual case, by
+/// counting, with no comparison at all.
 fn sort_by_weight<const N: usize>(
     freqs: &[u32; N],
     symbols: &[u16],
@@ -132,11 +137,38 @@ fn sort_by_weight<const N: usize>(
     weights: &mut [u32],
 ) {
     // Halved `scale` times, each at least 1: as if [`lengths`]' doc
-    // comment's loop had rewritten the frequencies.
+    // comment's loop had rewritten the frequencies (a used symbol's
+    // frequency is at least 1, and halving stops at 1).
     let weight = |s: u16| {
         let f = freqs.get(usize::from(s)).copied().unwrap_or(0);
-        (0..scale).fold(f, |f, _| (f >> 1).max(1))
+        f.checked_shr(scale).unwrap_or(0).max(1)
     };
+    if symbols.len() <= INSERTED {
+        // Keys (weight, symbol) ascending; a symbol fits in 16 bits.
+        let mut keys = [0u64; INSERTED];
+        let keys = keys.get_mut(..symbols.len()).unwrap_or_default();
+        for (k, &s) in symbols.iter().enumerate() {
+            let key = u64::from(weight(s)) << 16 | u64::from(s);
+            // Insertion: the heavier keys before it move up by one.
+            let mut j = k;
+            while let Some(&before) = j.checked_sub(1).and_then(|b| keys.get(b)) {
+                if before <= key {
+                    break;
+                }
+                if let Some(slot) = keys.get_mut(j) {
+                    *slot = before;
+                }
+                j -= 1;
+            }
+            if let Some(slot) = keys.get_mut(j) {
+                *slot = key;
+            }
+        }
+        for ((o, x), &key) in order.iter_mut().zip(weights.iter_mut()).zip(keys.iter()) {
+            (*o, *x) = ((key & 0xffff) as u16, (key >> 16) as u32);
+        }
+        return;
+    }
     let heaviest = symbols.iter().map(|&s| weight(s)).max().unwrap_or(0);
     if (heaviest as usize) < COUNTED {
         // Where each frequency's symbols start in `order`.
@@ -241,16 +273,19 @@ fn depths_in_place(a: &mut [u32]) {
 }
 
 /// A Huffman code ready to write: bits already reversed for LSB-first
-/// output, and its length. Length 0 for a symbol without a code.
+/// output, its length, and its length with the symbol's extra bits (what
+/// a writer advances by). Lengths 0 for a symbol without a code.
 #[derive(Clone, Copy, Default)]
 pub struct Code {
-    pub bits: u32,
-    pub len: u32,
+    pub bits: u16,
+    pub len: u8,
+    pub total: u8,
 }
 
 /// Canonical codes (RFC 1951 §3.2.2) for `lengths`: within a length, codes
-/// go to the symbols in ascending order.
-pub fn canonical<const N: usize>(lengths: &Lengths<N>) -> [Code; N] {
+/// go to the symbols in ascending order. `extra` is the count of extra
+/// bits that follow each symbol.
+pub fn canonical<const N: usize>(lengths: &Lengths<N>, extra: &[u8; N]) -> [Code; N] {
     let mut count = [0u16; 16];
     for &s in lengths.used() {
         let l = lengths.bits.get(usize::from(s)).copied().unwrap_or(0);
@@ -276,8 +311,11 @@ pub fn canonical<const N: usize>(lengths: &Lengths<N>) -> [Code; N] {
         let c = *slot;
         *slot = c.wrapping_add(1);
         *out = Code {
-            bits: u32::from(reverse16(c)) >> (16 - u32::from(l.min(16))),
-            len: u32::from(l),
+            bits: reverse16(c)
+                .checked_shr(16 - u32::from(l.min(16)))
+                .unwrap_or(0),
+            len: l,
+            total: l.saturating_add(extra.get(usize::from(s)).copied().unwrap_or(0)),
         };
     }
     codes
@@ -436,15 +474,18 @@ mod tests {
     fn canonical_codes_follow_the_rfc_example() {
         // RFC 1951 §3.2.2: lengths (3, 3, 3, 3, 3, 2, 4, 4) for A..H give
         // codes 010, 011, 100, 101, 110, 00, 1110, 1111.
-        let codes = canonical(&Lengths::from_bits([3, 3, 3, 3, 3, 2, 4, 4]));
+        let extra = [0, 0, 0, 0, 0, 0, 0, 2];
+        let codes = canonical(&Lengths::from_bits([3, 3, 3, 3, 3, 2, 4, 4]), &extra);
         let expected = [0b010, 0b011, 0b100, 0b101, 0b110, 0b00, 0b1110, 0b1111];
-        for (c, (&e, l)) in codes
+        for ((c, &x), (&e, l)) in codes
             .iter()
+            .zip(&extra)
             .zip(expected.iter().zip([3, 3, 3, 3, 3, 2, 4, 4]))
         {
-            assert_eq!(c.len, l);
+            assert_eq!(u32::from(c.len), l);
+            assert_eq!(c.total, c.len + x);
             // Written LSB first: the code's bits reversed.
-            assert_eq!(c.bits, (e as u32).reverse_bits() >> (32 - l));
+            assert_eq!(u32::from(c.bits), (e as u32).reverse_bits() >> (32 - l));
         }
         for x in [0u16, 1, 0x8000, 0x1234, 0xffff, 0xa5c3] {
             assert_eq!(reverse16(x), x.reverse_bits());
