@@ -288,7 +288,8 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
     // The mirror distances of this row and the next, kept with the row.
     let mut mirror = (finder.mirror(row), finder.mirror(row + 1));
     // The match at `i`, when the lazy check below already found it.
-    let mut known: Option<(usize, usize)> = None;
+    // (A length of 0 for none.)
+    let mut known = (0, 1);
     let (rejoin_from, starts, reference) = match &rejoin {
         Some(r) => (r.from, r.starts, r.tokens),
         None => (usize::MAX, &[][..], &[][..]),
@@ -321,20 +322,23 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
             }
             mirror = (finder.mirror(row), finder.mirror(row + 1));
         }
+        // Within eight bytes of the end, bytes are compared one by one.
+        let full = i + 8 <= n;
         let near = finder.near(i, mirror.0);
-        let (len, dist) = match (known.take(), near) {
-            (Some(found), _) => found,
-            (None, Some(x)) => finder.best_from(i, x, mirror.0),
-            (None, None) => finder.best_by_bytes(i, mirror.0),
+        let (len, dist) = if known.0 != 0 {
+            std::mem::replace(&mut known, (0, 1))
+        } else if full {
+            finder.best_from(i, near, mirror.0)
+        } else {
+            finder.best_by_bytes(i, mirror.0)
         };
         if len < MIN_MATCH {
             // A literal, and so are the next positions in the row where no
             // candidate repeats three bytes (most of the text's edges).
-            let more = match near {
-                Some(x) if Finder::settled(i) => {
-                    free_literals(x).min(row_end.min(stop).saturating_sub(i + 1))
-                }
-                _ => 0,
+            let more = if full && Finder::settled(i) {
+                free_literals(near).min(row_end.min(stop).saturating_sub(i + 1))
+            } else {
+                0
             };
             for &b in data.get(i..=i + more).unwrap_or_default() {
                 parse.literal(b);
@@ -347,17 +351,14 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
         if len < 16 {
             let next_mirror = if i + 1 >= row_end { mirror.1 } else { mirror.0 };
             // Almost never can a candidate start that long a match there.
-            let may = match near {
-                Some(x) if Finder::settled(i) && i + 1 < row_end => may_grow(x, len + 2),
-                _ => true,
-            };
+            let may = !(full && Finder::settled(i) && i + 1 < row_end) || may_grow(near, len + 2);
             let next = if may {
                 finder.best_match(i + 1, next_mirror)
             } else {
                 (0, 1)
             };
             if next.0 > len + 1 {
-                known = Some(next);
+                known = next;
                 parse.literal(byte);
                 i += 1;
                 continue;
@@ -453,27 +454,32 @@ impl Finder<'_> {
         }
     }
 
-    /// [`Near`] at `i` with mirror distance `mirror` (0 for none); `None`
-    /// within eight bytes of the end.
+    /// [`Near`] at `i` with mirror distance `mirror` (0 for none); no
+    /// candidate applies within eight bytes of the end.
     #[inline(always)]
-    fn near(&self, i: usize, mirror: usize) -> Option<Near> {
+    fn near(&self, i: usize, mirror: usize) -> Near {
         let word = |at: usize| {
             self.data
                 .get(at..)
                 .and_then(|d| d.first_chunk::<8>())
                 .map(|w| u64::from_le_bytes(*w))
         };
-        let ahead = word(i)?;
-        let back = |dist: usize| match i.checked_sub(dist).and_then(word) {
-            Some(w) if dist != 0 => ahead ^ w,
-            _ => u64::MAX,
+        let Some(ahead) = word(i) else {
+            return [u64::MAX; 3];
+        };
+        let back = |dist: usize| {
+            if dist != 0 && i >= dist {
+                word(i - dist).map_or(u64::MAX, |w| ahead ^ w)
+            } else {
+                u64::MAX
+            }
         };
         let (up, mirror) = if self.reach {
             (back(self.stride), back(mirror))
         } else {
             (u64::MAX, u64::MAX)
         };
-        Some([back(1), up, mirror])
+        [back(1), up, mirror]
     }
 
     /// Whether every candidate at `i` reaches back into the data, so
@@ -488,9 +494,10 @@ impl Finder<'_> {
     /// The longest of the three candidate matches at `i` (mirror distance
     /// `mirror`, 0 for none), as (length, distance).
     fn best_match(&self, i: usize, mirror: usize) -> (usize, usize) {
-        match self.near(i, mirror) {
-            Some(x) => self.best_from(i, x, mirror),
-            None => self.best_by_bytes(i, mirror),
+        if i + 8 <= self.data.len() {
+            self.best_from(i, self.near(i, mirror), mirror)
+        } else {
+            self.best_by_bytes(i, mirror)
         }
     }
 
