@@ -441,7 +441,9 @@ struct Finder<'a> {
 
 /// The eight bytes at a position XORed with the eight each candidate back
 /// (run, row above, mirror): a zero byte is an equal one. All ones for a
-/// candidate that does not apply there.
+/// candidate that does not apply there. One load per candidate gives a
+/// match length under eight (most, in the text's rows) and the three-byte
+/// test, and says which of the next positions no candidate can match.
 type Near = [u64; 3];
 
 impl Finder<'_> {
@@ -503,8 +505,9 @@ impl Finder<'_> {
 
     /// [`best_match`](Self::best_match) from the [`Near`] at `i`: a run,
     /// then the row above if longer, then the mirror row if longer by more
-    /// than two (a far distance costs more extra bits). Lengths below
-    /// [`MIN_MATCH`] are exact too: the mirror's threshold depends on them.
+    /// than two (a far distance costs more extra bits); ties go to the
+    /// nearer candidate. Lengths below [`MIN_MATCH`] are exact too: the
+    /// mirror's threshold depends on them.
     #[inline(always)]
     fn best_from(&self, i: usize, x: Near, mirror: usize) -> (usize, usize) {
         let [run, up, far] = x;
@@ -1253,9 +1256,10 @@ mod tests {
         *seed
     }
 
-    /// The parse as it was made before the equality bits: byte comparisons
-    /// at every position. The parse must stay the same token for token
-    /// (every PNG byte and ETag depends on it).
+    /// The parse as [`super::tokenize`] must make it, written plainly: at
+    /// every position the first three bytes of each candidate, then each
+    /// one's match length. The two must agree token for token (every PNG
+    /// byte and ETag depends on the parse).
     mod by_bytes {
         use super::super::*;
 
