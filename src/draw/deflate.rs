@@ -322,16 +322,25 @@ struct Rejoin<'a> {
 /// bytes it reads, so with `rejoin` the parse stops at the first shared
 /// token boundary past `rejoin.from` and takes the reference's tokens.
 fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: Option<Rejoin>) {
-    let rows = data.len().checked_div(stride).unwrap_or(0);
-    let far = Candidates { stride, rows };
+    let n = data.len();
+    let finder = Finder {
+        data,
+        stride,
+        far: Candidates {
+            stride,
+            rows: n.checked_div(stride).unwrap_or(0),
+        },
+        reach: stride > 1 && stride <= MAX_DISTANCE,
+    };
     // The row of `i` and where that row ends, kept incrementally: a division
     // per position costs more than the rest of a failed match attempt.
     let row = from.checked_div(stride).unwrap_or(0);
     let (mut row, mut row_end) = (row, (row + 1).saturating_mul(stride.max(1)));
     // The mirror distances of this row and the next, kept with the row.
-    let mut mirror = (far.mirror(row), far.mirror(row + 1));
-    // best_match at `i`, when the lazy check below already computed it.
-    let mut known: Option<(usize, usize)> = None;
+    let mut mirror = (finder.mirror(row), finder.mirror(row + 1));
+    // The match at `i`, when the lazy check below already found it.
+    // (A length of 0 for none.)
+    let mut known = (0, 1);
     let (rejoin_from, starts, reference) = match &rejoin {
         Some(r) => (r.from, r.starts, r.tokens),
         None => (usize::MAX, &[][..], &[][..]),
@@ -339,14 +348,22 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
     let mut next_start = 0;
     let mut i = from;
     while let Some(&byte) = data.get(i) {
+        // Literals may be taken several at a time only up to where the
+        // parse could rejoin the reference's: the rejoin boundary, then
+        // each of its token starts.
+        let mut stop = rejoin_from;
         if i >= rejoin_from {
             // The reference's first token boundary at or after `i`.
             while starts.get(next_start).is_some_and(|&s| (s as usize) < i) {
                 next_start += 1;
             }
-            if starts.get(next_start).is_some_and(|&s| s as usize == i) {
-                parse.extend(reference.get(next_start..).unwrap_or_default());
-                break;
+            match starts.get(next_start) {
+                Some(&s) if s as usize == i => {
+                    parse.extend(reference.get(next_start..).unwrap_or_default());
+                    break;
+                }
+                Some(&s) => stop = s as usize,
+                None => stop = n,
             }
         }
         if i >= row_end {
@@ -354,30 +371,52 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
                 row += 1;
                 row_end += stride.max(1);
             }
-            mirror = (far.mirror(row), far.mirror(row + 1));
+            mirror = (finder.mirror(row), finder.mirror(row + 1));
         }
-        let (len, dist) = known
-            .take()
-            .unwrap_or_else(|| best_match(data, i, mirror.0, stride));
+        // Within eight bytes of the end, bytes are compared one by one.
+        let full = i + 8 <= n;
+        let near = finder.near(i, mirror.0);
+        let (len, dist) = if known.0 != 0 {
+            std::mem::replace(&mut known, (0, 1))
+        } else if full {
+            finder.best_from(i, near, mirror.0)
+        } else {
+            finder.best_by_bytes(i, mirror.0)
+        };
+        if len < MIN_MATCH {
+            // A literal, and so are the next positions in the row where no
+            // candidate repeats three bytes (most of the text's edges).
+            let more = if full && Finder::settled(i) {
+                free_literals(near).min(row_end.min(stop).saturating_sub(i + 1))
+            } else {
+                0
+            };
+            for &b in data.get(i..=i + more).unwrap_or_default() {
+                parse.literal(b);
+            }
+            i += 1 + more;
+            continue;
+        }
         // Lazy evaluation: a short match that hides a much longer one starting
         // at the next byte is worth a literal.
-        if (MIN_MATCH..16).contains(&len) {
+        if len < 16 {
             let next_mirror = if i + 1 >= row_end { mirror.1 } else { mirror.0 };
-            let next = best_match(data, i + 1, next_mirror, stride);
+            // Almost never can a candidate start that long a match there.
+            let may = !(full && Finder::settled(i) && i + 1 < row_end) || may_grow(near, len + 2);
+            let next = if may {
+                finder.best_match(i + 1, next_mirror)
+            } else {
+                (0, 1)
+            };
             if next.0 > len + 1 {
-                known = Some(next);
+                known = next;
                 parse.literal(byte);
                 i += 1;
                 continue;
             }
         }
-        if len >= MIN_MATCH {
-            parse.matched(len, dist);
-            i += len;
-        } else {
-            parse.literal(byte);
-            i += 1;
-        }
+        parse.matched(len, dist);
+        i += len;
     }
     bump(&mut parse.lit_freq, END_OF_BLOCK);
 }
@@ -511,51 +550,173 @@ impl Candidates {
     }
 }
 
-/// The longest of the three candidate matches at `i`, as (length, distance):
-/// a run (distance 1), the row above (`stride`) and the mirror row (`mirror`,
-/// 0 for none). Ties go to the nearer candidate. Lengths below
-/// [`MIN_MATCH`] may come back as 0: callers only compare them with
-/// [`MIN_MATCH`] or longer matches.
-fn best_match(data: &[u8], i: usize, mirror: usize, stride: usize) -> (usize, usize) {
-    let Some(rest) = data.get(i..) else {
-        return (0, 1);
-    };
-    let ahead = rest.get(..MAX_MATCH).unwrap_or(rest);
-    let behind = |dist: usize| i.checked_sub(dist).and_then(|start| data.get(start..));
-    let far = stride > 1 && stride <= MAX_DISTANCE;
-    // Most calls are at literals (about 60% of tokens): when no candidate
-    // shares the next three bytes, no match is possible and nothing below
-    // can change that, so skip the full comparisons.
-    // Fixed-size arrays, not slices: a slice comparison is a call to memcmp
-    // in wasm, and this test runs at every literal.
-    let first3 = |at: usize| {
-        data.get(at..)
-            .and_then(|b| b.first_chunk::<MIN_MATCH>().copied())
-    };
-    let Some(head) = first3(i) else {
-        return (0, 1);
-    };
-    let starts_match = |dist: usize| i.checked_sub(dist).and_then(first3) == Some(head);
-    if !(starts_match(1) || far && (starts_match(stride) || mirror != 0 && starts_match(mirror))) {
-        return (0, 1);
-    }
-    let len_at = |dist: usize| behind(dist).map_or(0, |b| match_len(ahead, b));
-    let mut best = (len_at(1), 1);
-    // A run as long as the match can be leaves nothing to win.
-    if best.0 < ahead.len() && far {
-        let up = len_at(stride);
-        if up > best.0 {
-            best = (up, stride);
+/// The candidate matches at a position: a run (distance 1), the row above
+/// (the stride) and the mirror row.
+struct Finder<'a> {
+    data: &'a [u8],
+    stride: usize,
+    far: Candidates,
+    /// Whether the row above and mirror rows are candidates at all.
+    reach: bool,
+}
+
+/// The eight bytes at a position XORed with the eight each candidate back
+/// (run, row above, mirror): a zero byte is an equal one. All ones for a
+/// candidate that does not apply there. One load per candidate gives a
+/// match length under eight (most, in the text's rows) and the three-byte
+/// test, and says which of the next positions no candidate can match.
+type Near = [u64; 3];
+
+impl Finder<'_> {
+    /// The mirror distance of `row` as a candidate, or 0.
+    fn mirror(&self, row: usize) -> usize {
+        if self.reach {
+            self.far.mirror(row)
+        } else {
+            0
         }
-        // A far distance costs more extra bits: take it only if clearly longer.
-        if mirror != 0 && best.0 + 2 < ahead.len() {
-            let len = len_at(mirror);
-            if len > best.0 + 2 {
-                best = (len, mirror);
+    }
+
+    /// [`Near`] at `i` with mirror distance `mirror` (0 for none); no
+    /// candidate applies within eight bytes of the end.
+    #[inline(always)]
+    fn near(&self, i: usize, mirror: usize) -> Near {
+        let word = |at: usize| {
+            self.data
+                .get(at..)
+                .and_then(|d| d.first_chunk::<8>())
+                .map(|w| u64::from_le_bytes(*w))
+        };
+        let Some(ahead) = word(i) else {
+            return [u64::MAX; 3];
+        };
+        let back = |dist: usize| {
+            if dist != 0 && i >= dist {
+                word(i - dist).map_or(u64::MAX, |w| ahead ^ w)
+            } else {
+                u64::MAX
+            }
+        };
+        let (up, mirror) = if self.reach {
+            (back(self.stride), back(mirror))
+        } else {
+            (u64::MAX, u64::MAX)
+        };
+        [back(1), up, mirror]
+    }
+
+    /// Whether every candidate at `i` reaches back into the data, so
+    /// [`Near`] there says which apply at the next positions of its row
+    /// too. The row above and the mirror row reach back from a row's first
+    /// byte on, or from none; a run from the second byte of the data.
+    #[inline(always)]
+    fn settled(i: usize) -> bool {
+        i >= 1
+    }
+
+    /// The longest of the three candidate matches at `i` (mirror distance
+    /// `mirror`, 0 for none), as (length, distance).
+    fn best_match(&self, i: usize, mirror: usize) -> (usize, usize) {
+        if i + 8 <= self.data.len() {
+            self.best_from(i, self.near(i, mirror), mirror)
+        } else {
+            self.best_by_bytes(i, mirror)
+        }
+    }
+
+    /// [`best_match`](Self::best_match) from the [`Near`] at `i`: a run,
+    /// then the row above if longer, then the mirror row if longer by more
+    /// than two (a far distance costs more extra bits); ties go to the
+    /// nearer candidate. Lengths below [`MIN_MATCH`] are exact too: the
+    /// mirror's threshold depends on them.
+    #[inline(always)]
+    fn best_from(&self, i: usize, x: Near, mirror: usize) -> (usize, usize) {
+        let [run, up, far] = x;
+        let len = |x: u64, dist: usize| {
+            if x != 0 {
+                (x.trailing_zeros() / 8) as usize
+            } else {
+                let end = (i + MAX_MATCH).min(self.data.len());
+                let ahead = self.data.get(i + 8..end).unwrap_or_default();
+                let behind = (i + 8)
+                    .checked_sub(dist)
+                    .and_then(|s| self.data.get(s..))
+                    .unwrap_or_default();
+                8 + match_len(ahead, behind)
+            }
+        };
+        let (run, up) = (len(run, 1), len(up, self.stride));
+        let mut best = if up > run {
+            (up, self.stride)
+        } else {
+            (run, 1)
+        };
+        if mirror != 0 {
+            let far = len(far, mirror);
+            if far > best.0 + 2 {
+                best = (far, mirror);
             }
         }
+        best
     }
-    best
+
+    /// [`best_match`](Self::best_match) comparing byte by byte, for the
+    /// last bytes of the data.
+    #[cold]
+    fn best_by_bytes(&self, i: usize, mirror: usize) -> (usize, usize) {
+        let rest = self.data.get(i..).unwrap_or_default();
+        let ahead = rest.get(..MAX_MATCH).unwrap_or(rest);
+        let len = |dist: usize| match i.checked_sub(dist).and_then(|s| self.data.get(s..)) {
+            Some(behind) if dist != 0 => match_len(ahead, behind),
+            _ => 0,
+        };
+        let run = len(1);
+        let up = if self.reach { len(self.stride) } else { 0 };
+        let mut best = if up > run {
+            (up, self.stride)
+        } else {
+            (run, 1)
+        };
+        if mirror != 0 {
+            let far = len(mirror);
+            if far > best.0 + 2 {
+                best = (far, mirror);
+            }
+        }
+        best
+    }
+}
+
+/// The high bit of each zero byte of `x`, exactly (no borrow between bytes).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// How many of the five positions after the one `x` is the [`Near`] of
+/// come before the first where a candidate (at the same distances) repeats
+/// three bytes: with no match possible there, each is a literal.
+#[inline(always)]
+fn free_literals(x: Near) -> usize {
+    let starts = |x: u64| {
+        let z = zero_bytes(x);
+        z & z >> 8 & z >> 16
+    };
+    let any = starts(x[0]) | starts(x[1]) | starts(x[2]);
+    // The high bit of byte j says a match may start j bytes on; j ≤ 5
+    // have their three bytes in the word. Bit 47 stands for "none by 5".
+    ((any >> 8 | 1 << 47).trailing_zeros() / 8) as usize
+}
+
+/// Whether, at the position after the one `x` is the [`Near`] of, a
+/// candidate at the same distance may match `need` (≥ 5) bytes or more: one
+/// that matched here matches one byte less there, so only one that did not.
+#[inline(always)]
+fn may_grow(x: Near, need: usize) -> bool {
+    // The bytes after the first, as many as the word holds of `need`.
+    let mask = u64::MAX >> (64 - 8 * need.min(7)) << 8;
+    x.iter().any(|&x| x & 0xff != 0 && x & mask == 0)
 }
 
 /// How many leading bytes of `ahead` equal those of `behind`.
@@ -1282,6 +1443,289 @@ mod tests {
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         *seed
+    }
+
+    /// The parse as [`super::tokenize`] must make it, written plainly: at
+    /// every position the first three bytes of each candidate, then each
+    /// one's match length. The two must agree token for token (every PNG
+    /// byte and ETag depends on the parse).
+    mod by_bytes {
+        use super::super::*;
+
+        pub(super) fn tokenize(
+            data: &[u8],
+            stride: usize,
+            from: usize,
+            parse: &mut Parse,
+            rejoin: Option<Rejoin>,
+        ) {
+            let rows = data.len().checked_div(stride).unwrap_or(0);
+            let far = Candidates { stride, rows };
+            // The row of `i` and where that row ends, kept incrementally: a division
+            // per position costs more than the rest of a failed match attempt.
+            let row = from.checked_div(stride).unwrap_or(0);
+            let (mut row, mut row_end) = (row, (row + 1).saturating_mul(stride.max(1)));
+            // The mirror distances of this row and the next, kept with the row.
+            let mut mirror = (far.mirror(row), far.mirror(row + 1));
+            // best_match at `i`, when the lazy check below already computed it.
+            let mut known: Option<(usize, usize)> = None;
+            let (rejoin_from, starts, reference) = match &rejoin {
+                Some(r) => (r.from, r.starts, r.tokens),
+                None => (usize::MAX, &[][..], &[][..]),
+            };
+            let mut next_start = 0;
+            let mut i = from;
+            while let Some(&byte) = data.get(i) {
+                if i >= rejoin_from {
+                    // The reference's first token boundary at or after `i`.
+                    while starts.get(next_start).is_some_and(|&s| (s as usize) < i) {
+                        next_start += 1;
+                    }
+                    if starts.get(next_start).is_some_and(|&s| s as usize == i) {
+                        parse.extend(reference.get(next_start..).unwrap_or_default());
+                        break;
+                    }
+                }
+                if i >= row_end {
+                    while i >= row_end {
+                        row += 1;
+                        row_end += stride.max(1);
+                    }
+                    mirror = (far.mirror(row), far.mirror(row + 1));
+                }
+                let (len, dist) = known
+                    .take()
+                    .unwrap_or_else(|| best_match(data, i, mirror.0, stride));
+                // Lazy evaluation: a short match that hides a much longer one starting
+                // at the next byte is worth a literal.
+                if (MIN_MATCH..16).contains(&len) {
+                    let next_mirror = if i + 1 >= row_end { mirror.1 } else { mirror.0 };
+                    let next = best_match(data, i + 1, next_mirror, stride);
+                    if next.0 > len + 1 {
+                        known = Some(next);
+                        parse.literal(byte);
+                        i += 1;
+                        continue;
+                    }
+                }
+                if len >= MIN_MATCH {
+                    parse.matched(len, dist);
+                    i += len;
+                } else {
+                    parse.literal(byte);
+                    i += 1;
+                }
+            }
+            bump(&mut parse.lit_freq, END_OF_BLOCK);
+        }
+
+        fn best_match(data: &[u8], i: usize, mirror: usize, stride: usize) -> (usize, usize) {
+            let Some(rest) = data.get(i..) else {
+                return (0, 1);
+            };
+            let ahead = rest.get(..MAX_MATCH).unwrap_or(rest);
+            let behind = |dist: usize| i.checked_sub(dist).and_then(|start| data.get(start..));
+            let far = stride > 1 && stride <= MAX_DISTANCE;
+            // Most calls are at literals (about 60% of tokens): when no candidate
+            // shares the next three bytes, no match is possible and nothing below
+            // can change that, so skip the full comparisons.
+            // Fixed-size arrays, not slices: a slice comparison is a call to memcmp
+            // in wasm, and this test runs at every literal.
+            let first3 = |at: usize| {
+                data.get(at..)
+                    .and_then(|b| b.first_chunk::<MIN_MATCH>().copied())
+            };
+            let Some(head) = first3(i) else {
+                return (0, 1);
+            };
+            let starts_match = |dist: usize| i.checked_sub(dist).and_then(first3) == Some(head);
+            if !(starts_match(1)
+                || far && (starts_match(stride) || mirror != 0 && starts_match(mirror)))
+            {
+                return (0, 1);
+            }
+            let len_at = |dist: usize| behind(dist).map_or(0, |b| match_len(ahead, b));
+            let mut best = (len_at(1), 1);
+            // A run as long as the match can be leaves nothing to win.
+            if best.0 < ahead.len() && far {
+                let up = len_at(stride);
+                if up > best.0 {
+                    best = (up, stride);
+                }
+                // A far distance costs more extra bits: take it only if clearly longer.
+                if mirror != 0 && best.0 + 2 < ahead.len() {
+                    let len = len_at(mirror);
+                    if len > best.0 + 2 {
+                        best = (len, mirror);
+                    }
+                }
+            }
+            best
+        }
+    }
+
+    /// A token's fields, to compare parses.
+    type Key = (u16, u8, u8, u8, u8, u16);
+
+    fn token_key(t: &Token) -> Key {
+        (
+            t.lit,
+            t.len_extra,
+            t.len_extra_bits,
+            t.dist,
+            t.dist_extra_bits,
+            t.dist_extra,
+        )
+    }
+
+    /// Both parses of `data` from `from`, with the rejoin made of
+    /// `reference` from its token `kept` on, if any.
+    fn both_parses(
+        data: &[u8],
+        stride: usize,
+        from: usize,
+        rejoin: Option<(&Reference, usize, usize)>,
+    ) -> [Vec<Key>; 2] {
+        fn make((r, kept, at): (&Reference, usize, usize)) -> Rejoin<'_> {
+            Rejoin {
+                from: at,
+                starts: r.starts.get(kept..).unwrap_or_default(),
+                tokens: r.tokens.get(kept..).unwrap_or_default(),
+            }
+        }
+        let mut new = Parse::new(data.len());
+        tokenize(data, stride, from, &mut new, rejoin.map(make));
+        let mut old = Parse::new(data.len());
+        by_bytes::tokenize(data, stride, from, &mut old, rejoin.map(make));
+        assert_eq!(new.lit_freq, old.lit_freq);
+        assert_eq!(new.dist_freq, old.dist_freq);
+        [&new, &old].map(|p| p.tokens.iter().map(token_key).collect())
+    }
+
+    /// Avatar-like scanlines: a symmetric shape of runs (an outline byte
+    /// between two fills), each row a filter byte and `stride - 1` bytes.
+    fn shape(stride: usize, rows: usize) -> Vec<u8> {
+        let mut data = vec![0u8; stride * rows];
+        for r in 0..rows {
+            let half = r.min(rows - 1 - r);
+            let row = &mut data[r * stride..(r + 1) * stride];
+            let inset = stride.saturating_sub(2 * half + 2) / 2;
+            for (x, b) in row.iter_mut().enumerate().skip(1) {
+                *b = match x {
+                    _ if x < inset || x >= stride - inset => 0,
+                    _ if x == inset || x + 1 == stride - inset => 0x35,
+                    _ => 0x55,
+                };
+            }
+        }
+        data
+    }
+
+    #[test]
+    fn the_parse_is_the_byte_by_byte_parse() {
+        let mut seed = 0x0051_DEB1_750F_5EED;
+        for case in 0..1500 {
+            let stride = match case % 6 {
+                0 => (xorshift(&mut seed) % 4) as usize,
+                1 => 65,
+                2 => 257,
+                _ => 1 + (xorshift(&mut seed) % 300) as usize,
+            };
+            let rows = 1 + (xorshift(&mut seed) % 140) as usize;
+            let mut data = match case % 4 {
+                // Noise over few or many byte values, with runs and rows.
+                0 | 1 => {
+                    let len = (xorshift(&mut seed) % 9000) as usize;
+                    let alphabet = 1 + xorshift(&mut seed) % if case % 4 == 0 { 4 } else { 256 };
+                    let run = 1 + xorshift(&mut seed) % 40;
+                    let mut data = Vec::with_capacity(len);
+                    let mut byte = 0u8;
+                    for i in 0..len {
+                        if i >= stride.max(1) && xorshift(&mut seed).is_multiple_of(3) {
+                            data.push(data[i - stride.max(1)]);
+                            continue;
+                        }
+                        if xorshift(&mut seed).is_multiple_of(run) {
+                            byte = (xorshift(&mut seed) % alphabet) as u8;
+                        }
+                        data.push(byte);
+                    }
+                    data
+                }
+                _ => shape(stride.max(1), rows),
+            };
+            // A band of anti-aliased "text" over shapes, with a partial row
+            // at the end sometimes.
+            if case % 4 >= 2 && !data.is_empty() {
+                let len = data.len();
+                let a = xorshift(&mut seed) as usize % len;
+                let end = (a + 1 + xorshift(&mut seed) as usize % 3000).min(len);
+                for b in &mut data[a..end] {
+                    if xorshift(&mut seed).is_multiple_of(3) {
+                        *b = (xorshift(&mut seed) % 12) as u8 * 0x11;
+                    }
+                }
+                if case % 8 >= 6 {
+                    data.extend_from_slice(&[0x55; 40][..(xorshift(&mut seed) % 40) as usize]);
+                }
+            }
+            let [new, old] = both_parses(&data, stride, 0, None);
+            assert_eq!(
+                new,
+                old,
+                "case {case}: {} bytes, stride {stride}",
+                data.len()
+            );
+            // From a later start, rejoining a reference (of other data of
+            // the same length) anywhere from any of its tokens on.
+            if data.is_empty() {
+                continue;
+            }
+            let len = data.len();
+            let reference = Reference::new(
+                &shape(stride.max(1), len / stride.max(1) + 1)[..len],
+                stride,
+            );
+            for _ in 0..4 {
+                let from = xorshift(&mut seed) as usize % len;
+                let kept = xorshift(&mut seed) as usize % (reference.tokens.len() + 1);
+                let at = match xorshift(&mut seed) % 3 {
+                    0 => 0,
+                    1 => from + xorshift(&mut seed) as usize % 600,
+                    _ => xorshift(&mut seed) as usize % len,
+                };
+                let [new, old] = both_parses(&data, stride, from, Some((&reference, kept, at)));
+                assert_eq!(
+                    new, old,
+                    "case {case}: from {from}, rejoin from token {kept} at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn zero_bytes_are_equal_bytes() {
+        let mut seed = 0xB175;
+        for _ in 0..2000 {
+            let a: Vec<u8> = (0..64)
+                .map(|_| (xorshift(&mut seed) % 3) as u8 * 0x7f)
+                .collect();
+            let mut b = a.clone();
+            for x in &mut b {
+                if xorshift(&mut seed).is_multiple_of(2) {
+                    *x ^= 1 << (xorshift(&mut seed) % 8);
+                }
+            }
+            let bytes: u64 = (0..64).map(|j| u64::from(a[j] == b[j]) << j).sum();
+            for (k, (a8, b8)) in a.chunks(8).zip(b.chunks(8)).enumerate() {
+                let x = u64::from_le_bytes(a8.try_into().unwrap())
+                    ^ u64::from_le_bytes(b8.try_into().unwrap());
+                let z = zero_bytes(x);
+                let gathered: u64 = (0..8).map(|j| (z >> (8 * j + 7) & 1) << j).sum();
+                assert_eq!(gathered, bytes >> (8 * k) & 0xff);
+                assert_eq!(z & !0x8080_8080_8080_8080, 0);
+            }
+        }
     }
 
     #[test]
