@@ -1755,19 +1755,7 @@ mod tests {
         for case in 0..400 {
             let stride = 2 + (xorshift(&mut seed) % 300) as usize;
             let rows = 1 + (xorshift(&mut seed) % 160) as usize;
-            let mut data = vec![0u8; stride * rows];
-            for r in 0..rows {
-                let half = r.min(rows - 1 - r);
-                let row = &mut data[r * stride..(r + 1) * stride];
-                let inset = stride.saturating_sub(2 * half + 2) / 2;
-                for (x, b) in row.iter_mut().enumerate().skip(1) {
-                    *b = match x {
-                        _ if x < inset || x >= stride - inset => 0,
-                        _ if x == inset || x + 1 == stride - inset => 0x35,
-                        _ => 0x55,
-                    };
-                }
-            }
+            let data = shape(stride, rows);
             let reference = Reference::new(&data, stride);
             let mut changed = data.clone();
             let len = changed.len();

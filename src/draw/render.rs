@@ -378,7 +378,7 @@ fn place_text(
 /// clipped to the plane (`width` pixels a row): `merge(plane row, bitmap
 /// row)` on each row's overlap, slices of the same length. The clip is
 /// computed once per glyph so the merge is over plain slices: it runs for
-/// every ink pixel and was the hottest loop of a render.
+/// every ink pixel.
 fn blit(
     plane: &mut [u8],
     width: usize,
@@ -529,9 +529,9 @@ fn text_over8(p: u64, q: u64) -> u64 {
 /// Puts text coverage `c` (0..=255) over the pixel with index `p`. Only
 /// inside the shape: outside it and on its anti-aliased edge the shape wins,
 /// so nothing (the placeholder's shoulders, a wide glyph) leaks past it.
-/// Zero coverage leaves `p` as it is. It runs for every ink pixel: one table
-/// lookup and a comparison (the arithmetic it replaced was a fifth of a
-/// 128 px render's instructions outside the encoder).
+/// Zero coverage leaves `p` as it is. The placeholder's silhouette is drawn
+/// with it; text is composited from coverage already at these levels
+/// ([`text_over`], which tests check against this).
 fn composite(p: u8, c: u8) -> u8 {
     let text = TEXT_INDEX.get(usize::from(c)).copied().unwrap_or(OPAQUE);
     if p >= OPAQUE {
