@@ -278,10 +278,11 @@ golden:
 BASELINE ?=
 bench: setup build
 	@command -v wrk >/dev/null || ($(APT) update -qq && $(APT) install -y -qq wrk)
-	cargo build --locked --release --example bench_render --example bench_worst --example bench_crates
-	cargo build --locked --release --target wasm32-wasip1 --example bench_crates
-	# Its fonts go into a passive segment, as the filter's do (make build).
+	cargo build --locked --release --example bench_render --example bench_worst --example bench_crates --example render_loop
+	cargo build --locked --release --target wasm32-wasip1 --example bench_crates --example render_loop
+	# Their fonts go into a passive segment, as the filter's do (make build).
 	$(TOOLS_CARGO) run --locked --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/bench_crates.wasm
+	$(TOOLS_CARGO) run --locked --release --example passive_fonts $(CARGO_FLAGS) -- target/wasm32-wasip1/release/examples/render_loop.wasm
 	CARGO_TARGET_DIR=target/ceiling cargo build --locked --release --target wasm32-wasip1 --manifest-path bench/ceiling/Cargo.toml
 	MONOGRAM_ENVOY=$(ENVOY) MONOGRAM_WASM=$(WASM) MONOGRAM_NGINX=$(NGINX) MONOGRAM_BASELINE=$(BASELINE) $(PYTHON) bench/run.py
 
