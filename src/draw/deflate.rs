@@ -401,15 +401,12 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
         }
         // Lazy evaluation: a short match that hides a much longer one starting
         // at the next byte is worth a literal.
-        if len < 16 {
+        // Almost never can a candidate start that long a match there. One
+        // branch on the whole test, like `best_from`'s.
+        let settled = full & Finder::settled(i) & (i + 1 < row_end);
+        if (len < 16) & (!settled | may_grow(near, len + 2)) {
             let next_mirror = if i + 1 >= row_end { mirror.1 } else { mirror.0 };
-            // Almost never can a candidate start that long a match there.
-            let may = !(full && Finder::settled(i) && i + 1 < row_end) || may_grow(near, len + 2);
-            let next = if may {
-                finder.best_match(i + 1, next_mirror)
-            } else {
-                (0, 1)
-            };
+            let next = finder.best_match(i + 1, next_mirror);
             if next.0 > len + 1 {
                 known = next;
                 parse.literal(byte);
