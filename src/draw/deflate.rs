@@ -386,28 +386,27 @@ fn tokenize(data: &[u8], stride: usize, from: usize, parse: &mut Parse, rejoin: 
         if len < MIN_MATCH {
             // A literal, and so are the next positions in the row where no
             // candidate repeats three bytes (most of the text's edges).
-            let more = if full && Finder::settled(i) {
-                free_literals(near).min(row_end.min(stop).saturating_sub(i + 1))
-            } else {
-                0
-            };
-            for &b in data.get(i..=i + more).unwrap_or_default() {
-                parse.literal(b);
+            match finder.word(i) {
+                Some(ahead) if Finder::settled(i) => {
+                    let more = free_literals(near).min(row_end.min(stop).saturating_sub(i + 1));
+                    parse.literals(ahead, 1 + more);
+                    i += 1 + more;
+                }
+                _ => {
+                    parse.literal(byte);
+                    i += 1;
+                }
             }
-            i += 1 + more;
             continue;
         }
         // Lazy evaluation: a short match that hides a much longer one starting
         // at the next byte is worth a literal.
-        if len < 16 {
+        // Almost never can a candidate start that long a match there. One
+        // branch on the whole test, like `best_from`'s.
+        let settled = full & Finder::settled(i) & (i + 1 < row_end);
+        if (len < 16) & (!settled | may_grow(near, len + 2)) {
             let next_mirror = if i + 1 >= row_end { mirror.1 } else { mirror.0 };
-            // Almost never can a candidate start that long a match there.
-            let may = !(full && Finder::settled(i) && i + 1 < row_end) || may_grow(near, len + 2);
-            let next = if may {
-                finder.best_match(i + 1, next_mirror)
-            } else {
-                (0, 1)
-            };
+            let next = finder.best_match(i + 1, next_mirror);
             if next.0 > len + 1 {
                 known = next;
                 parse.literal(byte);
@@ -522,6 +521,25 @@ impl<'a> Parse<'a> {
         self.tokens.push(Token::literal(byte));
     }
 
+    /// The first `count` (1..=[`LITERALS`]) bytes of `word` (little-endian)
+    /// as literals. Always writes and counts all of them, weighted by
+    /// whether they are taken: how many are varies from one literal to the
+    /// next, and a loop over them ends at a branch the CPU cannot predict.
+    #[inline(always)]
+    fn literals(&mut self, word: u64, count: usize) {
+        let bytes = word.to_le_bytes();
+        let mut run = [Token::literal(0); LITERALS];
+        for (k, (t, &b)) in run.iter_mut().zip(&bytes).enumerate() {
+            *t = Token::literal(b);
+            if let Some(f) = self.lit_freq.get_mut(usize::from(b)) {
+                *f += u32::from(k < count);
+            }
+        }
+        let keep = self.tokens.len() + count.min(LITERALS);
+        self.tokens.extend_from_slice(&run);
+        self.tokens.truncate(keep);
+    }
+
     fn matched(&mut self, len: usize, dist: usize) {
         let t = Token::matched(len, dist);
         bump(&mut self.lit_freq, usize::from(t.lit));
@@ -577,16 +595,20 @@ impl Finder<'_> {
         }
     }
 
+    /// The eight bytes at `i`, little-endian, if there are eight.
+    #[inline(always)]
+    fn word(&self, i: usize) -> Option<u64> {
+        self.data
+            .get(i..)
+            .and_then(|d| d.first_chunk::<8>())
+            .map(|w| u64::from_le_bytes(*w))
+    }
+
     /// [`Near`] at `i` with mirror distance `mirror` (0 for none); no
     /// candidate applies within eight bytes of the end.
     #[inline(always)]
     fn near(&self, i: usize, mirror: usize) -> Near {
-        let word = |at: usize| {
-            self.data
-                .get(at..)
-                .and_then(|d| d.first_chunk::<8>())
-                .map(|w| u64::from_le_bytes(*w))
-        };
+        let word = |at: usize| self.word(at);
         let Some(ahead) = word(i) else {
             return [u64::MAX; 3];
         };
@@ -631,33 +653,36 @@ impl Finder<'_> {
     /// mirror's threshold depends on them.
     #[inline(always)]
     fn best_from(&self, i: usize, x: Near, mirror: usize) -> (usize, usize) {
-        let [run, up, far] = x;
-        let len = |x: u64, dist: usize| {
-            if x != 0 {
-                (x.trailing_zeros() / 8) as usize
-            } else {
-                let end = (i + MAX_MATCH).min(self.data.len());
-                let ahead = self.data.get(i + 8..end).unwrap_or_default();
-                let behind = (i + 8)
-                    .checked_sub(dist)
-                    .and_then(|s| self.data.get(s..))
-                    .unwrap_or_default();
-                8 + match_len(ahead, behind)
+        // Lengths under eight from the words alone; a candidate that does
+        // not apply has a word of all ones, so a length of 0. Longer ones
+        // are looked for behind one test of all three words, not a branch
+        // per candidate on each: which candidates match all eight bytes
+        // changes from position to position, and the CPU mispredicts it.
+        let mut lens = x.map(|x| (x.trailing_zeros() / 8) as usize);
+        if (x[0] == 0) | (x[1] == 0) | (x[2] == 0) {
+            for ((len, &x), dist) in lens.iter_mut().zip(&x).zip([1, self.stride, mirror]) {
+                if x == 0 {
+                    let end = (i + MAX_MATCH).min(self.data.len());
+                    let ahead = self.data.get(i + 8..end).unwrap_or_default();
+                    let behind = (i + 8)
+                        .checked_sub(dist)
+                        .and_then(|s| self.data.get(s..))
+                        .unwrap_or_default();
+                    *len = 8 + match_len(ahead, behind);
+                }
             }
-        };
-        let (run, up) = (len(run, 1), len(up, self.stride));
-        let mut best = if up > run {
+        }
+        let [run, up, far] = lens;
+        let best = if up > run {
             (up, self.stride)
         } else {
             (run, 1)
         };
-        if mirror != 0 {
-            let far = len(far, mirror);
-            if far > best.0 + 2 {
-                best = (far, mirror);
-            }
+        if far > best.0 + 2 {
+            (far, mirror)
+        } else {
+            best
         }
-        best
     }
 
     /// [`best_match`](Self::best_match) comparing byte by byte, for the
@@ -694,6 +719,10 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
+/// Literals [`Parse::literals`] writes at once: the one at a position and
+/// the most [`free_literals`] finds after it.
+const LITERALS: usize = 6;
+
 /// How many of the five positions after the one `x` is the [`Near`] of
 /// come before the first where a candidate (at the same distances) repeats
 /// three bytes: with no match possible there, each is a literal.
@@ -716,7 +745,10 @@ fn free_literals(x: Near) -> usize {
 fn may_grow(x: Near, need: usize) -> bool {
     // The bytes after the first, as many as the word holds of `need`.
     let mask = u64::MAX >> (64 - 8 * need.min(7)) << 8;
-    x.iter().any(|&x| x & 0xff != 0 && x & mask == 0)
+    // Bitwise, not short-circuiting: which candidate (if any) decides
+    // changes from one match to the next.
+    x.iter()
+        .fold(false, |any, &x| any | ((x & 0xff != 0) & (x & mask == 0)))
 }
 
 /// How many leading bytes of `ahead` equal those of `behind`.
