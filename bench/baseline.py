@@ -36,6 +36,12 @@ def build(commit):
         subprocess.run(["tar", "-x", "-C", str(src)], stdin=archive.stdout, check=True)
         if archive.wait() != 0:
             raise RuntimeError(f"git archive {sha} failed")
+    # The tree lies inside this repository's workspace: a commit whose
+    # manifest names no workspace of its own would be taken for a member.
+    manifest = src / "Cargo.toml"
+    text = manifest.read_text()
+    if not any(line.strip() == "[workspace]" for line in text.splitlines()):
+        manifest.write_text(text + "\n[workspace]\n")
     env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
     print(f"bench: building the baseline {sha[:12]} in {home} (once)", file=sys.stderr)
     subprocess.run(["cargo", "build", "--release", "--target", "wasm32-wasip1"],
