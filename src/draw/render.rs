@@ -440,27 +440,9 @@ fn text_over(row: &mut [u8], q: &[u8]) {
         return;
     }
     if n >= 8 {
-        let over = |p: &mut [u8; 8], q: &[u8; 8]| {
+        in_groups::<8>(row, q, |p, q| {
             *p = text_over8(u64::from_le_bytes(*p), u64::from_le_bytes(*q)).to_le_bytes();
-        };
-        for (p, q) in row
-            .as_chunks_mut::<8>()
-            .0
-            .iter_mut()
-            .zip(q.as_chunks::<8>().0)
-        {
-            over(p, q);
-        }
-        if !n.is_multiple_of(8) {
-            let last = n.saturating_sub(8);
-            if let (Some((p, _)), Some((q, _))) = (
-                row.get_mut(last..)
-                    .and_then(|r| r.split_first_chunk_mut::<8>()),
-                q.get(last..).and_then(|q| q.split_first_chunk::<8>()),
-            ) {
-                over(p, q);
-            }
-        }
+        });
         return;
     }
     for (p, &q) in row.iter_mut().zip(q) {
@@ -474,7 +456,6 @@ fn text_over(row: &mut [u8], q: &[u8]) {
 #[cfg(target_arch = "wasm32")]
 #[target_feature(enable = "simd128")]
 fn text_over16(row: &mut [u8], q: &[u8]) {
-    let n = row.len().min(q.len());
     use core::arch::wasm32::{u8x16_add, u8x16_ge, u8x16_max, u8x16_splat, v128, v128_bitselect};
     let over = |p: &mut [u8; 16], q: &[u8; 16]| {
         // SAFETY: v128 is 16 plain bytes, as [u8; 16] is, and unaligned
@@ -491,20 +472,30 @@ fn text_over16(row: &mut [u8], q: &[u8]) {
         // SAFETY: as above.
         unsafe { core::ptr::write_unaligned(p.as_mut_ptr().cast::<v128>(), out) };
     };
+    in_groups::<16>(row, q, over);
+}
+
+/// Applies `over` to each group of `N` pixels of `row` with its levels in
+/// `q` (equally long, at least `N`), the last group overlapping the one
+/// before it when `N` does not divide the length: `over` must be
+/// idempotent.
+#[inline(always)]
+fn in_groups<const N: usize>(row: &mut [u8], q: &[u8], over: impl Fn(&mut [u8; N], &[u8; N])) {
+    let n = row.len().min(q.len());
     for (p, q) in row
-        .as_chunks_mut::<16>()
+        .as_chunks_mut::<N>()
         .0
         .iter_mut()
-        .zip(q.as_chunks::<16>().0)
+        .zip(q.as_chunks::<N>().0)
     {
         over(p, q);
     }
-    if !n.is_multiple_of(16) {
-        let last = n.saturating_sub(16);
+    if !n.is_multiple_of(N) {
+        let last = n.saturating_sub(N);
         if let (Some((p, _)), Some((q, _))) = (
             row.get_mut(last..)
-                .and_then(|r| r.split_first_chunk_mut::<16>()),
-            q.get(last..).and_then(|q| q.split_first_chunk::<16>()),
+                .and_then(|r| r.split_first_chunk_mut::<N>()),
+            q.get(last..).and_then(|q| q.split_first_chunk::<N>()),
         ) {
             over(p, q);
         }
